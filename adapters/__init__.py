@@ -1,0 +1,1 @@
+"""Implementations of the domain ports: Redis Search, fastembed, the embedded Redis, catalog files."""

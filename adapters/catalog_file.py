@@ -1,0 +1,177 @@
+"""catalog.json: products with their embeddings, validated in full before anything is written.
+
+Layout: {"model": str, "dim": int, "products": [{id, name, description, category, brand, price,
+in_stock, rating, embedding_b64}]}, embedding_b64 = base64 of `dim` little-endian float32.
+"""
+
+import base64
+import binascii
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from domain.errors import CatalogError, InvalidInput
+from domain.models import Product, Vector
+from domain.validation import check_id
+
+FIELDS = ("id", "name", "description", "category", "brand", "price", "in_stock", "rating", "embedding_b64")
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("must be a non-empty string")
+    return value.strip()
+
+
+def _slug(value: Any) -> str:
+    # Categories and brands are compared case-insensitively: store them lower-case once.
+    return _text(value).lower()
+
+
+def _number(low: float, high: float) -> Callable[[Any], float]:
+    def parse(value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise ValueError("must be a finite number")
+        if not low <= value <= high:
+            raise ValueError(f"must be between {low:g} and {high:g}")
+        return float(value)
+
+    return parse
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
+def decode_vector(value: Any, dim: int) -> Vector:
+    if not isinstance(value, str):
+        raise ValueError("must be a base64 string")
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError("is not valid base64") from exc
+    if len(raw) != dim * 4:
+        raise ValueError(f"holds {len(raw) // 4} float32 values, expected {dim}")
+    vector = np.frombuffer(raw, dtype="<f4").astype(np.float32)
+    norm = float(np.linalg.norm(vector))
+    if not np.isfinite(vector).all() or norm == 0.0:
+        raise ValueError("must be finite and non-zero")
+    return vector / norm
+
+
+def encode_vector(vector: Vector) -> str:
+    return base64.b64encode(np.asarray(vector, dtype="<f4").tobytes()).decode()
+
+
+_PARSERS: dict[str, Callable[[Any], Any]] = {
+    "name": _text,
+    "description": _text,
+    "category": _slug,
+    "brand": _slug,
+    "price": _number(0.0, math.inf),
+    "rating": _number(0.0, 5.0),
+    "in_stock": _flag,
+}
+
+
+def parse_product(record: Any, position: int, dim: int | None) -> tuple[Product, Vector | None]:
+    """One catalog record; `dim=None` skips the embedding (for build-catalog, which recomputes it)."""
+    if not isinstance(record, dict):
+        raise CatalogError(f"product #{position}: must be an object")
+    label = f"product {record.get('id')!r} (#{position})"
+    wanted = FIELDS if dim is not None else FIELDS[:-1]
+    missing = [name for name in wanted if name not in record]
+    if missing:
+        raise CatalogError(f"{label}: missing field(s) {', '.join(missing)}")
+    values: dict[str, Any] = {}
+    for name, parse in _PARSERS.items():
+        try:
+            values[name] = parse(record[name])
+        except ValueError as exc:
+            raise CatalogError(f"{label}: field {name!r} {exc}") from None
+    try:
+        product_id = check_id("id", str(record["id"])) if isinstance(record["id"], str) else None
+    except InvalidInput as exc:
+        raise CatalogError(f"{label}: field 'id' {exc.message}") from None
+    if product_id is None:
+        raise CatalogError(f"{label}: field 'id' must be a string")
+    vector = None
+    if dim is not None:
+        try:
+            vector = decode_vector(record["embedding_b64"], dim)
+        except ValueError as exc:
+            raise CatalogError(f"{label}: field 'embedding_b64' {exc}") from None
+    return Product(id=product_id, **values), vector
+
+
+def read_document(path: Path) -> dict[str, Any]:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CatalogError(f"{path}: no such file") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CatalogError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(document, dict) or not isinstance(document.get("products"), list):
+        raise CatalogError(f"{path}: expected an object with a 'products' list")
+    return document
+
+
+def parse_products(document: dict[str, Any], dim: int | None) -> list[tuple[Product, Vector | None]]:
+    items = [parse_product(record, n, dim) for n, record in enumerate(document["products"], start=1)]
+    seen: set[str] = set()
+    for product, _ in items:
+        if product.id in seen:
+            raise CatalogError(f"product {product.id!r}: duplicate id")
+        seen.add(product.id)
+    return items
+
+
+@dataclass(frozen=True)
+class JsonCatalog:
+    """CatalogSource over a catalog.json made with the same model and dimension as the server."""
+
+    path: Path
+    model: str
+    dim: int
+
+    def load(self) -> list[tuple[Product, Vector]]:
+        document = read_document(self.path)
+        if document.get("model") != self.model:
+            raise CatalogError(f"{self.path}: made with model {document.get('model')!r}, expected {self.model!r}")
+        if document.get("dim") != self.dim:
+            raise CatalogError(f"{self.path}: dim is {document.get('dim')!r}, expected {self.dim}")
+        return [(product, vector) for product, vector in parse_products(document, self.dim) if vector is not None]
+
+
+def read_products(path: Path) -> list[Product]:
+    """The products of a catalog file, embeddings ignored."""
+    return [product for product, _ in parse_products(read_document(path), dim=None)]
+
+
+def write_catalog(path: Path, model: str, items: Sequence[tuple[Product, Vector]]) -> None:
+    dims = {len(vector) for _, vector in items}
+    records = [
+        {
+            "id": p.id,
+            "name": p.name,
+            "description": p.description,
+            "category": p.category,
+            "brand": p.brand,
+            "price": p.price,
+            "in_stock": p.in_stock,
+            "rating": p.rating,
+            "embedding_b64": encode_vector(vector),
+        }
+        for p, vector in items
+    ]
+    document = {"model": model, "dim": dims.pop() if dims else 0, "products": records}
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)

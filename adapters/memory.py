@@ -1,0 +1,141 @@
+"""Working in-memory implementations of the ports, for unit tests and quick experiments.
+
+They follow the Redis adapters' semantics (the same behaviour tables run against both), including
+filter matching by the words RediSearch would index.
+"""
+
+import asyncio
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from adapters.redis_query import filter_clause, text_words
+from domain.filters import ProductFilter
+from domain.models import IndexInfo, Product, UserFeatures, Vector
+from domain.ports import SearchResult
+from domain.vectors import normalise
+
+
+def _contains_phrase(words: list[str], phrase: list[str]) -> bool:
+    n = len(phrase)
+    return any(words[i : i + n] == phrase for i in range(len(words) - n + 1))
+
+
+def matches(product: Product, filters: ProductFilter) -> bool:
+    checks = [
+        filters.category is None or product.category == filters.category.lower(),
+        filters.brand is None or product.brand == filters.brand.lower(),
+        not filters.in_stock_only or product.in_stock,
+        filters.min_price is None or product.price >= filters.min_price,
+        filters.max_price is None or product.price <= filters.max_price,
+        filters.min_rating is None or product.rating >= filters.min_rating,
+        filters.text_match is None or _contains_phrase(text_words(product.description), text_words(filters.text_match)),
+    ]
+    return all(checks)
+
+
+class InMemoryProductIndex:
+    def __init__(self, name: str = "memory") -> None:
+        self._name = name
+        self._products: dict[str, tuple[Product, Vector]] = {}
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    async def search(self, vector: Vector, filters: ProductFilter, k: int) -> SearchResult:
+        clause = filter_clause(filters)  # same validation (and display string) as the Redis index
+        hits = [
+            (product, float(1.0 - np.dot(stored, vector)))
+            for product, stored in self._products.values()
+            if matches(product, filters)
+        ]
+        hits.sort(key=lambda hit: hit[1])
+        return SearchResult(hits[:k], clause)
+
+    async def get(self, product_id: str) -> Product | None:
+        found = self._products.get(product_id)
+        return None if found is None else found[0]
+
+    async def get_vector(self, product_id: str) -> tuple[Product, Vector] | None:
+        return self._products.get(product_id)
+
+    async def set_vector(self, product_id: str, vector: Vector) -> bool:
+        if product_id not in self._products:
+            return False
+        self._products[product_id] = (self._products[product_id][0], normalise(vector))
+        return True
+
+    async def upsert(self, items: Sequence[tuple[Product, Vector]]) -> int:
+        for product, vector in items:
+            self._products[product.id] = (product, normalise(vector))
+        return len(items)
+
+    async def ensure(self) -> None:
+        return None
+
+    async def recreate(self) -> None:
+        self._products.clear()
+
+    async def list_products(self, limit: int) -> list[Product]:
+        return sorted((p for p, _ in self._products.values()), key=lambda p: p.id)[:limit]
+
+    async def categories(self) -> list[str]:
+        return sorted({p.category for p, _ in self._products.values()})
+
+    async def brands(self) -> list[str]:
+        return sorted({p.brand for p, _ in self._products.values()})
+
+    async def info(self) -> IndexInfo:
+        size_mb = sum(v.nbytes for _, v in self._products.values()) / 2**20
+        return IndexInfo(self._name, len(self._products), 0, size_mb)
+
+
+class InMemoryUserFeatureStore:
+    def __init__(self) -> None:
+        self._users: dict[str, UserFeatures] = {}
+        self._lock = asyncio.Lock()
+
+    async def get(self, user_id: str) -> UserFeatures:
+        return self._users.get(user_id, UserFeatures(user_id))
+
+    async def update(self, user_id: str, change: Callable[[UserFeatures], UserFeatures]) -> UserFeatures:
+        async with self._lock:
+            updated = change(self._users.get(user_id, UserFeatures(user_id)))
+            self._users[user_id] = replace(updated, affinities=dict(updated.affinities))
+            return updated
+
+    async def delete(self, user_id: str) -> None:
+        self._users.pop(user_id, None)
+
+
+class HashingEmbedder:
+    """Deterministic unit vectors from a text's hash: stable, fast, and meaningless (no semantics)."""
+
+    def __init__(self, dim: int = 384) -> None:
+        self._dim = dim
+
+    @property
+    def model_name(self) -> str:
+        return "hashing"
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    async def embed(self, texts: Sequence[str]) -> list[Vector]:
+        return [self.vector(text) for text in texts]
+
+    def vector(self, text: str) -> Vector:
+        seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
+        return normalise(np.random.default_rng(seed).standard_normal(self._dim).astype(np.float32))
+
+
+class StaticCatalog:
+    def __init__(self, items: Sequence[tuple[Product, Vector]]) -> None:
+        self._items = list(items)
+
+    def load(self) -> list[tuple[Product, Vector]]:
+        return list(self._items)

@@ -1,0 +1,276 @@
+"""ProductIndex on Redis Search: one HASH per product, one index over every field.
+
+A recommendation is a single FT.SEARCH: the filter clause pre-selects documents and the HNSW KNN
+ranks them, in one round trip.
+"""
+
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+import numpy as np
+import redis.asyncio as aioredis
+from redis.exceptions import ResponseError
+
+from adapters.redis_query import MATCH_ALL, filter_clause, knn_query
+from domain.filters import ProductFilter
+from domain.models import IndexInfo, Product, Vector
+from domain.ports import SearchResult
+
+PRODUCT_FIELDS = ("name", "description", "category", "brand", "price", "rating", "in_stock")
+INGEST_BATCH = 500
+
+# Replace the vector only if the product exists: a refresh racing a delete must not leave a hash
+# holding nothing but an embedding (which the index would count as a broken document).
+_SET_VECTOR_IF_EXISTS = """
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('HSET', KEYS[1], 'embedding', ARGV[1])
+  return 1
+end
+return 0
+"""
+
+
+@dataclass(frozen=True)
+class IndexConfig:
+    name: str = "recommend:idx"
+    prefix: str = "product:"
+    dim: int = 384
+    hnsw_m: int = 16
+    hnsw_ef_construction: int = 200
+
+
+def to_bytes(vector: Vector) -> bytes:
+    return np.asarray(vector, dtype="<f4").tobytes()
+
+
+def from_bytes(raw: bytes) -> Vector:
+    return np.frombuffer(raw, dtype="<f4").astype(np.float32)
+
+
+def product_mapping(product: Product, vector: Vector) -> dict[str, str | bytes]:
+    return {
+        "name": product.name,
+        "description": product.description,
+        "category": product.category,
+        "brand": product.brand,
+        "price": repr(product.price),
+        "rating": repr(product.rating),
+        "in_stock": "true" if product.in_stock else "false",
+        "embedding": to_bytes(vector),
+    }
+
+
+def product_from_fields(product_id: str, fields: dict[str, bytes]) -> Product:
+    def text(name: str) -> str:
+        return fields[name].decode()
+
+    return Product(
+        id=product_id,
+        name=text("name"),
+        description=text("description"),
+        category=text("category"),
+        brand=text("brand"),
+        price=float(text("price")),
+        rating=float(text("rating")),
+        in_stock=text("in_stock") == "true",
+    )
+
+
+def _pairs(flat: Sequence[bytes]) -> dict[str, bytes]:
+    return {flat[i].decode(): flat[i + 1] for i in range(0, len(flat), 2)}
+
+
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _documents(raw: list[Any]) -> list[tuple[bytes, list[bytes]]]:
+    """FT.SEARCH's RESP2 reply `[total, key, [field, value, ...], key, ...]` as (key, fields) pairs."""
+    return list(zip(raw[1::2], raw[2::2], strict=True))
+
+
+class RedisProductIndex:
+    def __init__(self, client: aioredis.Redis, config: IndexConfig) -> None:
+        self._redis = client
+        self.config = config
+        self._set_vector = client.register_script(_SET_VECTOR_IF_EXISTS)
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    def key(self, product_id: str) -> str:
+        return f"{self.config.prefix}{product_id}"
+
+    def _id_of(self, key: bytes) -> str:
+        return key.decode()[len(self.config.prefix) :]
+
+    async def search(self, vector: Vector, filters: ProductFilter, k: int) -> SearchResult:
+        clause = filter_clause(filters)
+        raw = await self._redis.execute_command(
+            "FT.SEARCH",
+            self.config.name,
+            knn_query(clause, k),
+            "PARAMS",
+            2,
+            "vec",
+            to_bytes(vector),
+            "SORTBY",
+            "vector_score",
+            "ASC",
+            "RETURN",
+            len(PRODUCT_FIELDS) + 1,
+            *PRODUCT_FIELDS,
+            "vector_score",
+            "LIMIT",
+            0,
+            k,
+            "DIALECT",
+            2,
+        )
+        hits = []
+        for key, flat in _documents(raw):
+            fields = _pairs(flat)
+            hits.append((product_from_fields(self._id_of(key), fields), float(fields["vector_score"])))
+        return SearchResult(hits, clause)
+
+    async def get(self, product_id: str) -> Product | None:
+        found = await self.get_vector(product_id)
+        return None if found is None else found[0]
+
+    async def get_vector(self, product_id: str) -> tuple[Product, Vector] | None:
+        values = await self._redis.hmget(self.key(product_id), [*PRODUCT_FIELDS, "embedding"])
+        if any(value is None for value in values):
+            return None
+        fields = cast(dict[str, bytes], dict(zip([*PRODUCT_FIELDS, "embedding"], values, strict=True)))
+        return product_from_fields(product_id, fields), from_bytes(fields["embedding"])
+
+    async def set_vector(self, product_id: str, vector: Vector) -> bool:
+        return bool(await self._set_vector(keys=[self.key(product_id)], args=[to_bytes(vector)]))
+
+    async def upsert(self, items: Sequence[tuple[Product, Vector]]) -> int:
+        for start in range(0, len(items), INGEST_BATCH):
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for product, vector in items[start : start + INGEST_BATCH]:
+                    pipe.hset(self.key(product.id), mapping=product_mapping(product, vector))  # type: ignore[arg-type]
+                await pipe.execute()
+        return len(items)
+
+    async def exists(self) -> bool:
+        try:
+            await self._redis.execute_command("FT.INFO", self.config.name)
+        except ResponseError:
+            return False
+        return True
+
+    async def ensure(self) -> None:
+        if not await self.exists():
+            await self._create()
+
+    async def recreate(self) -> None:
+        with contextlib.suppress(ResponseError):  # no index yet
+            await self._redis.execute_command("FT.DROPINDEX", self.config.name, "DD")
+        # DD removes indexed documents only; sweep the prefix for any that failed to index.
+        async for key in self._redis.scan_iter(match=self._glob(), count=1000):
+            await self._redis.delete(key)
+        await self._create()
+
+    async def list_products(self, limit: int) -> list[Product]:
+        # FT.AGGREGATE can sort by the key itself, which FT.SEARCH cannot: a stable order by id.
+        fields = ["@__key", *(f"@{name}" for name in PRODUCT_FIELDS)]
+        raw = await self._redis.execute_command(
+            "FT.AGGREGATE",
+            self.config.name,
+            MATCH_ALL,
+            "LOAD",
+            len(fields),
+            *fields,
+            "SORTBY",
+            2,
+            "@__key",
+            "ASC",
+            "MAX",
+            limit,
+            "DIALECT",
+            2,
+        )
+        rows = [_pairs(row) for row in raw[1:]]
+        return [product_from_fields(self._id_of(row["__key"]), row) for row in rows]
+
+    async def categories(self) -> list[str]:
+        return await self._tag_values("category")
+
+    async def brands(self) -> list[str]:
+        return await self._tag_values("brand")
+
+    async def info(self) -> IndexInfo:
+        raw = await self._redis.execute_command("FT.INFO", self.config.name)
+        # redis-py parses FT.INFO into a dict on some clients and leaves the flat list on others.
+        info = {_text(k): v for k, v in raw.items()} if isinstance(raw, dict) else _pairs(raw)
+        return IndexInfo(
+            index_name=self.config.name,
+            num_docs=int(_text(info["num_docs"])),
+            indexing_failures=int(_text(info["hash_indexing_failures"])),
+            vector_index_size_mb=float(_text(info["vector_index_sz_mb"])),
+        )
+
+    async def _tag_values(self, field: str) -> list[str]:
+        values = await self._redis.execute_command("FT.TAGVALS", self.config.name, field)
+        return sorted(v.decode() for v in values)
+
+    def _glob(self) -> str:
+        # The prefix is configuration, not user input, but escape glob characters all the same.
+        escaped = "".join("\\" + ch if ch in "*?[]\\" else ch for ch in self.config.prefix)
+        return escaped + "*"
+
+    async def _create(self) -> None:
+        c = self.config
+        await self._redis.execute_command(
+            "FT.CREATE",
+            c.name,
+            "ON",
+            "HASH",
+            "PREFIX",
+            1,
+            c.prefix,
+            # Keep stop words searchable: a "Description contains" filter of "on the go" must match.
+            "STOPWORDS",
+            0,
+            "SCHEMA",
+            "name",
+            "TEXT",
+            "WEIGHT",
+            1.0,
+            "description",
+            "TEXT",
+            "WEIGHT",
+            0.5,
+            "category",
+            "TAG",
+            "brand",
+            "TAG",
+            "in_stock",
+            "TAG",
+            "price",
+            "NUMERIC",
+            "SORTABLE",
+            "rating",
+            "NUMERIC",
+            "SORTABLE",
+            "embedding",
+            "VECTOR",
+            "HNSW",
+            10,
+            "TYPE",
+            "FLOAT32",
+            "DIM",
+            c.dim,
+            "DISTANCE_METRIC",
+            "COSINE",
+            "M",
+            c.hnsw_m,
+            "EF_CONSTRUCTION",
+            c.hnsw_ef_construction,
+        )

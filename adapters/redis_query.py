@@ -1,0 +1,69 @@
+"""Render a ProductFilter to a RediSearch query string. All escaping lives here.
+
+TAG values are lower-cased (categories and brands are stored lower-case) and every ASCII character
+that is not a letter, digit or underscore is backslash-escaped, so no value can close the `{...}`
+or start an operator. TEXT is searched as an exact phrase of the words RediSearch itself would cut
+the text into: a quoted phrase of separator-free words has nothing left to escape or inject.
+"""
+
+import string
+
+from domain.errors import InvalidInput
+from domain.filters import ProductFilter
+
+MATCH_ALL = "*"
+
+# RediSearch's default tokenizer separators: a document's text is cut into words at these.
+TEXT_SEPARATORS = frozenset(" \t\n\r\f\v,./(){}[]:;\\~!@#$%^&*-=+|'`\"<>?")
+_PLAIN_ASCII = frozenset(string.ascii_letters + string.digits + "_")
+
+
+def escape_tag(value: str) -> str:
+    return "".join(ch if ch in _PLAIN_ASCII or not ch.isascii() else "\\" + ch for ch in value.lower())
+
+
+def text_words(text: str) -> list[str]:
+    """The words RediSearch would index for `text` (lower-cased; no stop words: the index keeps them)."""
+    words: list[str] = []
+    current: list[str] = []
+    for ch in text:
+        if ch in TEXT_SEPARATORS or not ch.isprintable():
+            if current:
+                words.append("".join(current))
+                current = []
+        else:
+            current.append(ch)
+    if current:
+        words.append("".join(current))
+    return [word.lower() for word in words]
+
+
+def _number(value: float) -> str:
+    return repr(float(value))
+
+
+def filter_clause(filters: ProductFilter) -> str:
+    """The pre-filter part of a hybrid query, `*` when nothing is filtered."""
+    parts = []
+    if filters.category is not None:
+        parts.append(f"@category:{{{escape_tag(filters.category)}}}")
+    if filters.brand is not None:
+        parts.append(f"@brand:{{{escape_tag(filters.brand)}}}")
+    if filters.in_stock_only:
+        parts.append("@in_stock:{true}")
+    if filters.min_price is not None or filters.max_price is not None:
+        low = "-inf" if filters.min_price is None else _number(filters.min_price)
+        high = "+inf" if filters.max_price is None else _number(filters.max_price)
+        parts.append(f"@price:[{low} {high}]")
+    if filters.min_rating is not None:
+        parts.append(f"@rating:[{_number(filters.min_rating)} +inf]")
+    if filters.text_match is not None:
+        words = text_words(filters.text_match)
+        if not words:
+            raise InvalidInput("filters.text_match", "has no searchable words (only punctuation)")
+        parts.append(f'@description:"{" ".join(words)}"')
+    return " ".join(parts) if parts else MATCH_ALL
+
+
+def knn_query(clause: str, k: int) -> str:
+    return f"({clause})=>[KNN {k} @embedding $vec AS vector_score]"

@@ -1,0 +1,107 @@
+"""The request model: one typed filter, blend and re-rank settings, validated on construction."""
+
+from dataclasses import dataclass, field
+
+from domain.errors import InvalidInput
+from domain.validation import check_finite, check_id, check_range, check_text
+
+MAX_QUERY_CHARS = 512
+MAX_TAG_CHARS = 64
+MAX_TEXT_MATCH_CHARS = 256
+MIN_K, MAX_K = 1, 100
+MAX_RATING = 5.0
+DEFAULT_BLEND_WEIGHT = 0.3
+DEFAULT_RERANK_WEIGHT = 0.15
+MAX_RERANK_WEIGHT = 10.0
+DEFAULT_USER_ID = "demo"
+
+
+def _optional_text(argument: str, value: str | None, max_chars: int) -> str | None:
+    # An empty string is rejected rather than read as "no filter": silently widening the result set
+    # is worse than telling the caller to omit the field.
+    return None if value is None else check_text(argument, value, max_chars)
+
+
+def _optional_number(argument: str, value: float | None, low: float, high: float) -> float | None:
+    return None if value is None else check_range(argument, value, low, high)
+
+
+@dataclass(frozen=True)
+class ProductFilter:
+    """Pre-filters applied inside the KNN search. Every field is optional; all given ones must hold."""
+
+    category: str | None = None
+    brand: str | None = None
+    min_price: float | None = None
+    max_price: float | None = None
+    min_rating: float | None = None
+    in_stock_only: bool = False
+    text_match: str | None = None
+
+    def __post_init__(self) -> None:
+        def put(name: str, value: object) -> None:
+            object.__setattr__(self, name, value)
+
+        put("category", _optional_text("filters.category", self.category, MAX_TAG_CHARS))
+        put("brand", _optional_text("filters.brand", self.brand, MAX_TAG_CHARS))
+        put("text_match", _optional_text("filters.text_match", self.text_match, MAX_TEXT_MATCH_CHARS))
+        inf = float("inf")
+        put("min_price", _optional_number("filters.min_price", self.min_price, 0.0, inf))
+        put("max_price", _optional_number("filters.max_price", self.max_price, 0.0, inf))
+        put("min_rating", _optional_number("filters.min_rating", self.min_rating, 0.0, MAX_RATING))
+        if self.min_price is not None and self.max_price is not None and self.min_price > self.max_price:
+            raise InvalidInput(
+                "filters.min_price",
+                f"must not exceed filters.max_price ({self.min_price:g} > {self.max_price:g})",
+            )
+
+    @property
+    def is_empty(self) -> bool:
+        return self == ProductFilter()
+
+
+@dataclass(frozen=True)
+class BlendSettings:
+    """Mix the user's session vector into the query vector: normalise((1-w)·q + w·s)."""
+
+    enabled: bool = True
+    weight: float = DEFAULT_BLEND_WEIGHT
+
+    def __post_init__(self) -> None:
+        check_range("blend.weight", self.weight, 0.0, 1.0)
+
+    @property
+    def active(self) -> bool:
+        return self.enabled and self.weight > 0
+
+
+@dataclass(frozen=True)
+class RerankSettings:
+    """Subtract weight·ln(1 + affinity) from the distance of products in categories the user clicked."""
+
+    enabled: bool = True
+    weight: float = DEFAULT_RERANK_WEIGHT
+
+    def __post_init__(self) -> None:
+        check_range("rerank.weight", self.weight, 0.0, MAX_RERANK_WEIGHT)
+
+    @property
+    def active(self) -> bool:
+        return self.enabled and self.weight > 0
+
+
+@dataclass(frozen=True)
+class RecommendRequest:
+    query: str
+    user_id: str = DEFAULT_USER_ID
+    filters: ProductFilter = field(default_factory=ProductFilter)
+    blend: BlendSettings = field(default_factory=BlendSettings)
+    rerank: RerankSettings = field(default_factory=RerankSettings)
+    k: int = 10
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "query", check_text("query", self.query, MAX_QUERY_CHARS))
+        check_id("user_id", self.user_id)
+        check_finite("k", self.k)
+        if not MIN_K <= self.k <= MAX_K:
+            raise InvalidInput("k", f"must be between {MIN_K} and {MAX_K}, got {self.k}")

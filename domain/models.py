@@ -1,0 +1,77 @@
+"""Value objects of the recommender. Vectors are float32 numpy arrays of the model's dimension."""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+Vector = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class Product:
+    id: str
+    name: str
+    description: str
+    category: str
+    brand: str
+    price: float
+    rating: float
+    in_stock: bool
+
+    @property
+    def embedding_text(self) -> str:
+        """The text a product's vector is computed from; the catalog and refreshes agree on it."""
+        return f"{self.name}. {self.description}"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A product as ranked for one request: Redis' cosine distance, then the affinity-adjusted score."""
+
+    product: Product
+    vector_distance: float
+    score: float
+    affinity_bonus: float = 0.0
+
+
+@dataclass(frozen=True)
+class UserFeatures:
+    user_id: str
+    clicks: int = 0
+    session_vector: Vector | None = None
+    affinities: dict[str, float] = field(default_factory=dict)
+    last_clicked_id: str | None = None
+    last_clicked_category: str | None = None
+
+    def affinity(self, category: str) -> float:
+        return self.affinities.get(category, 0.0)
+
+    def sorted_affinities(self) -> list[tuple[str, float]]:
+        """Strongest first; ties by name so the order is stable across requests."""
+        return sorted(self.affinities.items(), key=lambda item: (-item[1], item[0]))
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    index_name: str
+    num_docs: int
+    indexing_failures: int
+    vector_index_size_mb: float
+
+
+@dataclass(frozen=True)
+class Timings:
+    embed_ms: float
+    search_ms: float
+    rerank_ms: float
+    total_ms: float
+
+
+@dataclass(frozen=True)
+class Recommendations:
+    items: list[Candidate]
+    filter_clause: str
+    used_session: bool
+    used_rerank: bool
+    timings: Timings

@@ -1,0 +1,75 @@
+"""What the core needs from the outside world. Adapters implement these; tests use working fakes."""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from domain.filters import ProductFilter
+from domain.models import IndexInfo, Product, UserFeatures, Vector
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    hits: list[tuple[Product, float]]  # (product, cosine distance), nearest first
+    filter_clause: str  # the pre-filter as the store ran it, for display and debugging
+
+
+class Embedder(Protocol):
+    @property
+    def model_name(self) -> str: ...
+
+    @property
+    def dim(self) -> int: ...
+
+    async def embed(self, texts: Sequence[str]) -> list[Vector]:
+        """Unit-length vectors, one per text, in order."""
+        ...
+
+
+class ProductIndex(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    async def search(self, vector: Vector, filters: ProductFilter, k: int) -> SearchResult: ...
+
+    async def get(self, product_id: str) -> Product | None: ...
+
+    async def get_vector(self, product_id: str) -> tuple[Product, Vector] | None: ...
+
+    async def set_vector(self, product_id: str, vector: Vector) -> bool:
+        """Replace an existing product's vector; False (and no write) when the product does not exist."""
+        ...
+
+    async def upsert(self, items: Sequence[tuple[Product, Vector]]) -> int: ...
+
+    async def ensure(self) -> None:
+        """Create the index if it is missing, keeping whatever documents exist."""
+        ...
+
+    async def recreate(self) -> None:
+        """Drop the index and its documents, then create it empty."""
+        ...
+
+    async def list_products(self, limit: int) -> list[Product]: ...
+
+    async def categories(self) -> list[str]: ...
+
+    async def brands(self) -> list[str]: ...
+
+    async def info(self) -> IndexInfo: ...
+
+
+class UserFeatureStore(Protocol):
+    async def get(self, user_id: str) -> UserFeatures: ...
+
+    async def update(self, user_id: str, change: Callable[[UserFeatures], UserFeatures]) -> UserFeatures:
+        """Apply `change` atomically: concurrent updates of one user never lose each other's effect."""
+        ...
+
+    async def delete(self, user_id: str) -> None: ...
+
+
+class CatalogSource(Protocol):
+    def load(self) -> list[tuple[Product, Vector]]:
+        """Every product with its stored vector; raises CatalogError naming the bad product and field."""
+        ...

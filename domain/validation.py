@@ -1,0 +1,40 @@
+"""Small reusable checks that raise `InvalidInput` naming the argument."""
+
+import math
+import re
+
+from domain.errors import InvalidInput
+
+# Ids end up inside Redis key names: a closed charset means no id can address another key space
+# (no `:` separators, no glob characters, no whitespace).
+_ID_PATTERN = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
+ID_RULE = "1-64 characters from A-Z a-z 0-9 _ . @ -"
+
+
+def check_id(argument: str, value: str) -> str:
+    if not _ID_PATTERN.fullmatch(value):
+        raise InvalidInput(argument, f"must be {ID_RULE}")
+    return value
+
+
+def check_finite(argument: str, value: float) -> float:
+    if not math.isfinite(value):
+        raise InvalidInput(argument, "must be a finite number")
+    return float(value)
+
+
+def check_range(argument: str, value: float, low: float, high: float) -> float:
+    check_finite(argument, value)
+    if not low <= value <= high:
+        raise InvalidInput(argument, f"must be between {low:g} and {high:g}, got {value:g}")
+    return float(value)
+
+
+def check_text(argument: str, value: str, max_chars: int) -> str:
+    """Trimmed text of 1..max_chars characters."""
+    text = value.strip()
+    if not text:
+        raise InvalidInput(argument, "must not be empty")
+    if len(text) > max_chars:
+        raise InvalidInput(argument, f"must be at most {max_chars} characters, got {len(text)}")
+    return text

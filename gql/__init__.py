@@ -1,0 +1,1 @@
+"""GraphQL entrypoint: Strawberry schema, Starlette app, composition root and command line."""

@@ -1,0 +1,78 @@
+"""Error policy: domain errors become typed GraphQL errors, everything unexpected is masked.
+
+Every error a client sees carries `extensions.code`:
+- BAD_USER_INPUT: an argument is invalid; `extensions.argument` names it as the client wrote it.
+- SERVICE_UNAVAILABLE: Redis cannot be reached right now; retry later.
+- GRAPHQL_VALIDATION_FAILED: the document does not parse or does not fit the schema.
+- INTERNAL_SERVER_ERROR: anything else; details are logged under `extensions.errorId`.
+"""
+
+import logging
+import re
+import uuid
+from collections.abc import Iterator
+
+from graphql import GraphQLError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from strawberry.extensions import SchemaExtension
+
+from domain.errors import InvalidInput
+
+BAD_USER_INPUT = "BAD_USER_INPUT"
+SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+INTERNAL = "INTERNAL_SERVER_ERROR"
+
+log = logging.getLogger("recommender.errors")
+
+
+def graphql_name(argument: str) -> str:
+    """`filters.min_price` → `filters.minPrice`: name the argument as the client wrote it."""
+    return ".".join(re.sub(r"_([a-z])", lambda m: m.group(1).upper(), part) for part in argument.split("."))
+
+
+def _camel_mentions(message: str) -> str:
+    # Messages may mention sibling arguments in domain spelling (e.g. "filters.max_price").
+    return re.sub(
+        r"\b[a-z]+(?:\.[a-z]+(?:_[a-z]+)*)+\b|\b[a-z]+(?:_[a-z]+)+\b", lambda m: graphql_name(m.group(0)), message
+    )
+
+
+def _with(error: GraphQLError, message: str, extensions: dict[str, object]) -> GraphQLError:
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions=extensions,
+    )
+
+
+def translate(error: GraphQLError) -> GraphQLError:
+    original = error.original_error
+    if isinstance(original, InvalidInput):
+        name = graphql_name(original.argument)
+        message = f"Invalid argument {name}: {_camel_mentions(original.message)}"
+        return _with(error, message, {"code": BAD_USER_INPUT, "argument": name})
+    if isinstance(original, RedisConnectionError | RedisTimeoutError):
+        log.warning("redis unavailable at %s: %s", error.path, original)
+        return _with(error, "The recommendation store is unavailable; retry shortly.", {"code": SERVICE_UNAVAILABLE})
+    if original is None or isinstance(original, GraphQLError):
+        # Raised by GraphQL itself (syntax, validation, variable coercion) or on purpose by a resolver.
+        extensions = dict(error.extensions or {})
+        extensions.setdefault("code", BAD_USER_INPUT if error.path else VALIDATION_FAILED)
+        return _with(error, error.message, extensions)
+    error_id = uuid.uuid4().hex[:12]
+    log.error("unexpected error %s at %s", error_id, error.path, exc_info=original)
+    return _with(error, f"Unexpected error (id {error_id}).", {"code": INTERNAL, "errorId": error_id})
+
+
+class ErrorPolicy(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        errors = getattr(result, "errors", None)  # graphql-core's or Strawberry's ExecutionResult
+        if errors:
+            result.errors = [translate(error) for error in errors]  # type: ignore[union-attr]

@@ -1,0 +1,146 @@
+"""The Strawberry schema. Resolvers only translate: GraphQL input → use case → GraphQL type."""
+
+from dataclasses import dataclass
+from typing import Annotated
+
+import strawberry
+from strawberry import UNSET
+from strawberry.extensions import ParserCache, ValidationCache
+
+from domain.errors import ProductNotFound as DomainProductNotFound
+from domain.filters import DEFAULT_USER_ID, RecommendRequest
+from domain.service import RecommenderService
+from gql.errors import ErrorPolicy
+from gql.types import (
+    BlendInput,
+    ClickRecorded,
+    EmbeddingRefreshed,
+    IndexInfo,
+    IndexReset,
+    Product,
+    ProductFilter,
+    ProductNotFound,
+    Recommendations,
+    RecordClickResult,
+    RefreshEmbeddingResult,
+    RerankInput,
+    UserFeatures,
+    UserReset,
+)
+
+
+@dataclass
+class Context:
+    service: RecommenderService
+
+
+Info = strawberry.Info[Context, None]
+DEFAULT_USER = strawberry.ID(DEFAULT_USER_ID)
+
+
+def _arg(description: str) -> object:
+    return strawberry.argument(description=description)
+
+
+@strawberry.type(description="Read the catalog, user features and recommendations.")
+class Query:
+    @strawberry.field(description="Products nearest to the query text, filtered, session-blended and re-ranked.")
+    async def recommendations(
+        self,
+        info: Info,
+        query: Annotated[str, _arg("What the user is looking for, 1 to 512 characters.")],
+        user_id: Annotated[
+            strawberry.ID | None, _arg("Whose session and affinities personalise the results.")
+        ] = DEFAULT_USER,
+        filters: Annotated[ProductFilter | None, _arg("Pre-filters applied inside the KNN search.")] = UNSET,
+        blend: Annotated[BlendInput | None, _arg("Session-vector blending; omitted means enabled, 0.3.")] = UNSET,
+        rerank: Annotated[RerankInput | None, _arg("Affinity re-ranking; omitted means enabled, 0.15.")] = UNSET,
+        k: Annotated[int | None, _arg("How many products to return, 1 to 100.")] = 10,
+    ) -> Recommendations:
+        request = RecommendRequest(
+            query=query,
+            user_id=DEFAULT_USER_ID if user_id is None else str(user_id),
+            filters=(filters or ProductFilter()).to_domain(),
+            blend=(blend or BlendInput()).to_domain(),
+            rerank=(rerank or RerankInput()).to_domain(),
+            k=10 if k is None else k,
+        )
+        return Recommendations.from_domain(await info.context.service.recommend(request))
+
+    @strawberry.field(description="Session vector, category affinities and clicks of one user.")
+    async def user_features(
+        self, info: Info, user_id: Annotated[strawberry.ID, _arg("The user to describe.")]
+    ) -> UserFeatures:
+        return UserFeatures.from_domain(await info.context.service.user_features(str(user_id)))
+
+    @strawberry.field(description="Catalog products ordered by id.")
+    async def products(
+        self, info: Info, limit: Annotated[int | None, _arg("At most this many, 1 to 1000.")] = 100
+    ) -> list[Product]:
+        found = await info.context.service.list_products(100 if limit is None else limit)
+        return [Product.from_domain(p) for p in found]
+
+    @strawberry.field(description="Every category slug in the index, sorted.")
+    async def categories(self, info: Info) -> list[str]:
+        return await info.context.service.categories()
+
+    @strawberry.field(description="Every brand slug in the index, sorted.")
+    async def brands(self, info: Info) -> list[str]:
+        return await info.context.service.brands()
+
+    @strawberry.field(description="Index size, failures, vector memory and the embedding model.")
+    async def index_info(self, info: Info) -> IndexInfo:
+        return IndexInfo.from_domain(await info.context.service.index_status())
+
+
+@strawberry.type(description="Record behaviour and maintain the index.")
+class Mutation:
+    @strawberry.mutation(
+        description="Record a click: updates the user's session vector (EWMA), category affinity and click "
+        "count atomically; the next recommendation uses them."
+    )
+    async def record_click(
+        self,
+        info: Info,
+        user_id: Annotated[strawberry.ID, _arg("Who clicked.")],
+        product_id: Annotated[strawberry.ID, _arg("What was clicked.")],
+    ) -> RecordClickResult:
+        try:
+            features = await info.context.service.record_click(str(user_id), str(product_id))
+        except DomainProductNotFound as exc:
+            return ProductNotFound.of(exc.product_id)
+        return ClickRecorded.from_domain(features)
+
+    @strawberry.mutation(description="Re-embed a product from new text (one HSET); the next search reflects it.")
+    async def refresh_embedding(
+        self,
+        info: Info,
+        product_id: Annotated[strawberry.ID, _arg("The product to re-embed.")],
+        text: Annotated[str, _arg("Text to embed, 1 to 2048 characters; the stored description is unchanged.")],
+    ) -> RefreshEmbeddingResult:
+        try:
+            refreshed = await info.context.service.refresh_embedding(str(product_id), text)
+        except DomainProductNotFound as exc:
+            return ProductNotFound.of(exc.product_id)
+        return EmbeddingRefreshed.from_domain(refreshed)
+
+    @strawberry.mutation(description="Forget a user's session vector, affinities and clicks.")
+    async def reset_user(self, info: Info, user_id: Annotated[strawberry.ID, _arg("The user to reset.")]) -> UserReset:
+        await info.context.service.reset_user(str(user_id))
+        return UserReset(user_id=user_id)
+
+    @strawberry.mutation(description="Drop the index and its products, recreate it and reseed it from the catalog.")
+    async def reset_index(self, info: Info) -> IndexReset:
+        seeded = await info.context.service.reset_index()
+        return IndexReset(index_name=info.context.service.index.name, seeded=seeded)
+
+
+def build_schema() -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=[ErrorPolicy, lambda: ParserCache(maxsize=256), lambda: ValidationCache(maxsize=256)],
+    )
+
+
+schema = build_schema()

@@ -1,0 +1,269 @@
+"""GraphQL object and input types, and their translation from and to domain objects.
+
+Names and nullability are a public contract (clients generate code from schema.graphql).
+"""
+
+from typing import Annotated, Any, TypeVar
+
+import strawberry
+
+from domain import filters as domain_filters
+from domain import models
+from domain.service import EmbeddingRefreshed as DomainEmbeddingRefreshed
+from domain.service import IndexStatus
+
+T = TypeVar("T")
+
+
+@strawberry.type(description="A catalog product as stored in its Redis hash `product:<id>`.")
+class Product:
+    id: strawberry.ID = strawberry.field(description="Product id; the Redis key is `product:<id>`.")
+    name: str = strawberry.field(description="Display name.")
+    description: str = strawberry.field(description="Marketing text; searchable with `ProductFilter.textMatch`.")
+    category: str = strawberry.field(description="Category slug (lower-case), as listed by `categories`.")
+    brand: str = strawberry.field(description="Brand slug (lower-case), as listed by `brands`.")
+    price: float = strawberry.field(description="Price in the catalog's currency.")
+    rating: float = strawberry.field(description="Average customer rating, 0 to 5.")
+    in_stock: bool = strawberry.field(description="Whether the product can be ordered now.")
+
+    @classmethod
+    def from_domain(cls, p: models.Product) -> "Product":
+        return cls(
+            id=strawberry.ID(p.id),
+            name=p.name,
+            description=p.description,
+            category=p.category,
+            brand=p.brand,
+            price=p.price,
+            rating=p.rating,
+            in_stock=p.in_stock,
+        )
+
+
+@strawberry.type(description="One recommended product with how it was ranked.")
+class Recommendation:
+    product: Product = strawberry.field(description="The recommended product.")
+    vector_distance: float = strawberry.field(
+        description="Cosine distance (1 - cosine similarity) between the query vector and the product, 0 to 2."
+    )
+    score: float = strawberry.field(
+        description="Final ranking score, lower is better: vectorDistance minus affinityBonus."
+    )
+    affinity_bonus: float = strawberry.field(
+        description="Re-rank bonus: rerank.weight * ln(1 + clicks in this product's category); 0 when not applied."
+    )
+
+    @classmethod
+    def from_domain(cls, c: models.Candidate) -> "Recommendation":
+        return cls(
+            product=Product.from_domain(c.product),
+            vector_distance=c.vector_distance,
+            score=c.score,
+            affinity_bonus=c.affinity_bonus,
+        )
+
+
+@strawberry.type(description="Wall-clock milliseconds spent in each stage of one recommendation request.")
+class Timings:
+    embed_ms: float = strawberry.field(description="Embedding the query text with the ONNX model.")
+    search_ms: float = strawberry.field(description="The FT.SEARCH round trip (filtered KNN) to Redis.")
+    rerank_ms: float = strawberry.field(description="Affinity re-ranking in the service.")
+    total_ms: float = strawberry.field(description="The whole use case, stages included.")
+
+
+@strawberry.type(description="Ranked recommendations and how they were produced.")
+class Recommendations:
+    items: list[Recommendation] = strawberry.field(description="Best first (ascending score).")
+    filter_clause: str = strawberry.field(
+        description="The RediSearch pre-filter run before KNN, e.g. `@category:{outerwear} @in_stock:{true}`; "
+        "`*` when unfiltered."
+    )
+    used_session: bool = strawberry.field(
+        description="True when the user's session vector was blended into the query vector."
+    )
+    used_rerank: bool = strawberry.field(description="True when category-affinity re-ranking changed scores.")
+    timings: Timings = strawberry.field(description="Per-stage timings of this request.")
+
+    @classmethod
+    def from_domain(cls, r: models.Recommendations) -> "Recommendations":
+        t = r.timings
+        return cls(
+            items=[Recommendation.from_domain(c) for c in r.items],
+            filter_clause=r.filter_clause,
+            used_session=r.used_session,
+            used_rerank=r.used_rerank,
+            timings=Timings(embed_ms=t.embed_ms, search_ms=t.search_ms, rerank_ms=t.rerank_ms, total_ms=t.total_ms),
+        )
+
+
+@strawberry.type(description="How much a user has engaged with one category.")
+class CategoryAffinity:
+    category: str = strawberry.field(description="Category slug.")
+    weight: float = strawberry.field(description="Accumulated clicks on products of this category.")
+
+
+@strawberry.type(description="Real-time features of one user, stored in `user:<id>:features`.")
+class UserFeatures:
+    user_id: strawberry.ID = strawberry.field(description="The user these features belong to.")
+    clicks: int = strawberry.field(description="Clicks recorded for this user.")
+    last_clicked_id: strawberry.ID | None = strawberry.field(description="Product id of the latest click, if any.")
+    last_clicked_category: str | None = strawberry.field(description="Category of the latest click, if any.")
+    affinities: list[CategoryAffinity] = strawberry.field(
+        description="Clicked categories, strongest first (ties by name)."
+    )
+    has_session_vector: bool = strawberry.field(
+        description="True once the user has clicked: the session vector (EWMA of clicked products) exists."
+    )
+    session_vector_dim: int = strawberry.field(description="Dimension of the session vector; 0 when there is none.")
+
+    @classmethod
+    def from_domain(cls, f: models.UserFeatures) -> "UserFeatures":
+        vector = f.session_vector
+        return cls(
+            user_id=strawberry.ID(f.user_id),
+            clicks=f.clicks,
+            last_clicked_id=None if f.last_clicked_id is None else strawberry.ID(f.last_clicked_id),
+            last_clicked_category=f.last_clicked_category,
+            affinities=[CategoryAffinity(category=c, weight=w) for c, w in f.sorted_affinities()],
+            has_session_vector=vector is not None,
+            session_vector_dim=0 if vector is None else len(vector),
+        )
+
+
+@strawberry.type(description="State of the Redis Search index and the embedding model.")
+class IndexInfo:
+    index_name: str = strawberry.field(description="Redis Search index name.")
+    num_docs: int = strawberry.field(description="Products indexed.")
+    indexing_failures: int = strawberry.field(description="Hashes under the prefix that failed to index.")
+    vector_index_size_mb: float = strawberry.field(description="Memory of the HNSW vector index, MB.")
+    model: str = strawberry.field(description="Embedding model used for queries and products.")
+    dim: int = strawberry.field(description="Embedding dimension.")
+
+    @classmethod
+    def from_domain(cls, s: IndexStatus) -> "IndexInfo":
+        i = s.info
+        return cls(
+            index_name=i.index_name,
+            num_docs=i.num_docs,
+            indexing_failures=i.indexing_failures,
+            vector_index_size_mb=i.vector_index_size_mb,
+            model=s.model,
+            dim=s.dim,
+        )
+
+
+def _optional(description: str) -> Any:
+    # UNSET rather than None as default: the SDL shows `category: String`, not `category: String = null`.
+    return strawberry.field(default=strawberry.UNSET, description=description)
+
+
+def _given(value: T | None) -> T | None:
+    """Omitted (UNSET) and explicit null both mean "do not filter on this"."""
+    return None if value is strawberry.UNSET else value
+
+
+@strawberry.input(description="Pre-filters applied inside the vector search. Omitted fields do not filter.")
+class ProductFilter:
+    category: str | None = _optional("Only this category (case-insensitive).")
+    brand: str | None = _optional("Only this brand (case-insensitive).")
+    min_price: float | None = _optional("Lowest price, inclusive, >= 0.")
+    max_price: float | None = _optional("Highest price, inclusive, >= minPrice.")
+    min_rating: float | None = _optional("Lowest rating, inclusive, 0 to 5.")
+    in_stock_only: bool | None = strawberry.field(default=False, description="Only products in stock.")
+    text_match: str | None = _optional("Only products whose description contains these words as a phrase.")
+
+    def to_domain(self) -> domain_filters.ProductFilter:
+        return domain_filters.ProductFilter(
+            category=_given(self.category),
+            brand=_given(self.brand),
+            min_price=_given(self.min_price),
+            max_price=_given(self.max_price),
+            min_rating=_given(self.min_rating),
+            in_stock_only=bool(self.in_stock_only),
+            text_match=_given(self.text_match),
+        )
+
+
+@strawberry.input(description="Blending of the user's session vector into the query vector.")
+class BlendInput:
+    enabled: bool = strawberry.field(default=True, description="Blend when the user has a session vector.")
+    weight: float = strawberry.field(
+        default=domain_filters.DEFAULT_BLEND_WEIGHT,
+        description="w in normalise((1-w)*query + w*session), 0 to 1; 0 turns blending off.",
+    )
+
+    def to_domain(self) -> domain_filters.BlendSettings:
+        return domain_filters.BlendSettings(enabled=self.enabled, weight=self.weight)
+
+
+@strawberry.input(description="Re-ranking by the user's category affinities.")
+class RerankInput:
+    enabled: bool = strawberry.field(default=True, description="Re-rank when the user has affinities.")
+    weight: float = strawberry.field(
+        default=domain_filters.DEFAULT_RERANK_WEIGHT,
+        description="w in score = distance - w*ln(1 + affinity), 0 to 10; 0 turns re-ranking off.",
+    )
+
+    def to_domain(self) -> domain_filters.RerankSettings:
+        return domain_filters.RerankSettings(enabled=self.enabled, weight=self.weight)
+
+
+@strawberry.type(description="The click was recorded; the next recommendation for this user uses it.")
+class ClickRecorded:
+    category: str = strawberry.field(description="Category of the clicked product.")
+    affinity: float = strawberry.field(description="The user's affinity for that category after this click.")
+    clicks: int = strawberry.field(description="The user's total clicks after this click.")
+    last_clicked_id: strawberry.ID = strawberry.field(description="The clicked product's id.")
+    user: UserFeatures = strawberry.field(description="All of the user's features after this click.")
+
+    @classmethod
+    def from_domain(cls, f: models.UserFeatures) -> "ClickRecorded":
+        category = f.last_clicked_category or ""
+        return cls(
+            category=category,
+            affinity=f.affinity(category),
+            clicks=f.clicks,
+            last_clicked_id=strawberry.ID(f.last_clicked_id or ""),
+            user=UserFeatures.from_domain(f),
+        )
+
+
+@strawberry.type(description="No product has this id.")
+class ProductNotFound:
+    message: str = strawberry.field(description="Human-readable explanation.")
+    product_id: strawberry.ID = strawberry.field(description="The id that was not found.")
+
+    @classmethod
+    def of(cls, product_id: str) -> "ProductNotFound":
+        return cls(message=f"No product with id '{product_id}'.", product_id=strawberry.ID(product_id))
+
+
+@strawberry.type(description="The product's vector was replaced; the next search uses it.")
+class EmbeddingRefreshed:
+    product_id: strawberry.ID = strawberry.field(description="The refreshed product.")
+    embed_ms: float = strawberry.field(description="Milliseconds spent embedding the new text.")
+
+    @classmethod
+    def from_domain(cls, r: DomainEmbeddingRefreshed) -> "EmbeddingRefreshed":
+        return cls(product_id=strawberry.ID(r.product_id), embed_ms=r.embed_ms)
+
+
+@strawberry.type(description="The user's features were deleted.")
+class UserReset:
+    user_id: strawberry.ID = strawberry.field(description="The user whose session, affinities and clicks are gone.")
+
+
+@strawberry.type(description="The index was dropped, recreated and seeded from the configured catalog.")
+class IndexReset:
+    index_name: str = strawberry.field(description="The recreated index.")
+    seeded: int = strawberry.field(description="Products loaded from the catalog.")
+
+
+RecordClickResult = Annotated[
+    ClickRecorded | ProductNotFound,
+    strawberry.union("RecordClickResult", description="The recorded click, or why it could not be recorded."),
+]
+RefreshEmbeddingResult = Annotated[
+    EmbeddingRefreshed | ProductNotFound,
+    strawberry.union("RefreshEmbeddingResult", description="The refreshed embedding, or why it failed."),
+]
