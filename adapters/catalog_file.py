@@ -30,7 +30,11 @@ def _text(value: Any) -> str:
 
 def _slug(value: Any) -> str:
     # Categories and brands are compared case-insensitively: store them lower-case once.
-    return _text(value).lower()
+    # A ',' would split the value into two tags in the index (the TAG separator).
+    slug = _text(value).lower()
+    if "," in slug:
+        raise ValueError("must not contain ','")
+    return slug
 
 
 def _number(low: float, high: float) -> Callable[[Any], float]:

@@ -39,6 +39,9 @@ class IndexConfig:
     dim: int = 384
     hnsw_m: int = 16
     hnsw_ef_construction: int = 200
+    # Candidates HNSW keeps while searching; Redis' default of 10 misses true neighbours even on a
+    # 60-product catalog once k approaches it.
+    hnsw_ef_runtime: int = 100
 
 
 def to_bytes(vector: Vector) -> bytes:
@@ -109,27 +112,15 @@ class RedisProductIndex:
 
     async def search(self, vector: Vector, filters: ProductFilter, k: int) -> SearchResult:
         clause = filter_clause(filters)
-        raw = await self._redis.execute_command(
-            "FT.SEARCH",
-            self.config.name,
-            knn_query(clause, k),
-            "PARAMS",
-            2,
-            "vec",
-            to_bytes(vector),
-            "SORTBY",
-            "vector_score",
-            "ASC",
-            "RETURN",
-            len(PRODUCT_FIELDS) + 1,
-            *PRODUCT_FIELDS,
-            "vector_score",
-            "LIMIT",
-            0,
-            k,
-            "DIALECT",
-            2,
-        )
+        returned = [*PRODUCT_FIELDS, "vector_score"]
+        options: list[list[Any]] = [
+            ["PARAMS", 2, "vec", to_bytes(vector)],
+            ["SORTBY", "vector_score", "ASC"],
+            ["RETURN", len(returned), *returned],
+            ["LIMIT", 0, k],
+            ["DIALECT", 2],
+        ]
+        raw = await self._redis.execute_command("FT.SEARCH", self.config.name, knn_query(clause, k), *_flat(options))
         hits = []
         for key, flat in _documents(raw):
             fields = _pairs(flat)
@@ -180,22 +171,12 @@ class RedisProductIndex:
     async def list_products(self, limit: int) -> list[Product]:
         # FT.AGGREGATE can sort by the key itself, which FT.SEARCH cannot: a stable order by id.
         fields = ["@__key", *(f"@{name}" for name in PRODUCT_FIELDS)]
-        raw = await self._redis.execute_command(
-            "FT.AGGREGATE",
-            self.config.name,
-            MATCH_ALL,
-            "LOAD",
-            len(fields),
-            *fields,
-            "SORTBY",
-            2,
-            "@__key",
-            "ASC",
-            "MAX",
-            limit,
-            "DIALECT",
-            2,
-        )
+        options: list[list[Any]] = [
+            ["LOAD", len(fields), *fields],
+            ["SORTBY", 2, "@__key", "ASC", "MAX", limit],
+            ["DIALECT", 2],
+        ]
+        raw = await self._redis.execute_command("FT.AGGREGATE", self.config.name, MATCH_ALL, *_flat(options))
         rows = [_pairs(row) for row in raw[1:]]
         return [product_from_fields(self._id_of(row["__key"]), row) for row in rows]
 
@@ -226,51 +207,31 @@ class RedisProductIndex:
         return escaped + "*"
 
     async def _create(self) -> None:
-        c = self.config
-        await self._redis.execute_command(
-            "FT.CREATE",
-            c.name,
-            "ON",
-            "HASH",
-            "PREFIX",
-            1,
-            c.prefix,
-            # Keep stop words searchable: a "Description contains" filter of "on the go" must match.
-            "STOPWORDS",
-            0,
-            "SCHEMA",
-            "name",
-            "TEXT",
-            "WEIGHT",
-            1.0,
-            "description",
-            "TEXT",
-            "WEIGHT",
-            0.5,
-            "category",
-            "TAG",
-            "brand",
-            "TAG",
-            "in_stock",
-            "TAG",
-            "price",
-            "NUMERIC",
-            "SORTABLE",
-            "rating",
-            "NUMERIC",
-            "SORTABLE",
-            "embedding",
-            "VECTOR",
-            "HNSW",
-            10,
-            "TYPE",
-            "FLOAT32",
-            "DIM",
-            c.dim,
-            "DISTANCE_METRIC",
-            "COSINE",
-            "M",
-            c.hnsw_m,
-            "EF_CONSTRUCTION",
-            c.hnsw_ef_construction,
-        )
+        await self._redis.execute_command(*create_command(self.config))
+
+
+def create_command(c: IndexConfig) -> list[Any]:
+    vector: list[list[Any]] = [
+        ["TYPE", "FLOAT32"],
+        ["DIM", c.dim],
+        ["DISTANCE_METRIC", "COSINE"],
+        ["M", c.hnsw_m],
+        ["EF_CONSTRUCTION", c.hnsw_ef_construction],
+        ["EF_RUNTIME", c.hnsw_ef_runtime],
+    ]
+    schema: list[list[Any]] = [
+        ["name", "TEXT", "WEIGHT", 1.0],
+        ["description", "TEXT", "WEIGHT", 0.5],
+        ["category", "TAG"],
+        ["brand", "TAG"],
+        ["in_stock", "TAG"],
+        ["price", "NUMERIC", "SORTABLE"],
+        ["rating", "NUMERIC", "SORTABLE"],
+        ["embedding", "VECTOR", "HNSW", 2 * len(vector), *_flat(vector)],
+    ]
+    # STOPWORDS 0 keeps stop words searchable: "Description contains: on the go" must match.
+    return ["FT.CREATE", c.name, "ON", "HASH", "PREFIX", 1, c.prefix, "STOPWORDS", 0, "SCHEMA", *_flat(schema)]
+
+
+def _flat(groups: Sequence[Sequence[Any]]) -> list[Any]:
+    return [item for group in groups for item in group]

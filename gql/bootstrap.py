@@ -12,6 +12,7 @@ import redis.asyncio as aioredis
 from adapters.catalog_file import JsonCatalog
 from adapters.embedded_redis import EmbeddedRedis
 from adapters.embedder import FastEmbedEmbedder, default_model_dir
+from adapters.redis_connection import connect
 from adapters.redis_index import IndexConfig, RedisProductIndex
 from adapters.redis_users import RedisUserFeatureStore
 from domain.ports import Embedder
@@ -62,8 +63,7 @@ async def open_runtime(settings: Settings, embedder: Embedder | None = None) -> 
         embedded = EmbeddedRedis(settings.data_dir, settings.redis_port).start()
         url = embedded.url
         log.info("embedded Redis with Search on %s (data in %s)", url, settings.data_dir)
-    # RESP2 explicitly: the adapters parse FT.SEARCH's flat RESP2 replies.
-    client = aioredis.Redis.from_url(url, protocol=2, socket_timeout=5, health_check_interval=10)
+    client = connect(url)
     try:
         embedder = embedder or FastEmbedEmbedder(settings.model_dir)
         index = RedisProductIndex(

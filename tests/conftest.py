@@ -1,0 +1,108 @@
+"""Shared fixtures: one embedded Redis with Search and one loaded model for the whole run.
+
+Each test gets its own key namespace (index name, product and user prefixes), so tests never share keys.
+"""
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import redis.asyncio as aioredis
+
+from adapters.catalog_file import JsonCatalog
+from adapters.embedded_redis import EmbeddedRedis
+from adapters.embedder import FastEmbedEmbedder, default_model_dir
+from adapters.memory import InMemoryProductIndex, InMemoryUserFeatureStore, StaticCatalog
+from adapters.redis_connection import connect
+from adapters.redis_index import IndexConfig, RedisProductIndex
+from adapters.redis_users import RedisUserFeatureStore
+from domain.models import Product, Vector
+from domain.service import RecommenderService
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOG = ROOT / "catalog.json"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedRedis]:
+    with EmbeddedRedis(tmp_path_factory.mktemp("redis")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def embedder() -> FastEmbedEmbedder:
+    model_dir = default_model_dir()
+    return FastEmbedEmbedder(model_dir if model_dir.is_absolute() else ROOT / model_dir)
+
+
+@pytest.fixture(scope="session")
+def catalog_items(embedder: FastEmbedEmbedder) -> list[tuple[Product, Vector]]:
+    return JsonCatalog(CATALOG, embedder.model_name, embedder.dim).load()
+
+
+@pytest.fixture
+def namespace() -> str:
+    return f"t{uuid.uuid4().hex[:10]}:"
+
+
+@pytest.fixture
+async def redis_client(redis_server: EmbeddedRedis) -> AsyncIterator[aioredis.Redis]:
+    client = connect(redis_server.url)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def redis_index(
+    redis_client: aioredis.Redis, namespace: str, catalog_items: list[tuple[Product, Vector]]
+) -> AsyncIterator[RedisProductIndex]:
+    index = RedisProductIndex(redis_client, IndexConfig(name=f"{namespace}idx", prefix=f"{namespace}product:"))
+    await index.recreate()
+    await index.upsert(catalog_items)
+    yield index
+    await redis_client.execute_command("FT.DROPINDEX", index.name, "DD")
+
+
+@pytest.fixture
+async def memory_index(catalog_items: list[tuple[Product, Vector]]) -> InMemoryProductIndex:
+    index = InMemoryProductIndex()
+    await index.upsert(catalog_items)
+    return index
+
+
+@pytest.fixture
+def redis_service(
+    redis_index: RedisProductIndex,
+    redis_client: aioredis.Redis,
+    namespace: str,
+    embedder: FastEmbedEmbedder,
+    catalog_items: list[tuple[Product, Vector]],
+) -> RecommenderService:
+    """The real thing: Redis Search, Redis user features and the ONNX model."""
+    return RecommenderService(
+        embedder=embedder,
+        index=redis_index,
+        users=RedisUserFeatureStore(redis_client, prefix=f"{namespace}user:"),
+        catalog=StaticCatalog(catalog_items),
+    )
+
+
+@pytest.fixture
+def memory_service(
+    memory_index: InMemoryProductIndex, embedder: FastEmbedEmbedder, catalog_items: list[tuple[Product, Vector]]
+) -> RecommenderService:
+    return RecommenderService(
+        embedder=embedder, index=memory_index, users=InMemoryUserFeatureStore(), catalog=StaticCatalog(catalog_items)
+    )
+
+
+@pytest.fixture(params=["memory", "redis"])
+def service(request: pytest.FixtureRequest) -> RecommenderService:
+    """Behaviour tables run on both: the fake must not drift from the real adapters."""
+    return request.getfixturevalue(f"{request.param}_service")  # type: ignore[no-any-return]

@@ -1,0 +1,165 @@
+"""Filters: one table of (filter -> exact query string -> products selected), run on the query builder,
+the real Redis index and the in-memory fake; plus each filter kind on the real catalog."""
+
+import re
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pytest
+import redis.asyncio as aioredis
+
+from adapters.memory import HashingEmbedder, InMemoryProductIndex
+from adapters.redis_index import IndexConfig, RedisProductIndex
+from adapters.redis_query import filter_clause, knn_query
+from domain.errors import InvalidInput
+from domain.filters import ProductFilter
+from domain.models import Product, Vector
+from domain.ports import ProductIndex
+
+pytestmark = pytest.mark.anyio
+
+
+def odd(pid: str, category: str, brand: str, description: str = "plain text") -> Product:
+    return Product(pid, f"name {pid}", description, category, brand, 10.0, 4.0, True)
+
+
+# Stored the way the catalog loader stores them: lower-case slugs that may hold any character but ','.
+ODD_PRODUCTS = [
+    odd("x01", "tents {ultralight}", "north|peak"),
+    odd("x02", "home-audio", "zoë & co."),
+    odd("x03", "c.d", 'say "hi"'),
+    odd("x04", "back\\slash", "at@home"),
+    odd("x05", "home audio", "ünïcode-brand", "Down-filled parka, rated to 25°C. Café-ready!"),
+    odd("x06", "home-audio", "plain", "The best of the best; on the go"),
+]
+
+
+@dataclass(frozen=True)
+class Row:
+    filters: dict[str, Any]
+    clause: str
+    ids: set[str]
+
+
+TABLE = [
+    Row({}, "*", {p.id for p in ODD_PRODUCTS}),
+    Row({"category": "home-audio"}, r"@category:{home\-audio}", {"x02", "x06"}),
+    Row({"category": "HOME-AUDIO"}, r"@category:{home\-audio}", {"x02", "x06"}),
+    Row({"category": "home audio"}, r"@category:{home\ audio}", {"x05"}),
+    Row({"category": "tents {ultralight}"}, r"@category:{tents\ \{ultralight\}}", {"x01"}),
+    Row({"category": "c.d"}, r"@category:{c\.d}", {"x03"}),
+    Row({"category": "back\\slash"}, r"@category:{back\\slash}", {"x04"}),
+    Row({"category": "c,d"}, r"@category:{c\,d}", set()),
+    Row({"brand": "north|peak"}, r"@brand:{north\|peak}", {"x01"}),
+    Row({"brand": "Zoë & Co."}, r"@brand:{zoë\ \&\ co\.}", {"x02"}),
+    Row({"brand": 'say "hi"'}, r"@brand:{say\ \"hi\"}", {"x03"}),
+    Row({"brand": "at@home"}, r"@brand:{at\@home}", {"x04"}),
+    Row({"brand": "ünïcode-brand"}, r"@brand:{ünïcode\-brand}", {"x05"}),
+    Row({"brand": "north"}, r"@brand:{north}", set()),  # no prefix or partial matches
+    Row({"brand": "*"}, r"@brand:{\*}", set()),  # a wildcard is a literal, not "any"
+    Row({"text_match": "down-filled"}, '@description:"down filled"', {"x05"}),
+    Row({"text_match": "25°C"}, '@description:"25°c"', {"x05"}),
+    Row({"text_match": "CAFÉ"}, '@description:"café"', {"x05"}),
+    Row({"text_match": 'parka "rated" to'}, '@description:"parka rated to"', {"x05"}),
+    Row({"text_match": "the best"}, '@description:"the best"', {"x06"}),  # stop words stay searchable
+    Row({"text_match": "on the go"}, '@description:"on the go"', {"x06"}),
+    Row({"text_match": "go on"}, '@description:"go on"', set()),  # a phrase, not a bag of words
+    Row(
+        {
+            "category": "home-audio",
+            "brand": "plain",
+            "in_stock_only": True,
+            "min_price": 5.0,
+            "max_price": 20.0,
+            "min_rating": 3.5,
+            "text_match": "best",
+        },
+        r"@category:{home\-audio} @brand:{plain} @in_stock:{true} @price:[5.0 20.0] @rating:[3.5 +inf] "
+        '@description:"best"',
+        {"x06"},
+    ),
+    Row({"min_price": 10.5}, "@price:[10.5 +inf]", set()),
+    Row({"max_price": 10.0}, "@price:[-inf 10.0]", {p.id for p in ODD_PRODUCTS}),
+    Row({"min_rating": 4.0}, "@rating:[4.0 +inf]", {p.id for p in ODD_PRODUCTS}),
+]
+
+
+@pytest.mark.parametrize("row", TABLE, ids=lambda r: r.clause)
+def test_filter_renders_exact_query_string(row: Row) -> None:
+    assert filter_clause(ProductFilter(**row.filters)) == row.clause
+
+
+def test_knn_query_wraps_the_clause() -> None:
+    assert knn_query("*", 7) == "(*)=>[KNN 7 @embedding $vec AS vector_score]"
+
+
+@pytest.mark.parametrize("text", ["...", "-- !!", '"\\"'])
+def test_text_match_without_words_is_invalid(text: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        filter_clause(ProductFilter(text_match=text))
+    assert caught.value.argument == "filters.text_match"
+
+
+def _odd_items() -> list[tuple[Product, Vector]]:
+    embedder = HashingEmbedder()
+    return [(p, embedder.vector(p.id)) for p in ODD_PRODUCTS]
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def odd_index(
+    request: pytest.FixtureRequest, redis_client: aioredis.Redis, namespace: str
+) -> AsyncIterator[ProductIndex]:
+    index: ProductIndex
+    if request.param == "memory":
+        index = InMemoryProductIndex()
+    else:
+        index = RedisProductIndex(redis_client, IndexConfig(name=f"{namespace}odd", prefix=f"{namespace}odd:"))
+    await index.recreate()
+    await index.upsert(_odd_items())
+    yield index
+    await index.recreate()
+
+
+@pytest.mark.parametrize("row", TABLE, ids=lambda r: r.clause)
+async def test_filter_selects_exactly_the_expected_products(odd_index: ProductIndex, row: Row) -> None:
+    query = HashingEmbedder().vector("any query")
+    result = await odd_index.search(query, ProductFilter(**row.filters), k=100)
+    assert {p.id for p, _ in result.hits} == row.ids
+    assert result.filter_clause == row.clause
+
+
+# Each filter kind alone and combined, on the real catalog: Redis must return exactly the products an
+# independent predicate selects (k larger than the catalog, so KNN does not truncate).
+CATALOG_CASES: list[tuple[dict[str, Any], Callable[[Product], bool]]] = [
+    ({"category": "footwear"}, lambda p: p.category == "footwear"),
+    ({"brand": "northpeak"}, lambda p: p.brand == "northpeak"),
+    ({"in_stock_only": True}, lambda p: p.in_stock),
+    ({"min_price": 100.0}, lambda p: p.price >= 100.0),
+    ({"max_price": 50.0}, lambda p: p.price <= 50.0),
+    ({"min_price": 40.0, "max_price": 120.0}, lambda p: 40.0 <= p.price <= 120.0),
+    ({"min_rating": 4.5}, lambda p: p.rating >= 4.5),
+    ({"text_match": "waterproof"}, lambda p: "waterproof" in re.findall(r"\w+", p.description.lower())),
+    (
+        {"category": "outerwear", "in_stock_only": True, "max_price": 300.0, "min_rating": 4.0},
+        lambda p: p.category == "outerwear" and p.in_stock and p.price <= 300.0 and p.rating >= 4.0,
+    ),
+]
+
+
+@pytest.mark.parametrize(("filters", "predicate"), CATALOG_CASES, ids=[str(c[0]) for c in CATALOG_CASES])
+async def test_catalog_filters_on_both_indexes(
+    redis_index: RedisProductIndex,
+    memory_index: InMemoryProductIndex,
+    catalog_items: list[tuple[Product, Vector]],
+    filters: dict[str, Any],
+    predicate: Callable[[Product], bool],
+) -> None:
+    expected = {p.id for p, _ in catalog_items if predicate(p)}
+    assert expected, "a case that selects nothing proves little"
+    query = np.asarray(catalog_items[0][1])
+    for index in (redis_index, memory_index):
+        result = await index.search(query, ProductFilter(**filters), k=100)
+        assert {p.id for p, _ in result.hits} == expected
+        assert all(predicate(p) for p, _ in result.hits)
