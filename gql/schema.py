@@ -4,8 +4,10 @@ from dataclasses import dataclass
 from typing import Annotated
 
 import strawberry
+from graphql import GraphQLError
 from strawberry import UNSET
 from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.types import ExecutionContext
 
 from domain.errors import ProductNotFound as DomainProductNotFound
 from domain.filters import DEFAULT_USER_ID, RecommendRequest
@@ -135,8 +137,15 @@ class Mutation:
         return IndexReset(index_name=info.context.service.index.name, seeded=seeded)
 
 
+class RecommenderSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        # ErrorPolicy logs what deserves it (unexpected errors, with an id); client mistakes are not
+        # server errors and would only flood the log with tracebacks.
+        return None
+
+
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(
+    return RecommenderSchema(
         query=Query,
         mutation=Mutation,
         extensions=[ErrorPolicy, lambda: ParserCache(maxsize=256), lambda: ValidationCache(maxsize=256)],

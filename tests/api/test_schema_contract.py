@@ -1,0 +1,50 @@
+"""schema.graphql is the published contract: it must match the code, and everything is described."""
+
+from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLObjectType, GraphQLUnionType
+
+from gql.schema import schema
+from tests.conftest import ROOT
+
+
+def test_committed_sdl_matches_the_code() -> None:
+    committed = (ROOT / "schema.graphql").read_text()
+    assert committed == schema.as_str() + "\n", "schema.graphql is stale: run `make schema` and commit it"
+
+
+def test_every_type_field_and_argument_is_described() -> None:
+    missing = []
+    for name, gtype in schema._schema.type_map.items():
+        if name.startswith("__") or name in {"String", "Int", "Float", "Boolean", "ID"}:
+            continue
+        if not gtype.description:
+            missing.append(name)
+        if isinstance(gtype, GraphQLObjectType | GraphQLInputObjectType):
+            for field_name, field in gtype.fields.items():
+                if not field.description:
+                    missing.append(f"{name}.{field_name}")
+                for arg_name, arg in getattr(field, "args", {}).items():
+                    if not arg.description:
+                        missing.append(f"{name}.{field_name}({arg_name})")
+        assert not isinstance(gtype, GraphQLEnumType | GraphQLUnionType) or gtype.description
+    assert missing == []
+
+
+def test_contract_names_and_defaults() -> None:
+    sdl = schema.as_str()
+    for line in [
+        'userId: ID = "demo"',
+        "filters: ProductFilter",
+        "blend: BlendInput",
+        "rerank: RerankInput",
+        "k: Int = 10",
+        "): Recommendations!",
+        "enabled: Boolean! = true",
+        "weight: Float! = 0.3",
+        "weight: Float! = 0.15",
+        "inStockOnly: Boolean = false",
+        "union RecordClickResult = ClickRecorded | ProductNotFound",
+        "union RefreshEmbeddingResult = EmbeddingRefreshed | ProductNotFound",
+        "limit: Int = 100",
+        "resetIndex: IndexReset!",
+    ]:
+        assert line in sdl, line
