@@ -19,7 +19,8 @@ query Recommend($query: String!, $userId: ID, $filters: ProductFilter, $blend: B
 }"""
 
 USER = """query User($id: ID!) { userFeatures(userId: $id) {
-  userId clicks lastClickedId lastClickedCategory affinities { category weight } hasSessionVector sessionVectorDim } }"""
+  userId clicks lastClickedId lastClickedCategory affinities { category weight }
+  hasSessionVector sessionVectorDim } }"""
 
 CLICK = """mutation Click($user: ID!, $product: ID!) { recordClick(userId: $user, productId: $product) {
   __typename
