@@ -1,0 +1,809 @@
+// Demo page for the recommendation service. Talks only to POST /graphql with {query, variables}.
+// Every piece of data is inserted with textContent / DOM APIs: product text is data, never HTML.
+
+const ENDPOINT = "/graphql";
+const CATALOGUE_LIMIT = 1000;
+const MAX_K = 40;
+const RECENT_LIMIT = 20;
+const EXAMPLES = [
+  "warm jacket for winter",
+  "shoes for trail running",
+  "wireless headphones with noise cancelling",
+  "lightweight tent for backpacking",
+  "cast iron pan",
+];
+
+// ---------------------------------------------------------------- GraphQL documents (variables only)
+
+const PRODUCT_FIELDS = "id name description category brand price rating inStock";
+const USER_FIELDS = `userId clicks lastClickedId lastClickedCategory affinities { category weight }
+  hasSessionVector sessionVectorDim`;
+const INDEX_FIELDS = "indexName numDocs indexingFailures vectorIndexSizeMb model dim";
+
+const BOOT = `query Boot($limit: Int!) {
+  categories
+  brands
+  products(limit: $limit) { ${PRODUCT_FIELDS} }
+  indexInfo { ${INDEX_FIELDS} }
+}`;
+
+const INDEX_INFO = `query IndexInfo { indexInfo { ${INDEX_FIELDS} } }`;
+
+const USER_FEATURES = `query UserFeatures($userId: ID!) { userFeatures(userId: $userId) { ${USER_FIELDS} } }`;
+
+const RECOMMEND = `query Recommend($query: String!, $userId: ID, $filters: ProductFilter, $blend: BlendInput,
+  $rerank: RerankInput, $k: Int) {
+  recommendations(query: $query, userId: $userId, filters: $filters, blend: $blend, rerank: $rerank, k: $k) {
+    items { product { ${PRODUCT_FIELDS} } vectorDistance score affinityBonus }
+    filterClause usedSession usedRerank
+    timings { embedMs searchMs rerankMs totalMs }
+  }
+}`;
+
+const RECORD_CLICK = `mutation RecordClick($userId: ID!, $productId: ID!) {
+  recordClick(userId: $userId, productId: $productId) {
+    __typename
+    ... on ClickRecorded { category affinity clicks lastClickedId user { ${USER_FIELDS} } }
+    ... on ProductNotFound { message productId }
+  }
+}`;
+
+const REFRESH_EMBEDDING = `mutation RefreshEmbedding($productId: ID!, $text: String!) {
+  refreshEmbedding(productId: $productId, text: $text) {
+    __typename
+    ... on EmbeddingRefreshed { productId embedMs }
+    ... on ProductNotFound { message productId }
+    ... on NotAuthorized { message }
+  }
+}`;
+
+const RESET_USER = `mutation ResetUser($userId: ID!) { resetUser(userId: $userId) { userId } }`;
+const RESET_INDEX = `mutation ResetIndex {
+  resetIndex {
+    __typename
+    ... on IndexReset { indexName seeded }
+    ... on NotAuthorized { message }
+  }
+}`;
+
+// ---------------------------------------------------------------- small DOM helpers
+
+const $ = (id) => {
+  const node = document.getElementById(id);
+  if (!node) throw new Error(`missing #${id}`);
+  return node;
+};
+
+/** Build an element. props: className, text, dataset, attrs, on{event}; children: nodes or strings (as text). */
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "className") node.className = value;
+    else if (key === "text") node.textContent = String(value);
+    else if (key === "dataset") Object.assign(node.dataset, value);
+    else if (key === "attrs") for (const [name, v] of Object.entries(value)) node.setAttribute(name, String(v));
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node[key] = value;
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+const fmt = {
+  // Rounds tiny negatives (float noise around a distance of 0) to 0 rather than showing "-0.0000".
+  num: (value, digits) => {
+    const text = Number(value).toFixed(digits);
+    return Number(text) === 0 ? (0).toFixed(digits) : text;
+  },
+  price: (value) => Number(value).toFixed(2),
+  ms: (value) => `${Number(value).toFixed(1)} ms`,
+  weight: (value) => (Number.isInteger(value) ? String(value) : Number(value).toFixed(1)),
+  time: (date) => date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false }),
+};
+
+function productLine(p) {
+  return `${p.brand} · ${p.category} · ${fmt.price(p.price)} · ★ ${fmt.num(p.rating, 1)}`;
+}
+
+function setBusy(button, busy, busyLabel) {
+  if (busy) {
+    button.dataset.label = button.textContent;
+    button.textContent = busyLabel;
+    button.disabled = true;
+  } else {
+    if (button.dataset.label) button.textContent = button.dataset.label;
+    button.disabled = false;
+  }
+}
+
+let toastTimer = 0;
+
+/** A short note at the bottom of the screen, for actions whose effect is in a panel that may be scrolled away. */
+function toast(message) {
+  const node = $("toast");
+  node.textContent = message;
+  node.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => {
+    node.hidden = true;
+  }, 3500);
+}
+
+function hideToast() {
+  clearTimeout(toastTimer);
+  $("toast").hidden = true;
+}
+
+function flash(button, label) {
+  const original = button.dataset.label || button.textContent;
+  button.textContent = label;
+  button.classList.add("done");
+  setTimeout(() => {
+    button.textContent = original;
+    button.classList.remove("done");
+  }, 1200);
+}
+
+// ---------------------------------------------------------------- GraphQL transport and errors
+
+class GraphQLFailure extends Error {
+  constructor(errors) {
+    super(errors.map((e) => e.message).join("; "));
+    this.errors = errors;
+  }
+}
+
+/** The admin token typed into the Index panel, sent as a Bearer token when present (admin mutations need it). */
+function authHeaders() {
+  const token = document.getElementById("admin-token")?.value.trim();
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
+async function gql(query, variables = {}) {
+  let response;
+  try {
+    response = await fetch(ENDPOINT, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json", ...authHeaders() },
+      body: JSON.stringify({ query, variables }),
+    });
+  } catch (exc) {
+    throw new GraphQLFailure([{ message: "The server cannot be reached.", extensions: { code: "NETWORK" } }]);
+  }
+  let body;
+  try {
+    body = await response.json();
+  } catch (exc) {
+    throw new GraphQLFailure([{ message: `Unexpected HTTP ${response.status} from ${ENDPOINT}.`, extensions: {} }]);
+  }
+  if (Array.isArray(body.errors) && body.errors.length) throw new GraphQLFailure(body.errors);
+  if (!body.data) throw new GraphQLFailure([{ message: "Empty response.", extensions: {} }]);
+  return body.data;
+}
+
+// Which error slot (and which inputs) an argument belongs to.
+const ERROR_SLOTS = {
+  query: { slot: "err-query", inputs: ["query"], label: "Query" },
+  userId: { slot: "err-user-id", inputs: ["user-id"], label: "User id" },
+  k: { slot: "err-k", inputs: ["k"], label: "Top K" },
+  "filters.category": { slot: "err-category", inputs: ["category"], label: "Category" },
+  "filters.brand": { slot: "err-brand", inputs: ["brand"], label: "Brand" },
+  "filters.minPrice": { slot: "err-price", inputs: ["min-price", "max-price"], label: "Min price" },
+  "filters.maxPrice": { slot: "err-price", inputs: ["min-price", "max-price"], label: "Max price" },
+  "filters.minRating": { slot: "err-rating", inputs: ["min-rating"], label: "Min rating" },
+  "filters.textMatch": { slot: "err-text-match", inputs: ["text-match"], label: "Description contains" },
+  productId: { slot: "err-refresh-product", inputs: ["refresh-product"], label: "Product" },
+  text: { slot: "err-refresh-text", inputs: ["refresh-text"], label: "Text" },
+};
+const ARGUMENT_LABELS = Object.fromEntries(Object.entries(ERROR_SLOTS).map(([name, s]) => [name, s.label]));
+
+/** The argument an error is about: extensions.argument, else the variable/field a coercion error names. */
+function argumentOf(error) {
+  const ext = error.extensions || {};
+  if (typeof ext.argument === "string") return ext.argument;
+  const message = String(error.message || "");
+  const at = message.match(/ at '([A-Za-z0-9_.]+)'/);
+  if (at) return at[1];
+  const variable = message.match(/Variable '\$([A-Za-z0-9_]+)'/);
+  return variable ? variable[1] : null;
+}
+
+/** "Invalid argument filters.minPrice: must not exceed filters.maxPrice (500 > 10)" → "Min price must not exceed max price (500 > 10)". */
+function readable(error, argument) {
+  let message = String(error.message || "Something went wrong.");
+  const prefix = message.match(/^Invalid argument ([A-Za-z0-9_.]+): (.*)$/s);
+  if (prefix) {
+    const label = ARGUMENT_LABELS[prefix[1]] || prefix[1];
+    const rest = prefix[2].replace(/\b[a-z]+(?:\.[a-zA-Z]+)+\b|\b[a-z]+[A-Z][A-Za-z]*\b/g, (name) =>
+      ARGUMENT_LABELS[name] ? ARGUMENT_LABELS[name].toLowerCase() : name,
+    );
+    message = `${label} ${rest.replace(/between (\S+) and inf\b/, "at least $1")}`;
+  } else if (argument && ARGUMENT_LABELS[argument] && /^Variable '\$/.test(message)) {
+    message = `${ARGUMENT_LABELS[argument]}: ${message.replace(/^Variable '\$[^']+' got /, "")}`;
+  }
+  const code = (error.extensions || {}).code;
+  if (code === "SERVICE_UNAVAILABLE") message = `Service unavailable: ${message}`;
+  return message;
+}
+
+function showError(slotId, message, inputIds = []) {
+  const slot = $(slotId);
+  slot.textContent = message;
+  slot.classList.add("visible");
+  for (const id of inputIds) $(id).setAttribute("aria-invalid", "true");
+}
+
+function clearErrors(slotIds) {
+  for (const id of slotIds) {
+    const slot = $(id);
+    slot.textContent = "";
+    slot.classList.remove("visible");
+  }
+  for (const [, spec] of Object.entries(ERROR_SLOTS)) {
+    if (slotIds.includes(spec.slot)) for (const input of spec.inputs) $(input).removeAttribute("aria-invalid");
+  }
+}
+
+/** Route each GraphQL error to the slot of the control that caused it; the rest go to fallbackSlot. */
+function reportErrors(failure, fallbackSlot, allowed = null) {
+  const errors = failure instanceof GraphQLFailure ? failure.errors : [{ message: String(failure), extensions: {} }];
+  for (const error of errors) {
+    const argument = argumentOf(error);
+    const spec = argument ? ERROR_SLOTS[argument] : undefined;
+    const message = readable(error, argument);
+    if (spec && (!allowed || allowed.includes(argument))) showError(spec.slot, message, spec.inputs);
+    else showError(fallbackSlot, message);
+    const code = (error.extensions || {}).code;
+    if (code === "SERVICE_UNAVAILABLE" || code === "NETWORK") showBanner(message);
+  }
+}
+
+function showBanner(message) {
+  const banner = $("global-error");
+  banner.textContent = message;
+  banner.hidden = false;
+}
+
+function hideBanner() {
+  $("global-error").hidden = true;
+}
+
+// ---------------------------------------------------------------- state
+
+const state = {
+  products: [],
+  productsById: new Map(),
+  recent: new Map(), // userId -> [{ product, at }], newest first, kept in memory only
+  searchSeq: 0,
+  searchCount: 0,
+  hasSearched: false,
+  features: null, // the current user's last known features
+};
+
+function currentUser() {
+  return $("user-id").value.trim() || "demo";
+}
+
+// ---------------------------------------------------------------- boot: catalogue, facets, index
+
+function fillSelect(select, values, anyLabel) {
+  const keep = select.value;
+  select.replaceChildren(el("option", { value: "", text: anyLabel }), ...values.map((v) => el("option", { value: v, text: v })));
+  if (values.includes(keep)) select.value = keep;
+}
+
+async function loadAll() {
+  try {
+    const data = await gql(BOOT, { limit: CATALOGUE_LIMIT });
+    hideBanner();
+    fillSelect($("category"), data.categories, "any");
+    fillSelect($("brand"), data.brands, "any");
+    fillSelect($("catalogue-filter"), data.categories, "all categories");
+    state.products = data.products;
+    state.productsById = new Map(data.products.map((p) => [p.id, p]));
+    renderRefreshProducts();
+    renderCatalogue();
+    renderIndex(data.indexInfo);
+  } catch (failure) {
+    reportErrors(failure, "err-catalogue");
+    renderIndexError();
+  }
+}
+
+async function loadIndexInfo() {
+  try {
+    renderIndex((await gql(INDEX_INFO)).indexInfo);
+  } catch (failure) {
+    reportErrors(failure, "err-index");
+  }
+}
+
+function renderIndex(info) {
+  $("index-docs").textContent = String(info.numDocs);
+  $("index-failures").textContent = String(info.indexingFailures);
+  $("index-failures").classList.toggle("bad", info.indexingFailures > 0);
+  $("index-mb").textContent = `${fmt.num(info.vectorIndexSizeMb, 2)} MB`;
+  $("index-model").textContent = `${info.model} (${info.dim}-d)`;
+  $("index-name").textContent = info.indexName;
+  const pill = $("index-pill");
+  pill.textContent = `${info.numDocs} products · ${info.indexName}`;
+  pill.className = "topbar-status ok";
+}
+
+function renderIndexError() {
+  const pill = $("index-pill");
+  pill.textContent = "service unavailable";
+  pill.className = "topbar-status bad";
+}
+
+function renderRefreshProducts() {
+  const select = $("refresh-product");
+  const keep = select.value;
+  select.replaceChildren(...state.products.map((p) => el("option", { value: p.id, text: `${p.name} — ${p.id}` })));
+  if (state.productsById.has(keep)) select.value = keep;
+}
+
+function renderCatalogue() {
+  const shown = $("catalogue-filter").value;
+  const cards = state.products.map((p) => {
+    const error = el("p", { className: "error row-error", dataset: { testid: "card-error" }, attrs: { role: "alert" } });
+    const button = el("button", {
+      type: "button",
+      className: "btn small",
+      text: "Click",
+      dataset: { testid: "card-click" },
+      attrs: { "aria-label": `Click ${p.name}` },
+    });
+    button.addEventListener("click", () => clickProduct(p.id, button, error));
+    return el(
+      "article",
+      {
+        className: "card",
+        hidden: Boolean(shown) && p.category !== shown,
+        dataset: { testid: "product-card", productId: p.id, category: p.category },
+      },
+      el(
+        "div",
+        { className: "card-top" },
+        el("span", { className: `chip cat-${p.category}`, text: p.category }),
+        p.inStock ? null : el("span", { className: "badge oos", text: "out of stock", dataset: { testid: "out-of-stock" } }),
+      ),
+      el("h3", { className: "card-name", text: p.name, dataset: { testid: "card-name" } }),
+      el("p", { className: "card-sub", text: productLine(p) }),
+      el("p", { className: "card-desc", text: p.description }),
+      el("div", { className: "card-actions" }, el("span", { className: "muted small mono", text: p.id }), button),
+      error,
+    );
+  });
+  $("catalogue").replaceChildren(...cards);
+  const visible = shown ? state.products.filter((p) => p.category === shown).length : state.products.length;
+  $("catalogue-count").textContent = `${visible} of ${state.products.length}`;
+}
+
+// ---------------------------------------------------------------- search
+
+function numberField(id, errors) {
+  const input = $(id);
+  if (input.validity.badInput) {
+    errors.push([id, "Enter a number."]);
+    return undefined;
+  }
+  const raw = input.value.trim();
+  return raw === "" ? undefined : Number(raw);
+}
+
+/** Read the form into GraphQL variables; returns null (and shows messages) when a field is not a number. */
+function readSearch() {
+  const local = [];
+  const filters = {};
+  const category = $("category").value;
+  const brand = $("brand").value;
+  const textMatch = $("text-match").value;
+  if (category) filters.category = category;
+  if (brand) filters.brand = brand;
+  const minPrice = numberField("min-price", local);
+  const maxPrice = numberField("max-price", local);
+  const minRating = numberField("min-rating", local);
+  if (minPrice !== undefined) filters.minPrice = minPrice;
+  if (maxPrice !== undefined) filters.maxPrice = maxPrice;
+  if (minRating !== undefined) filters.minRating = minRating;
+  if ($("in-stock").checked) filters.inStockOnly = true;
+  if (textMatch.trim() !== "") filters.textMatch = textMatch;
+
+  const variables = {
+    query: $("query").value,
+    userId: currentUser(),
+    filters,
+    blend: { enabled: $("blend").checked },
+    rerank: { enabled: $("rerank").checked },
+  };
+  const k = numberField("k", local);
+  if (k !== undefined) {
+    if (!Number.isInteger(k) || k < 1 || k > MAX_K) local.push(["k", `Top K must be a whole number from 1 to ${MAX_K}.`]);
+    else variables.k = k;
+  }
+  const slotFor = { "min-price": "err-price", "max-price": "err-price", "min-rating": "err-rating", k: "err-k" };
+  for (const [id, message] of local) showError(slotFor[id], message, [id]);
+  return local.length ? null : variables;
+}
+
+const SEARCH_SLOTS = [
+  "err-query",
+  "err-user-id",
+  "err-category",
+  "err-brand",
+  "err-price",
+  "err-rating",
+  "err-k",
+  "err-text-match",
+  "err-search",
+];
+const SEARCH_ARGUMENTS = Object.keys(ERROR_SLOTS).filter((a) => a !== "productId" && a !== "text");
+
+async function runSearch() {
+  clearErrors(SEARCH_SLOTS);
+  state.hasSearched = true;
+  const seq = ++state.searchSeq;
+  const results = $("results");
+  const variables = readSearch();
+  if (!variables) {
+    finishSearch(seq, "error");
+    renderNoResults("Fix the highlighted field and search again.");
+    return;
+  }
+  results.setAttribute("aria-busy", "true");
+  results.dataset.state = "loading";
+  setBusy($("search-btn"), true, "Searching…");
+  try {
+    const data = await gql(RECOMMEND, variables);
+    if (seq !== state.searchSeq) return; // a newer search owns the panel
+    hideBanner();
+    renderResults(data.recommendations);
+    finishSearch(seq, "ready");
+  } catch (failure) {
+    if (seq !== state.searchSeq) return;
+    reportErrors(failure, "err-search", SEARCH_ARGUMENTS);
+    renderNoResults("No results: fix the highlighted field and search again.");
+    finishSearch(seq, "error");
+  } finally {
+    if (seq === state.searchSeq) {
+      setBusy($("search-btn"), false);
+      results.removeAttribute("aria-busy");
+    }
+  }
+}
+
+function finishSearch(seq, outcome) {
+  if (seq !== state.searchSeq) return;
+  state.searchCount += 1;
+  const results = $("results");
+  results.dataset.state = outcome;
+  results.dataset.searchCount = String(state.searchCount);
+}
+
+/** After a click, a refresh or a reset: show how the ranking moved. */
+async function rerunSearch() {
+  if (state.hasSearched && $("query").value.trim() !== "") await runSearch();
+}
+
+function renderNoResults(message) {
+  $("results").replaceChildren();
+  $("results-head").hidden = true;
+  $("results-meta").hidden = true;
+  $("results-count").textContent = "";
+  const empty = $("results-empty");
+  empty.textContent = message;
+  empty.hidden = false;
+}
+
+function renderResults(recs) {
+  const rows = recs.items.map((item, index) => {
+    const p = item.product;
+    const error = el("p", { className: "error row-error", dataset: { testid: "row-error" }, attrs: { role: "alert" } });
+    const button = el("button", {
+      type: "button",
+      className: "btn small",
+      text: "Click",
+      dataset: { testid: "click-btn" },
+      attrs: { "aria-label": `Click ${p.name}` },
+    });
+    button.addEventListener("click", () => clickProduct(p.id, button, error));
+    const badges = [];
+    if (!p.inStock) badges.push(el("span", { className: "badge oos", text: "out of stock", dataset: { testid: "out-of-stock" } }));
+    if (item.affinityBonus > 0) {
+      badges.push(
+        el("span", {
+          className: "badge bonus",
+          text: `affinity −${fmt.num(item.affinityBonus, 3)}`,
+          title: "Re-rank bonus: weight × ln(1 + clicks in this category), subtracted from the distance",
+          dataset: { testid: "affinity-bonus" },
+        }),
+      );
+    }
+    return el(
+      "li",
+      { className: "result", dataset: { testid: "result-row", productId: p.id, category: p.category, rank: String(index + 1) } },
+      el("span", { className: "rank", text: String(index + 1), dataset: { testid: "result-rank" } }),
+      el(
+        "div",
+        { className: "product" },
+        el("div", { className: "name-line" }, el("span", { className: "name", text: p.name, dataset: { testid: "result-name" } }), badges),
+        el("div", { className: "sub", text: productLine(p), dataset: { testid: "result-sub" } }),
+      ),
+      el(
+        "span",
+        { className: "num", dataset: { testid: "result-distance" } },
+        el("span", { className: "mini-label", text: "distance " }),
+        fmt.num(item.vectorDistance, 4),
+      ),
+      el(
+        "span",
+        { className: "num strong", dataset: { testid: "result-score" } },
+        el("span", { className: "mini-label", text: "score " }),
+        fmt.num(item.score, 4),
+      ),
+      el("span", { className: "action" }, button),
+      error,
+    );
+  });
+  $("results").replaceChildren(...rows);
+  $("results-head").hidden = rows.length === 0;
+  const empty = $("results-empty");
+  empty.hidden = rows.length > 0;
+  empty.textContent = "Nothing matches these filters. Loosen them and search again.";
+  $("results-count").textContent = `${rows.length} result${rows.length === 1 ? "" : "s"}`;
+
+  $("meta-filter").textContent = recs.filterClause;
+  setFlag($("meta-session"), recs.usedSession);
+  setFlag($("meta-rerank"), recs.usedRerank);
+  const t = recs.timings;
+  $("meta-timings").textContent = `embed ${fmt.ms(t.embedMs)} · search ${fmt.ms(t.searchMs)} · rerank ${fmt.ms(
+    t.rerankMs,
+  )} · total ${fmt.ms(t.totalMs)}`;
+  $("results-meta").hidden = false;
+}
+
+function setFlag(node, on) {
+  node.textContent = on ? "yes" : "no";
+  node.className = on ? "flag on" : "flag off";
+}
+
+// ---------------------------------------------------------------- session
+
+async function loadSession() {
+  const userId = currentUser();
+  clearErrors(["err-session", "err-user-id"]);
+  try {
+    const data = await gql(USER_FEATURES, { userId });
+    if (userId === currentUser()) renderSession(data.userFeatures);
+  } catch (failure) {
+    reportErrors(failure, "err-session", ["userId"]);
+  }
+}
+
+function renderSession(f) {
+  state.features = f;
+  $("session-user").textContent = f.userId;
+  $("session-clicks").textContent = String(f.clicks);
+  const last = f.lastClickedId ? state.productsById.get(f.lastClickedId) : null;
+  $("session-last").textContent = f.lastClickedId
+    ? `${last ? last.name : f.lastClickedId} (${f.lastClickedCategory || "?"})`
+    : "–";
+  $("session-vector").textContent = f.hasSessionVector ? `yes (${f.sessionVectorDim}-d)` : "none";
+
+  const affinities = [...f.affinities].sort((a, b) => b.weight - a.weight || a.category.localeCompare(b.category));
+  const top = affinities.length ? affinities[0].weight : 1;
+  $("session-affinities").replaceChildren(
+    ...(affinities.length
+      ? affinities.map((a) =>
+          el(
+            "span",
+            {
+              className: `badge affinity${a.weight === top ? " top" : ""}`,
+              dataset: { testid: "affinity-badge", category: a.category },
+              title: `${a.category}: ${a.weight} click(s)`,
+            },
+            el("span", { text: a.category }),
+            el("span", { className: "count", text: `× ${fmt.weight(a.weight)}` }),
+          ),
+        )
+      : [el("span", { className: "muted small", text: "No affinities yet: click a product." })]),
+  );
+  renderRecent(f.userId);
+}
+
+function renderRecent(userId) {
+  const list = state.recent.get(userId) || [];
+  $("recent-clicks").replaceChildren(
+    ...(list.length
+      ? list.map(({ product, at }) =>
+          el(
+            "li",
+            { dataset: { testid: "recent-click", productId: product.id } },
+            el("span", { className: "name", text: product.name }),
+            el("span", { className: "muted small", text: product.category }),
+            el("time", { className: "muted small mono", text: fmt.time(at), dateTime: at.toISOString() }),
+          ),
+        )
+      : [el("li", { className: "muted small empty-item", text: "No clicks yet." })]),
+  );
+}
+
+async function clickProduct(productId, button, errorSlot) {
+  const userId = currentUser();
+  errorSlot.textContent = "";
+  errorSlot.classList.remove("visible");
+  clearErrors(["err-session", "err-user-id"]);
+  setBusy(button, true, "…");
+  let recorded = false;
+  try {
+    const result = (await gql(RECORD_CLICK, { userId, productId })).recordClick;
+    if (result.__typename === "ProductNotFound") {
+      errorSlot.textContent = result.message;
+      errorSlot.classList.add("visible");
+      return;
+    }
+    const product = state.productsById.get(result.lastClickedId) || { id: productId, name: productId, category: result.category };
+    const list = [{ product, at: new Date() }, ...(state.recent.get(userId) || [])].slice(0, RECENT_LIMIT);
+    state.recent.set(userId, list);
+    renderSession(result.user);
+    toast(`Clicked ${product.name} · ${result.category} affinity ${fmt.weight(result.affinity)} · ${result.clicks} click${
+      result.clicks === 1 ? "" : "s"
+    }${state.hasSearched ? " · results updated" : ""}`);
+    recorded = true;
+  } catch (failure) {
+    const errors = failure instanceof GraphQLFailure ? failure.errors : [];
+    if (errors.some((e) => argumentOf(e) === "userId")) reportErrors(failure, "err-session", ["userId"]);
+    else {
+      errorSlot.textContent = errors.length ? readable(errors[0], argumentOf(errors[0])) : String(failure);
+      errorSlot.classList.add("visible");
+    }
+  } finally {
+    setBusy(button, false);
+  }
+  if (recorded) {
+    flash(button, "Clicked ✓");
+    await rerunSearch();
+  }
+}
+
+async function resetSession() {
+  hideToast();
+  const userId = currentUser();
+  const button = $("reset-session");
+  clearErrors(["err-session", "err-user-id"]);
+  setBusy(button, true, "Resetting…");
+  try {
+    await gql(RESET_USER, { userId });
+    state.recent.delete(userId);
+    await loadSession();
+    await rerunSearch();
+  } catch (failure) {
+    reportErrors(failure, "err-session", ["userId"]);
+  } finally {
+    setBusy(button, false);
+  }
+}
+
+// ---------------------------------------------------------------- refresh embedding
+
+async function refreshEmbedding(event) {
+  event.preventDefault();
+  hideToast();
+  const slots = ["err-refresh-product", "err-refresh-text", "err-refresh"];
+  clearErrors(slots);
+  const note = $("refresh-result");
+  note.textContent = "";
+  const productId = $("refresh-product").value;
+  const text = $("refresh-text").value;
+  if (!productId) {
+    showError("err-refresh-product", "Pick a product.", ["refresh-product"]);
+    return;
+  }
+  const button = $("refresh-btn");
+  setBusy(button, true, "Embedding…");
+  try {
+    const result = (await gql(REFRESH_EMBEDDING, { productId, text })).refreshEmbedding;
+    if (result.__typename === "ProductNotFound") {
+      showError("err-refresh-product", result.message, ["refresh-product"]);
+      return;
+    }
+    if (result.__typename === "NotAuthorized") {
+      showError("err-refresh", `${result.message} Enter the admin token in the Index panel.`);
+      return;
+    }
+    const product = state.productsById.get(result.productId);
+    note.textContent = `${product ? product.name : result.productId} embedded in ${fmt.ms(result.embedMs)}.`;
+    note.dataset.productId = result.productId;
+  } catch (failure) {
+    reportErrors(failure, "err-refresh", ["productId", "text"]);
+    return;
+  } finally {
+    setBusy(button, false);
+  }
+  await rerunSearch();
+}
+
+// ---------------------------------------------------------------- reset everything
+
+async function resetEverything() {
+  hideToast();
+  const button = $("reset-all");
+  const note = $("index-result");
+  clearErrors(["err-index"]);
+  $("admin-token").removeAttribute("aria-invalid");
+  note.textContent = "";
+  setBusy(button, true, "Resetting…");
+  try {
+    const reset = (await gql(RESET_INDEX)).resetIndex;
+    if (reset.__typename === "NotAuthorized") {
+      showError("err-index", `${reset.message} Enter the admin token above.`, ["admin-token"]);
+      return;
+    }
+    const userId = currentUser();
+    await gql(RESET_USER, { userId });
+    state.recent.delete(userId);
+    note.textContent = `Index ${reset.indexName} recreated and seeded with ${reset.seeded} products; session of ${userId} cleared.`;
+    $("refresh-result").textContent = "";
+    await loadAll();
+    await loadSession();
+    await rerunSearch();
+  } catch (failure) {
+    reportErrors(failure, "err-index");
+  } finally {
+    setBusy(button, false);
+  }
+}
+
+// ---------------------------------------------------------------- wiring
+
+function init() {
+  $("suggestions").replaceChildren(
+    el("span", { className: "muted small", text: "Try:" }),
+    ...EXAMPLES.map((text) =>
+      el("button", {
+        type: "button",
+        className: "chip-btn",
+        text,
+        onclick: () => {
+          $("query").value = text;
+          runSearch();
+        },
+      }),
+    ),
+  );
+  $("search-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    hideToast();
+    runSearch();
+  });
+  $("user-id").addEventListener("change", () => {
+    loadSession();
+    rerunSearch();
+  });
+  $("reset-session").addEventListener("click", resetSession);
+  $("refresh-form").addEventListener("submit", refreshEmbedding);
+  $("use-query").addEventListener("click", () => {
+    $("refresh-text").value = $("query").value;
+  });
+  $("reset-all").addEventListener("click", resetEverything);
+  $("catalogue-filter").addEventListener("change", renderCatalogue);
+  $("results").dataset.state = "idle";
+  // Editing a flagged control clears its message; the next request re-validates it.
+  for (const spec of Object.values(ERROR_SLOTS)) {
+    for (const id of spec.inputs) $(id).addEventListener("input", () => clearErrors([spec.slot]));
+  }
+
+  renderRecent(currentUser());
+  Promise.all([loadAll(), loadSession()]).then(() => {
+    // Again once both are in: the "last clicked" line names the product once the catalogue is known.
+    if (state.features && state.features.userId === currentUser()) renderSession(state.features);
+    document.body.dataset.ready = "true";
+  });
+}
+
+init();
