@@ -8,6 +8,7 @@ import base64
 import binascii
 import json
 import math
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,8 @@ def _slug(value: Any) -> str:
     slug = _text(value).lower()
     if "," in slug:
         raise ValueError("must not contain ','")
+    if any(unicodedata.category(ch) == "Cc" for ch in slug):
+        raise ValueError("must not contain control characters")
     return slug
 
 
@@ -159,22 +162,24 @@ def read_products(path: Path) -> list[Product]:
     return [product for product, _ in parse_products(read_document(path), dim=None)]
 
 
+def product_record(product: Product, vector: Vector) -> dict[str, Any]:
+    """A product as a catalog record (catalog.json's list item, one JSON Lines line)."""
+    return {
+        "id": product.id,
+        "name": product.name,
+        "description": product.description,
+        "category": product.category,
+        "brand": product.brand,
+        "price": product.price,
+        "in_stock": product.in_stock,
+        "rating": product.rating,
+        "embedding_b64": encode_vector(vector),
+    }
+
+
 def write_catalog(path: Path, model: str, items: Sequence[tuple[Product, Vector]]) -> None:
     dims = {len(vector) for _, vector in items}
-    records = [
-        {
-            "id": p.id,
-            "name": p.name,
-            "description": p.description,
-            "category": p.category,
-            "brand": p.brand,
-            "price": p.price,
-            "in_stock": p.in_stock,
-            "rating": p.rating,
-            "embedding_b64": encode_vector(vector),
-        }
-        for p, vector in items
-    ]
+    records = [product_record(p, vector) for p, vector in items]
     document = {"model": model, "dim": dims.pop() if dims else 0, "products": records}
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

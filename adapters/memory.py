@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from adapters.redis_query import filter_clause, text_words
+from adapters.redis_query import filter_clause, phrase_words, text_words
 from domain.filters import ProductFilter
 from domain.models import IndexInfo, Product, UserFeatures, Vector
 from domain.ports import SearchResult
@@ -23,6 +23,10 @@ def _contains_phrase(words: list[str], phrase: list[str]) -> bool:
     return any(words[i : i + n] == phrase for i in range(len(words) - n + 1))
 
 
+def _has_phrase(text: str, phrase: str) -> bool:
+    return _contains_phrase(text_words(text), phrase_words(phrase))
+
+
 def matches(product: Product, filters: ProductFilter) -> bool:
     checks = [
         filters.category is None or product.category == filters.category.lower(),
@@ -31,7 +35,7 @@ def matches(product: Product, filters: ProductFilter) -> bool:
         filters.min_price is None or product.price >= filters.min_price,
         filters.max_price is None or product.price <= filters.max_price,
         filters.min_rating is None or product.rating >= filters.min_rating,
-        filters.text_match is None or _contains_phrase(text_words(product.description), text_words(filters.text_match)),
+        filters.text_match is None or _has_phrase(product.description, filters.text_match),
     ]
     return all(checks)
 

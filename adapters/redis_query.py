@@ -1,7 +1,7 @@
 """Render a ProductFilter to a RediSearch query string. All escaping lives here.
 
 TAG values are lower-cased (categories and brands are stored lower-case) and every ASCII character
-that is not a letter, digit or underscore is backslash-escaped, so no value can close the `{...}`
+that is not a letter or digit is backslash-escaped, so no value can close the `{...}`
 or start an operator. TEXT is searched as an exact phrase of the words RediSearch itself would cut
 the text into: a quoted phrase of separator-free words has nothing left to escape or inject.
 """
@@ -15,7 +15,8 @@ MATCH_ALL = "*"
 
 # RediSearch's default tokenizer separators: a document's text is cut into words at these.
 TEXT_SEPARATORS = frozenset(" \t\n\r\f\v,./(){}[]:;\\~!@#$%^&*-=+|'`\"<>?")
-_PLAIN_ASCII = frozenset(string.ascii_letters + string.digits + "_")
+# Even "_" is escaped: a TAG value of a lone "_" is a syntax error unescaped.
+_PLAIN_ASCII = frozenset(string.ascii_letters + string.digits)
 
 
 def escape_tag(value: str) -> str:
@@ -38,6 +39,13 @@ def text_words(text: str) -> list[str]:
     return [word.lower() for word in words]
 
 
+def phrase_words(text: str) -> list[str]:
+    """The words of a textMatch phrase. RediSearch matches a phrase's consecutive repeats ("go go")
+    against a single occurrence, so they are collapsed here: the clause says what Redis really does."""
+    words = text_words(text)
+    return [word for i, word in enumerate(words) if i == 0 or word != words[i - 1]]
+
+
 def _number(value: float) -> str:
     return repr(float(value))
 
@@ -58,12 +66,34 @@ def filter_clause(filters: ProductFilter) -> str:
     if filters.min_rating is not None:
         parts.append(f"@rating:[{_number(filters.min_rating)} +inf]")
     if filters.text_match is not None:
-        words = text_words(filters.text_match)
+        words = phrase_words(filters.text_match)
         if not words:
             raise InvalidInput("filters.text_match", "has no searchable words (only punctuation)")
         parts.append(f'@description:"{" ".join(words)}"')
     return " ".join(parts) if parts else MATCH_ALL
 
 
-def knn_query(clause: str, k: int) -> str:
-    return f"({clause})=>[KNN {k} @embedding $vec AS vector_score]"
+def knn_query(
+    clause: str,
+    k: int,
+    *,
+    ef_runtime: int | None = None,
+    hybrid_policy: str | None = None,
+    batch_size: int | None = None,
+) -> str:
+    """The hybrid KNN query; a knob left at None is not written, so RediSearch's choice applies.
+
+    RediSearch rejects hybrid attributes on an unfiltered query, so they are only written after a filter,
+    and EF_RUNTIME together with ADHOC_BF (brute force has no graph to search), so it is left out there.
+    """
+    filtered = clause != MATCH_ALL
+    attributes = []
+    if ef_runtime is not None and not (filtered and hybrid_policy == "ADHOC_BF"):
+        attributes.append(f"EF_RUNTIME {int(ef_runtime)}")
+    if filtered:
+        if hybrid_policy is not None:
+            attributes.append(f"HYBRID_POLICY {hybrid_policy}")
+        if batch_size is not None:
+            attributes.append(f"BATCH_SIZE {int(batch_size)}")
+    knobs = "".join(f" {a}" for a in attributes)
+    return f"({clause})=>[KNN {k} @embedding $vec{knobs} AS vector_score]"

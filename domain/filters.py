@@ -1,5 +1,6 @@
 """The request model: one typed filter, blend and re-rank settings, validated on construction."""
 
+import unicodedata
 from dataclasses import dataclass, field
 
 from domain.errors import InvalidInput
@@ -22,6 +23,14 @@ def _optional_text(argument: str, value: str | None, max_chars: int) -> str | No
     return None if value is None else check_text(argument, value, max_chars)
 
 
+def _optional_tag(argument: str, value: str | None) -> str | None:
+    # No stored category or brand holds a control character, and the search syntax cannot express one.
+    text = _optional_text(argument, value, MAX_TAG_CHARS)
+    if text is not None and any(unicodedata.category(ch) == "Cc" for ch in text):
+        raise InvalidInput(argument, "must not contain control characters")
+    return text
+
+
 def _optional_number(argument: str, value: float | None, low: float, high: float) -> float | None:
     return None if value is None else check_range(argument, value, low, high)
 
@@ -42,8 +51,8 @@ class ProductFilter:
         def put(name: str, value: object) -> None:
             object.__setattr__(self, name, value)
 
-        put("category", _optional_text("filters.category", self.category, MAX_TAG_CHARS))
-        put("brand", _optional_text("filters.brand", self.brand, MAX_TAG_CHARS))
+        put("category", _optional_tag("filters.category", self.category))
+        put("brand", _optional_tag("filters.brand", self.brand))
         put("text_match", _optional_text("filters.text_match", self.text_match, MAX_TEXT_MATCH_CHARS))
         inf = float("inf")
         put("min_price", _optional_number("filters.min_price", self.min_price, 0.0, inf))

@@ -10,10 +10,16 @@ def affinity_bonus(affinity: float, weight: float) -> float:
     return weight * math.log1p(max(affinity, 0.0))
 
 
+def _distance(value: float) -> float:
+    # Cosine distance of unit vectors is 0..2; float noise can put an exact match a hair below 0.
+    return min(max(value, 0.0), 2.0)
+
+
 def rerank(hits: Iterable[tuple[Product, float]], affinities: dict[str, float], weight: float) -> list[Candidate]:
     """score = distance - weight·ln(1 + max(aff, 0)); ascending, stable for equal scores."""
     candidates = []
-    for product, distance in hits:
+    for product, raw_distance in hits:
+        distance = _distance(raw_distance)
         bonus = affinity_bonus(affinities.get(product.category, 0.0), weight)
         candidates.append(Candidate(product, distance, distance - bonus, bonus))
     return sorted(candidates, key=lambda c: c.score)
@@ -21,4 +27,4 @@ def rerank(hits: Iterable[tuple[Product, float]], affinities: dict[str, float], 
 
 def as_ranked(hits: Iterable[tuple[Product, float]]) -> list[Candidate]:
     """Candidates in the order Redis returned them, scored by distance alone."""
-    return [Candidate(product, distance, distance) for product, distance in hits]
+    return [Candidate(product, _distance(d), _distance(d)) for product, d in hits]

@@ -26,7 +26,8 @@ def check_finite(argument: str, value: float) -> float:
 def check_range(argument: str, value: float, low: float, high: float) -> float:
     check_finite(argument, value)
     if not low <= value <= high:
-        raise InvalidInput(argument, f"must be between {low:g} and {high:g}, got {value:g}")
+        bounds = f"at least {low:g}" if math.isinf(high) else f"between {low:g} and {high:g}"
+        raise InvalidInput(argument, f"must be {bounds}, got {value:g}")
     return float(value)
 
 

@@ -4,7 +4,8 @@ Every error a client sees carries `extensions.code`:
 - BAD_USER_INPUT: an argument is invalid; `extensions.argument` names it as the client wrote it.
 - SERVICE_UNAVAILABLE: Redis cannot be reached right now; retry later.
 - GRAPHQL_VALIDATION_FAILED: the document does not parse or does not fit the schema.
-- INTERNAL_SERVER_ERROR: anything else; details are logged under `extensions.errorId`.
+- INTERNAL_SERVER_ERROR: anything else, masked; details are logged under `extensions.errorId` and
+  the request id (`extensions.requestId`, also the X-Request-ID response header).
 """
 
 import logging
@@ -50,7 +51,7 @@ def _with(error: GraphQLError, message: str, extensions: dict[str, object]) -> G
     )
 
 
-def translate(error: GraphQLError) -> GraphQLError:
+def translate(error: GraphQLError, request_id: str = "-") -> GraphQLError:
     original = error.original_error
     if isinstance(original, InvalidInput):
         name = graphql_name(original.argument)
@@ -62,11 +63,17 @@ def translate(error: GraphQLError) -> GraphQLError:
     if original is None or isinstance(original, GraphQLError):
         # Raised by GraphQL itself (syntax, validation, variable coercion) or on purpose by a resolver.
         extensions = dict(error.extensions or {})
-        extensions.setdefault("code", BAD_USER_INPUT if error.path else VALIDATION_FAILED)
+        # A variable of the wrong type or value (NaN, a string for an Int, ...) is a bad input, not a
+        # malformed document.
+        bad_value = (
+            error.path is not None or error.message.startswith("Variable '$") or error.message.startswith('Variable "$')
+        )
+        extensions.setdefault("code", BAD_USER_INPUT if bad_value else VALIDATION_FAILED)
         return _with(error, error.message, extensions)
     error_id = uuid.uuid4().hex[:12]
-    log.error("unexpected error %s at %s", error_id, error.path, exc_info=original)
-    return _with(error, f"Unexpected error (id {error_id}).", {"code": INTERNAL, "errorId": error_id})
+    log.error("unexpected error %s (request %s) at %s", error_id, request_id, error.path, exc_info=original)
+    message = f"Unexpected error (id {error_id}, request {request_id})."
+    return _with(error, message, {"code": INTERNAL, "errorId": error_id, "requestId": request_id})
 
 
 class ErrorPolicy(SchemaExtension):
@@ -75,4 +82,5 @@ class ErrorPolicy(SchemaExtension):
         result = self.execution_context.result
         errors = getattr(result, "errors", None)  # graphql-core's or Strawberry's ExecutionResult
         if errors:
-            result.errors = [translate(error) for error in errors]  # type: ignore[union-attr]
+            request_id = getattr(self.execution_context.context, "request_id", "-")
+            result.errors = [translate(error, request_id) for error in errors]  # type: ignore[union-attr]

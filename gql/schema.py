@@ -13,12 +13,14 @@ from domain.errors import ProductNotFound as DomainProductNotFound
 from domain.filters import DEFAULT_USER_ID, RecommendRequest
 from domain.service import RecommenderService
 from gql.errors import ErrorPolicy
+from gql.limits import MAX_SEARCH_FIELDS, limit_extensions
 from gql.types import (
     BlendInput,
     ClickRecorded,
     EmbeddingRefreshed,
     IndexInfo,
     IndexReset,
+    NotAuthorized,
     Product,
     ProductFilter,
     ProductNotFound,
@@ -26,6 +28,7 @@ from gql.types import (
     RecordClickResult,
     RefreshEmbeddingResult,
     RerankInput,
+    ResetIndexResult,
     UserFeatures,
     UserReset,
 )
@@ -34,6 +37,8 @@ from gql.types import (
 @dataclass
 class Context:
     service: RecommenderService
+    is_admin: bool = True  # decided per request from the Authorization header (see gql.app)
+    request_id: str = "-"
 
 
 Info = strawberry.Info[Context, None]
@@ -113,13 +118,17 @@ class Mutation:
             return ProductNotFound.of(exc.product_id)
         return ClickRecorded.from_domain(features)
 
-    @strawberry.mutation(description="Re-embed a product from new text (one HSET); the next search reflects it.")
+    @strawberry.mutation(
+        description="Re-embed a product from new text (one HSET); the next search reflects it (admin)."
+    )
     async def refresh_embedding(
         self,
         info: Info,
         product_id: Annotated[strawberry.ID, _arg("The product to re-embed.")],
         text: Annotated[str, _arg("Text to embed, 1 to 2048 characters; the stored description is unchanged.")],
     ) -> RefreshEmbeddingResult:
+        if not info.context.is_admin:
+            return NotAuthorized.admin_only("refreshEmbedding")
         try:
             refreshed = await info.context.service.refresh_embedding(str(product_id), text)
         except DomainProductNotFound as exc:
@@ -131,8 +140,12 @@ class Mutation:
         await info.context.service.reset_user(str(user_id))
         return UserReset(user_id=user_id)
 
-    @strawberry.mutation(description="Drop the index and its products, recreate it and reseed it from the catalog.")
-    async def reset_index(self, info: Info) -> IndexReset:
+    @strawberry.mutation(
+        description="Drop the index and its products, recreate it and reseed it from the catalog (admin)."
+    )
+    async def reset_index(self, info: Info) -> ResetIndexResult:
+        if not info.context.is_admin:
+            return NotAuthorized.admin_only("resetIndex")
         seeded = await info.context.service.reset_index()
         return IndexReset(index_name=info.context.service.index.name, seeded=seeded)
 
@@ -144,11 +157,16 @@ class RecommenderSchema(strawberry.Schema):
         return None
 
 
-def build_schema() -> strawberry.Schema:
+def build_schema(introspection: bool = True, max_search_fields: int = MAX_SEARCH_FIELDS) -> strawberry.Schema:
     return RecommenderSchema(
         query=Query,
         mutation=Mutation,
-        extensions=[ErrorPolicy, lambda: ParserCache(maxsize=256), lambda: ValidationCache(maxsize=256)],
+        extensions=[
+            ErrorPolicy,
+            *limit_extensions(introspection=introspection, max_search_fields=max_search_fields),
+            lambda: ParserCache(maxsize=256),
+            lambda: ValidationCache(maxsize=256),
+        ],
     )
 
 

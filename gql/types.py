@@ -259,11 +259,26 @@ class IndexReset:
     seeded: int = strawberry.field(description="Products loaded from the catalog.")
 
 
+@strawberry.type(
+    description="This operation needs the admin token: send `Authorization: Bearer <RECOMMENDER_ADMIN_TOKEN>`."
+)
+class NotAuthorized:
+    message: str = strawberry.field(description="Human-readable explanation.")
+
+    @classmethod
+    def admin_only(cls, operation: str) -> "NotAuthorized":
+        return cls(message=f"{operation} is an admin operation: send the admin token as a Bearer token.")
+
+
 RecordClickResult = Annotated[
     ClickRecorded | ProductNotFound,
     strawberry.union("RecordClickResult", description="The recorded click, or why it could not be recorded."),
 ]
 RefreshEmbeddingResult = Annotated[
-    EmbeddingRefreshed | ProductNotFound,
+    EmbeddingRefreshed | ProductNotFound | NotAuthorized,
     strawberry.union("RefreshEmbeddingResult", description="The refreshed embedding, or why it failed."),
+]
+ResetIndexResult = Annotated[
+    IndexReset | NotAuthorized,
+    strawberry.union("ResetIndexResult", description="The reseeded index, or why it was not reset."),
 ]

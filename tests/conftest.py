@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis
+from starlette.testclient import TestClient
 
 from adapters.catalog_file import JsonCatalog
 from adapters.embedded_redis import EmbeddedRedis
@@ -19,6 +20,9 @@ from adapters.redis_index import IndexConfig, RedisProductIndex
 from adapters.redis_users import RedisUserFeatureStore
 from domain.models import Product, Vector
 from domain.service import RecommenderService
+from gql.app import create_app
+from gql.bootstrap import Settings
+from tests.graphql_client import GraphQLClient
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = ROOT / "catalog.json"
@@ -106,3 +110,25 @@ def memory_service(
 def service(request: pytest.FixtureRequest) -> RecommenderService:
     """Behaviour tables run on both: the fake must not drift from the real adapters."""
     return request.getfixturevalue(f"{request.param}_service")  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def settings(redis_server: EmbeddedRedis, namespace: str) -> Settings:
+    return Settings(
+        redis_url=redis_server.url,
+        index_name=f"{namespace}idx",
+        key_prefix=f"{namespace}product:",
+        user_prefix=f"{namespace}user:",
+        catalog=CATALOG,
+    )
+
+
+@pytest.fixture
+def http(settings: Settings, embedder: FastEmbedEmbedder) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, embedder=embedder)) as client:
+        yield client
+
+
+@pytest.fixture
+def gql(http: TestClient) -> GraphQLClient:
+    return GraphQLClient(http)

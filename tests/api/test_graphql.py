@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from tests.api.conftest import GraphQLClient
+from tests.graphql_client import GraphQLClient
 
 RECOMMEND = """
 query Recommend($query: String!, $userId: ID, $filters: ProductFilter, $blend: BlendInput,
@@ -118,7 +118,7 @@ def test_catalog_queries_and_reset_index(gql: GraphQLClient) -> None:
     assert info["numDocs"] == 60 and info["indexingFailures"] == 0 and info["dim"] == 384
     assert info["model"] == "sentence-transformers/all-MiniLM-L6-v2" and info["vectorIndexSizeMb"] > 0
     assert len(gql.data("{ products { id } }")["products"]) == 60
-    reset = gql.data("mutation { resetIndex { indexName seeded } }")["resetIndex"]
+    reset = gql.data("mutation { resetIndex { ... on IndexReset { indexName seeded } } }")["resetIndex"]
     assert reset == {"indexName": info["indexName"], "seeded": 60}
 
 

@@ -43,8 +43,9 @@ def test_contract_names_and_defaults() -> None:
         "weight: Float! = 0.15",
         "inStockOnly: Boolean = false",
         "union RecordClickResult = ClickRecorded | ProductNotFound",
-        "union RefreshEmbeddingResult = EmbeddingRefreshed | ProductNotFound",
         "limit: Int = 100",
-        "resetIndex: IndexReset!",
+        "resetIndex: ResetIndexResult!",
+        "union ResetIndexResult = IndexReset | NotAuthorized",
+        "union RefreshEmbeddingResult = EmbeddingRefreshed | ProductNotFound | NotAuthorized",
     ]:
         assert line in sdl, line

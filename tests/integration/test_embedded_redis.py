@@ -5,6 +5,7 @@ from pathlib import Path
 import redis
 
 from adapters.embedded_redis import EmbeddedRedis
+from tests.polling import wait_until
 
 
 def test_starts_with_search_and_aof_and_keeps_data_across_restarts(tmp_path: Path) -> None:
@@ -26,18 +27,7 @@ def test_crash_keeps_acknowledged_writes_after_fsync(tmp_path: Path) -> None:
         client.set("acked", "yes")
         client.execute_command("BGREWRITEAOF")  # forces the data to disk now instead of waiting a second
         client.wait(0, 0)
-        assert wait_for(lambda: client.info("persistence")["aof_rewrite_in_progress"] == 0)
+        assert wait_until(lambda: client.info("persistence")["aof_rewrite_in_progress"] == 0)
         server.kill()
     with EmbeddedRedis(tmp_path) as again:
         assert redis.Redis.from_url(again.url).get("acked") == b"yes"
-
-
-def wait_for(condition, timeout: float = 10.0) -> bool:  # type: ignore[no-untyped-def]
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False

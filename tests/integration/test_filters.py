@@ -33,6 +33,7 @@ ODD_PRODUCTS = [
     odd("x04", "back\\slash", "at@home"),
     odd("x05", "home audio", "ünïcode-brand", "Down-filled parka, rated to 25°C. Café-ready!"),
     odd("x06", "home-audio", "plain", "The best of the best; on the go"),
+    odd("x07", "snake_case", "_", "foo_bar stays one word"),
 ]
 
 
@@ -52,11 +53,15 @@ TABLE = [
     Row({"category": "c.d"}, r"@category:{c\.d}", {"x03"}),
     Row({"category": "back\\slash"}, r"@category:{back\\slash}", {"x04"}),
     Row({"category": "c,d"}, r"@category:{c\,d}", set()),
+    Row({"category": "home\u00a0audio"}, "@category:{home\u00a0audio}", set()),  # NBSP is not a space
     Row({"brand": "north|peak"}, r"@brand:{north\|peak}", {"x01"}),
     Row({"brand": "Zoë & Co."}, r"@brand:{zoë\ \&\ co\.}", {"x02"}),
     Row({"brand": 'say "hi"'}, r"@brand:{say\ \"hi\"}", {"x03"}),
     Row({"brand": "at@home"}, r"@brand:{at\@home}", {"x04"}),
     Row({"brand": "ünïcode-brand"}, r"@brand:{ünïcode\-brand}", {"x05"}),
+    Row({"brand": "_"}, r"@brand:{\_}", {"x07"}),
+    Row({"category": "snake_case"}, r"@category:{snake\_case}", {"x07"}),
+    Row({"text_match": "foo_bar"}, '@description:"foo_bar"', {"x07"}),
     Row({"brand": "north"}, r"@brand:{north}", set()),  # no prefix or partial matches
     Row({"brand": "*"}, r"@brand:{\*}", set()),  # a wildcard is a literal, not "any"
     Row({"text_match": "down-filled"}, '@description:"down filled"', {"x05"}),
@@ -66,6 +71,8 @@ TABLE = [
     Row({"text_match": "the best"}, '@description:"the best"', {"x06"}),  # stop words stay searchable
     Row({"text_match": "on the go"}, '@description:"on the go"', {"x06"}),
     Row({"text_match": "go on"}, '@description:"go on"', set()),  # a phrase, not a bag of words
+    Row({"text_match": "the the best"}, '@description:"the best"', {"x06"}),  # repeats collapse, as in Redis
+    Row({"text_match": "best of best"}, '@description:"best of best"', set()),
     Row(
         {
             "category": "home-audio",

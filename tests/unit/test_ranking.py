@@ -43,3 +43,9 @@ def test_rerank_is_stable_for_equal_scores() -> None:
 def test_as_ranked_keeps_order_and_scores_by_distance() -> None:
     hits = [(product("a", "x"), 0.2), (product("b", "x"), 0.1)]
     assert [(c.product.id, c.score, c.affinity_bonus) for c in as_ranked(hits)] == [("a", 0.2, 0.0), ("b", 0.1, 0.0)]
+
+
+def test_float_noise_never_yields_a_negative_distance() -> None:
+    hits = [(product("a", "x"), -1.2e-7), (product("b", "x"), 0.3)]
+    assert as_ranked(hits)[0].vector_distance == 0.0
+    assert rerank(hits, {}, 0.15)[0].score == 0.0

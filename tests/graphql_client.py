@@ -1,14 +1,8 @@
-from collections.abc import Iterator
+"""A tiny GraphQL-over-HTTP client for tests: real documents, real HTTP, no GraphQL client library."""
+
 from typing import Any
 
-import pytest
 from starlette.testclient import TestClient
-
-from adapters.embedded_redis import EmbeddedRedis
-from adapters.embedder import FastEmbedEmbedder
-from gql.app import create_app
-from gql.bootstrap import Settings
-from tests.conftest import CATALOG
 
 
 class GraphQLClient:
@@ -31,25 +25,3 @@ class GraphQLClient:
         body = self.post(query, variables)
         assert body.get("errors"), body
         return body["errors"][0]  # type: ignore[no-any-return]
-
-
-@pytest.fixture
-def settings(redis_server: EmbeddedRedis, namespace: str) -> Settings:
-    return Settings(
-        redis_url=redis_server.url,
-        index_name=f"{namespace}idx",
-        key_prefix=f"{namespace}product:",
-        user_prefix=f"{namespace}user:",
-        catalog=CATALOG,
-    )
-
-
-@pytest.fixture
-def http(settings: Settings, embedder: FastEmbedEmbedder) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, embedder=embedder)) as client:
-        yield client
-
-
-@pytest.fixture
-def gql(http: TestClient) -> GraphQLClient:
-    return GraphQLClient(http)

@@ -1,0 +1,225 @@
+"""Mixed-traffic load run against a live server (`make loadtest`); not a unit test.
+
+80 % recommendations with random filters, 20 % clicks across 50 users, from 32 concurrent keep-alive
+clients for a fixed time. Then checks: no errors, every acknowledged click counted, memory stable.
+Exits non-zero when a check fails.
+"""
+
+import argparse
+import asyncio
+import json
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+WORDS = [
+    "warm",
+    "waterproof",
+    "light",
+    "trail",
+    "running",
+    "hiking",
+    "winter",
+    "summer",
+    "coffee",
+    "kitchen",
+    "speaker",
+    "wireless",
+    "tent",
+    "stove",
+    "jacket",
+    "boots",
+    "bag",
+    "backpack",
+    "bottle",
+    "lamp",
+    "knife",
+    "pan",
+    "headphones",
+    "watch",
+    "shoes",
+    "fleece",
+    "gloves",
+]
+RECOMMEND = """query($q: String!, $u: ID, $f: ProductFilter, $k: Int) {
+  recommendations(query: $q, userId: $u, filters: $f, k: $k) {
+    items { product { id category } score } usedSession usedRerank timings { totalMs } } }"""
+CLICK = """mutation($u: ID!, $p: ID!) { recordClick(userId: $u, productId: $p) {
+  __typename ... on ClickRecorded { clicks } } }"""
+USER = "query($u: ID!) { userFeatures(userId: $u) { clicks } }"
+
+
+@dataclass
+class Tally:
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: Counter[str] = field(default_factory=Counter)
+    acked_clicks: Counter[str] = field(default_factory=Counter)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def random_filters(rng: random.Random, categories: list[str], brands: list[str]) -> dict[str, Any]:
+    f: dict[str, Any] = {}
+    if rng.random() < 0.5:
+        f["category"] = rng.choice(categories)
+    if rng.random() < 0.2:
+        f["brand"] = rng.choice(brands)
+    if rng.random() < 0.4:
+        f["inStockOnly"] = True
+    if rng.random() < 0.3:
+        low = rng.choice([0, 20, 50, 100])
+        f["minPrice"], f["maxPrice"] = low, low + rng.choice([50, 200, 1000])
+    if rng.random() < 0.2:
+        f["minRating"] = rng.choice([3.0, 4.0, 4.5])
+    if rng.random() < 0.1:
+        f["textMatch"] = rng.choice(["waterproof", "stainless steel", "lightweight"])
+    return f
+
+
+async def client_loop(
+    worker: int, base: str, deadline: float, tally: Tally, users: list[str], products: list[str], facets: dict
+) -> None:
+    rng = random.Random(worker)
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        while time.monotonic() < deadline:
+            click = rng.random() < 0.2
+            if click:
+                user, product = rng.choice(users), rng.choice(products)
+                payload = {"query": CLICK, "variables": {"u": user, "p": product}}
+            else:
+                text = " ".join(rng.sample(WORDS, rng.randint(1, 4)))
+                variables = {"q": text, "u": rng.choice(users), "f": random_filters(rng, **facets), "k": 10}
+                payload = {"query": RECOMMEND, "variables": variables}
+            kind = "click" if click else "recommend"
+            started = time.perf_counter()
+            try:
+                response = await http.post("/graphql", json=payload)
+                body = response.json()
+            except (httpx.HTTPError, json.JSONDecodeError) as exc:
+                tally.errors[f"{kind}: {type(exc).__name__}"] += 1
+                continue
+            tally.latencies[kind].append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200 or body.get("errors"):
+                tally.errors[f"{kind}: {response.status_code} {body.get('errors', '')}"[:200]] += 1
+            elif click and body["data"]["recordClick"]["__typename"] == "ClickRecorded":
+                tally.acked_clicks[user] += 1
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
+
+
+async def run(base: str, server_pid: int, duration: float, clients: int) -> int:
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        meta = (
+            await http.post("/graphql", json={"query": "{ categories brands products(limit: 1000) { id } }"})
+        ).json()
+    facets = {"categories": meta["data"]["categories"], "brands": meta["data"]["brands"]}
+    products = [p["id"] for p in meta["data"]["products"]]
+    users = [f"load-{n:02d}" for n in range(50)]
+    tally = Tally()
+    memory: list[tuple[float, float]] = []
+    start = time.monotonic()
+    deadline = start + duration
+
+    async def sample_memory() -> None:
+        while time.monotonic() < deadline:
+            memory.append((time.monotonic() - start, rss_mb(server_pid)))
+            await asyncio.sleep(5)
+
+    await asyncio.gather(
+        sample_memory(),
+        *(client_loop(w, base, deadline, tally, users, products, facets) for w in range(clients)),
+    )
+    elapsed = time.monotonic() - start
+
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        counted = {}
+        for user in users:
+            body = (await http.post("/graphql", json={"query": USER, "variables": {"u": user}})).json()
+            counted[user] = body["data"]["userFeatures"]["clicks"]
+    memory.append((elapsed, rss_mb(server_pid)))
+
+    total = sum(len(v) for v in tally.latencies.values())
+    print(f"\n{clients} clients, {elapsed:.0f} s, {total} requests, {total / elapsed:.1f} req/s")
+    for kind, values in sorted(tally.latencies.items()):
+        print(
+            f"  {kind:9s} n={len(values):6d}  p50 {percentile(values, 0.5):7.1f} ms  "
+            f"p90 {percentile(values, 0.9):7.1f} ms  p99 {percentile(values, 0.99):7.1f} ms  "
+            f"mean {statistics.fmean(values):7.1f} ms"
+        )
+    errors = sum(tally.errors.values())
+    print(f"  errors: {errors}")
+    for message, count in tally.errors.most_common(5):
+        print(f"    {count} x {message}")
+    acked = sum(tally.acked_clicks.values())
+    mismatched = {u: (tally.acked_clicks[u], counted[u]) for u in users if tally.acked_clicks[u] != counted[u]}
+    print(f"  clicks acknowledged {acked}, counted {sum(counted.values())}, users mismatched {len(mismatched)}")
+    # Memory: compare the steady state (after the first quarter: caches and pools warm) with the end.
+    steady = [mb for t, mb in memory if t >= elapsed / 4] or [memory[-1][1]]
+    growth = steady[-1] - steady[0]
+    print(
+        f"  server RSS MB: start {memory[0][1]:.0f}, after warm-up {steady[0]:.0f}, end {steady[-1]:.0f} "
+        f"(growth after warm-up {growth:+.1f} MB), max {max(mb for _, mb in memory):.0f}"
+    )
+    ok = errors == 0 and not mismatched and growth < max(20.0, 0.1 * steady[0])
+    print("RESULT:", "PASS" if ok else "FAIL")
+    return 0 if ok else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--duration", type=float, default=120.0, help="seconds of traffic")
+    parser.add_argument("--clients", type=int, default=32)
+    args = parser.parse_args()
+    port = free_port()
+    with tempfile.TemporaryDirectory() as data:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gql.cli", "serve", "--port", str(port), "--data-dir", data],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(600):
+                try:
+                    if httpx.get(f"{base}/readyz").status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.1)
+            else:
+                print("server did not become ready", file=sys.stderr)
+                return 1
+            return asyncio.run(run(base, server.pid, args.duration, args.clients))
+        finally:
+            server.terminate()
+            server.wait(30)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""The fast query path as wired by the composition root: batching and the caches behind GraphQL."""
+
+from dataclasses import replace
+from pathlib import Path
+
+from starlette.testclient import TestClient
+
+from adapters.embedder import FastEmbedEmbedder
+from gql.app import create_app
+from gql.bootstrap import Runtime, Settings, onnx_threads
+from gql.serving import decode_settings, encode_settings
+from tests.graphql_client import GraphQLClient
+
+RECOMMEND = """query($q: String!) {
+  recommendations(query: $q, userId: "cache-user", filters: {category: "footwear", inStockOnly: true}) {
+    items { product { id } vectorDistance }
+  }
+}"""
+
+
+def test_a_repeated_query_is_answered_from_the_lru(http: TestClient) -> None:
+    gql = GraphQLClient(http)
+    first = gql.data(RECOMMEND, {"q": "waterproof boots"})
+    second = gql.data(RECOMMEND, {"q": "  Waterproof   BOOTS "})
+    assert first == second
+    runtime: Runtime = http.app.state.runtime  # type: ignore[attr-defined]
+    metrics = runtime.metrics()
+    assert metrics["embed_cache_lru"] == metrics["embed_cache_lru"] | {"hits": 1, "misses": 1, "size": 1}
+    assert metrics["embed_batching"]["batches"] == 1  # type: ignore[index]
+    assert "embed_cache_redis" not in metrics  # off unless configured
+
+
+def test_redis_cache_and_no_batching_when_configured(settings: Settings, embedder: FastEmbedEmbedder) -> None:
+    configured = replace(settings, embed_cache_redis=True, embed_cache_size=0, embed_batch_max=1)
+    with TestClient(create_app(configured, embedder=embedder)) as http:
+        gql = GraphQLClient(http)
+        query = f"boots for {settings.index_name}"  # unique: the Redis cache is shared by the whole run
+        gql.data(RECOMMEND, {"q": query})
+        gql.data(RECOMMEND, {"q": query})
+        metrics = http.app.state.runtime.metrics()  # type: ignore[attr-defined]
+    assert set(metrics) == {"pid", "embed_cache_redis"}
+    assert (metrics["embed_cache_redis"]["hits"], metrics["embed_cache_redis"]["misses"]) == (1, 1)
+
+
+def test_settings_travel_to_workers_unchanged() -> None:
+    settings = Settings(redis_url=None, catalog=Path("/x/catalog.json"), workers=3, onnx_threads=None, admin_token="t")
+    assert decode_settings(encode_settings(settings)) == settings
+    assert decode_settings(encode_settings(replace(settings, redis_url="redis://h:1/0"))).redis_url == "redis://h:1/0"
+
+
+def test_onnx_threads_split_the_cores_among_workers() -> None:
+    assert onnx_threads(Settings(workers=64)) == 1
+    assert onnx_threads(Settings(workers=2, onnx_threads=3)) == 3

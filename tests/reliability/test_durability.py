@@ -1,0 +1,69 @@
+"""Crash both processes with SIGKILL, restart with --no-reset: every acknowledged write is there."""
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.conftest import ROOT
+from tests.reliability.conftest import free_port, wait_until
+
+
+@contextmanager
+def server(data_dir: Path, *extra: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    port = free_port()
+    args = [sys.executable, "-m", "gql.cli", "serve", "--port", str(port), "--data-dir", str(data_dir), *extra]
+    process = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        assert wait_until(lambda: httpx.get(f"{base}/readyz").status_code == 200, timeout=90), "server not ready"
+        yield process, base
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(30)
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def gql(base: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    body = httpx.post(f"{base}/graphql", json={"query": query, "variables": variables or {}}, timeout=30).json()
+    assert "errors" not in body, body
+    return body["data"]  # type: ignore[no-any-return]
+
+
+CLICK = 'mutation($p: ID!) { recordClick(userId: "durable", productId: $p) { __typename } }'
+REFRESH = "mutation($p: ID!, $t: String!) { refreshEmbedding(productId: $p, text: $t) { __typename } }"
+SEARCH = 'query($q: String!) { recommendations(query: $q, userId: "other", k: 1) { items { product { id } } } }'
+TEXT = "a hand-forged cast iron skillet for campfires"
+
+
+def test_acknowledged_writes_survive_kill_9(tmp_path: Path) -> None:
+    data_dir = tmp_path / "redis"
+    with server(data_dir) as (process, base):
+        for product in ["p001", "p002", "p003", "p010", "p020"]:
+            assert gql(base, CLICK, {"p": product})["recordClick"]["__typename"] == "ClickRecorded"
+        assert gql(base, REFRESH, {"p": "p045", "t": TEXT})["refreshEmbedding"]["__typename"] == "EmbeddingRefreshed"
+        [redis_pid] = children(process.pid)
+        os.kill(redis_pid, signal.SIGKILL)  # Redis first, with no chance to flush anything
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(10)
+        assert wait_until(lambda: not Path(f"/proc/{redis_pid}").exists(), timeout=10)
+
+    with server(data_dir, "--no-reset") as (_, base):
+        features = gql(base, '{ userFeatures(userId: "durable") { clicks lastClickedId hasSessionVector } }')
+        assert features["userFeatures"] == {"clicks": 5, "lastClickedId": "p020", "hasSessionVector": True}
+        assert gql(base, SEARCH, {"q": TEXT})["recommendations"]["items"][0]["product"]["id"] == "p045"
+        info = gql(base, "{ indexInfo { numDocs indexingFailures } }")["indexInfo"]
+        assert info == {"numDocs": 60, "indexingFailures": 0}
