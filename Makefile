@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 MODEL := .models/all-MiniLM-L6-v2/model.onnx
 PYTEST_ARGS ?=
 
-.PHONY: install model run test lint typecheck schema check-schema clean
+.PHONY: install model run test lint typecheck schema loadtest browser bench bench-scale clean
 
 install: $(STAMP)
 
@@ -38,8 +38,27 @@ typecheck: install
 schema: install
 	$(BIN)/python -c "from gql.schema import schema; print(schema.as_str())" > schema.graphql
 
-test: install model lint typecheck
+# The browser test drives Debian's Chromium (never a browser downloaded by a test tool).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+test: install model lint typecheck browser
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Two minutes of mixed traffic from 32 clients against a live server; prints numbers, fails on errors.
+loadtest: install model
+	$(BIN)/python -m loadtest.run $(LOADTEST_ARGS)
+
+# The query path under load: the real server (own Redis), 1 and 8 keep-alive clients, cached and
+# uncached query texts, for 1 worker x 2 ONNX threads and 2 workers x 1 thread (about 3 minutes).
+# Table on stdout, JSON in bench-results/. BENCH_ARGS="--duration 5" for a quick look.
+bench: install model
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# 100k synthetic products in a private Redis: ingest rate, memory, recall@10 per EF_RUNTIME, search
+# latency per hybrid policy (about 12 minutes; BENCH_SCALE_ARGS="--count 20000" for a quick look).
+bench-scale: install
+	$(BIN)/python -m bench.scale $(BENCH_SCALE_ARGS)
 
 clean:
 	rm -rf $(VENV) .models .data .pytest_cache .mypy_cache .ruff_cache

@@ -4,10 +4,14 @@ import asyncio
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from domain.models import Vector
+
+if TYPE_CHECKING:
+    from onnxruntime import InferenceSession
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 DIM = 384
@@ -24,13 +28,16 @@ class ModelMissing(RuntimeError):
 class FastEmbedEmbedder:
     """Mean-pooled, L2-normalised all-MiniLM-L6-v2 vectors (fastembed applies both for this model)."""
 
-    def __init__(self, model_dir: Path, threads: int | None = None) -> None:
+    def __init__(self, model_dir: Path, threads: int | None = None, spinning: bool = True) -> None:
         if not (model_dir / "model.onnx").is_file():
             raise ModelMissing(f"no model.onnx in {model_dir}: run `recommender prepare-model` first")
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model is local; never ask a hub
         from fastembed import TextEmbedding  # heavy import, kept out of module import time
 
         self._model = TextEmbedding(model_name=MODEL_NAME, specific_model_path=str(model_dir), threads=threads)
+        if not spinning:
+            # fastembed builds its session without a spinning knob: swap in an equivalent one that has it.
+            self._model.model.model = onnx_session(model_dir / "model.onnx", threads, spinning=False)  # type: ignore[attr-defined]
 
     @property
     def model_name(self) -> str:
@@ -47,3 +54,22 @@ class FastEmbedEmbedder:
         # ONNX inference is CPU-bound and releases the GIL: run it in a worker thread so the event
         # loop keeps serving other requests meanwhile.
         return await asyncio.to_thread(self.embed_sync, texts)
+
+
+def onnx_session(path: Path, threads: int | None, spinning: bool) -> "InferenceSession":
+    """What fastembed builds (all graph optimisations, `threads` intra-op threads), plus the spinning switch.
+
+    ONNX Runtime's idle pool threads spin-wait for the next job by default. With more than one
+    thread on a small box that busy-waiting takes the CPU the event loop and Redis need between
+    two queries; without spinning the pool sleeps instead, at a small wake-up cost per call.
+    """
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    if threads is not None:
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = threads
+    options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
+    options.add_session_config_entry("session.inter_op.allow_spinning", "1" if spinning else "0")
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])

@@ -2,16 +2,18 @@
 
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import redis.asyncio as aioredis
 
+from adapters.batching_embedder import BatchingEmbedder
 from adapters.catalog_file import JsonCatalog
 from adapters.embedded_redis import EmbeddedRedis
 from adapters.embedder import FastEmbedEmbedder, default_model_dir
+from adapters.embedding_cache import LruEmbeddingCache, RedisEmbeddingCache
 from adapters.redis_connection import connect
 from adapters.redis_index import IndexConfig, RedisProductIndex
 from adapters.redis_users import RedisUserFeatureStore
@@ -34,7 +36,45 @@ class Settings:
     model_dir: Path = field(default_factory=default_model_dir)
     data_dir: Path = Path(".data/redis")
     redis_port: int | None = None
+    # Index (README, "Scale"). M / EF_CONSTRUCTION / algorithm apply when the index is created;
+    # ef_runtime, hybrid_policy and batch_size are also written into every KNN query when set.
+    algorithm: str = "HNSW"
+    hnsw_m: int = IndexConfig.hnsw_m
+    ef_construction: int = IndexConfig.hnsw_ef_construction
+    ef_runtime: int | None = None
+    hybrid_policy: str | None = None
+    batch_size: int | None = None
     graphiql: bool = True
+    introspection: bool = True
+    # Admin operations (resetIndex, refreshEmbedding) need this as a Bearer token when it is set.
+    admin_token: str | None = field(default_factory=lambda: os.environ.get("RECOMMENDER_ADMIN_TOKEN") or None)
+    max_body_bytes: int = 64 * 1024
+    max_search_fields: int = 4
+    # Query path (README, "Performance"). Processes share the cores: ONNX threads x workers <= cores.
+    workers: int = 1
+    onnx_threads: int | None = None  # None: the available cores divided among the workers
+    onnx_spinning: bool = False  # idle ONNX threads busy-wait (steals CPU from the event loop and Redis)
+    embed_batch_max: int = 32  # texts per model call; 1 turns micro-batching off
+    embed_batch_window_ms: float = 0.0  # how long an idle batcher waits for company
+    embed_cache_size: int = 10_000  # in-process LRU of query vectors; 0 turns it off
+    embed_cache_redis: bool = False  # also share query vectors between workers in Redis
+    embed_cache_ttl_s: int = 24 * 3600
+    access_log: bool = True  # uvicorn's line per request; costs CPU under load
+
+
+def index_config(settings: Settings, dim: int) -> IndexConfig:
+    return IndexConfig(
+        name=settings.index_name,
+        prefix=settings.key_prefix,
+        dim=dim,
+        algorithm=settings.algorithm,
+        hnsw_m=settings.hnsw_m,
+        hnsw_ef_construction=settings.ef_construction,
+        hnsw_ef_runtime=settings.ef_runtime or IndexConfig.hnsw_ef_runtime,
+        query_ef_runtime=settings.ef_runtime,
+        hybrid_policy=settings.hybrid_policy,
+        batch_size=settings.batch_size,
+    )
 
 
 @dataclass
@@ -43,6 +83,11 @@ class Runtime:
     index: RedisProductIndex
     redis: aioredis.Redis
     embedded: EmbeddedRedis | None
+    probes: dict[str, Callable[[], dict[str, object]]] = field(default_factory=dict)
+
+    def metrics(self) -> dict[str, object]:
+        """Counters of this process (one worker): embedding batches and cache hits/misses."""
+        return {"pid": os.getpid(), **{name: probe() for name, probe in self.probes.items()}}
 
     async def readiness(self) -> dict[str, bool]:
         checks = {"redis": False, "index": False, "model": self.service.embedder is not None}
@@ -65,10 +110,8 @@ async def open_runtime(settings: Settings, embedder: Embedder | None = None) -> 
         log.info("embedded Redis with Search on %s (data in %s)", url, settings.data_dir)
     client = connect(url)
     try:
-        embedder = embedder or FastEmbedEmbedder(settings.model_dir)
-        index = RedisProductIndex(
-            client, IndexConfig(name=settings.index_name, prefix=settings.key_prefix, dim=embedder.dim)
-        )
+        embedder, probes = build_embedder(settings, client, embedder)
+        index = RedisProductIndex(client, index_config(settings, embedder.dim))
         service = RecommenderService(
             embedder=embedder,
             index=index,
@@ -80,8 +123,33 @@ async def open_runtime(settings: Settings, embedder: Embedder | None = None) -> 
             log.info("index %s recreated and seeded with %d products from %s", index.name, seeded, settings.catalog)
         else:
             await index.ensure()
-        yield Runtime(service, index, client, embedded)
+        yield Runtime(service, index, client, embedded, probes)
     finally:
         await client.aclose()
         if embedded is not None:
             embedded.stop()
+
+
+def onnx_threads(settings: Settings) -> int:
+    return settings.onnx_threads or max(1, len(os.sched_getaffinity(0)) // max(1, settings.workers))
+
+
+def build_embedder(
+    settings: Settings, client: aioredis.Redis, model: Embedder | None = None
+) -> tuple[Embedder, dict[str, Callable[[], dict[str, object]]]]:
+    """model <- micro-batching <- Redis cache (optional) <- LRU; returns the outermost and its counters."""
+    embedder: Embedder = model or FastEmbedEmbedder(
+        settings.model_dir, threads=onnx_threads(settings), spinning=settings.onnx_spinning
+    )
+    probes: dict[str, Callable[[], dict[str, object]]] = {}
+    if settings.embed_batch_max > 1:
+        batching = BatchingEmbedder(embedder, settings.embed_batch_max, settings.embed_batch_window_ms)
+        embedder, probes["embed_batching"] = batching, batching.stats.as_dict
+    if settings.embed_cache_redis:
+        shared = RedisEmbeddingCache(embedder, client, settings.embed_cache_ttl_s)
+        embedder, probes["embed_cache_redis"] = shared, shared.stats.as_dict
+    if settings.embed_cache_size > 0:
+        lru = LruEmbeddingCache(embedder, settings.embed_cache_size)
+        embedder = lru
+        probes["embed_cache_lru"] = lambda: {**lru.stats.as_dict(), "size": len(lru), "capacity": lru.capacity}
+    return embedder, probes

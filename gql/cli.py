@@ -1,7 +1,7 @@
-"""`recommender` command line: serve, build-catalog, load, prepare-model."""
+"""`recommender` command line: serve, build-catalog, load, generate, prepare-model."""
 
 import argparse
-import asyncio
+import ipaddress
 import logging
 import sys
 import time
@@ -11,6 +11,8 @@ from pathlib import Path
 from adapters.embedder import default_model_dir
 from domain.errors import CatalogError
 from gql.bootstrap import Settings
+from gql.bulk import add_generate_options, add_index_options, add_load_options, index_settings
+from gql.serving import add_performance_options
 
 log = logging.getLogger("recommender")
 
@@ -38,15 +40,38 @@ def _settings(args: argparse.Namespace, **overrides: object) -> Settings:
     return Settings(**values)  # type: ignore[arg-type]
 
 
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
+
+
 def serve(args: argparse.Namespace) -> int:
-    import uvicorn
+    from gql.serving import performance_settings, run
 
-    from gql.app import create_app
-
-    settings = _settings(args, host=args.host, port=args.port, catalog=args.catalog, reset=args.reset)
-    app = create_app(settings)
+    settings = _settings(
+        args,
+        host=args.host,
+        port=args.port,
+        catalog=args.catalog,
+        reset=args.reset,
+        graphiql=args.graphiql,
+        introspection=args.introspection,
+        **performance_settings(args),
+        **index_settings(args),
+    )
+    if settings.admin_token is None and not is_loopback(settings.host):
+        print(
+            f"refusing to bind {settings.host}: admin operations would be open to the network. "
+            "Set RECOMMENDER_ADMIN_TOKEN, or bind 127.0.0.1.",
+            file=sys.stderr,
+        )
+        return 2
     print(f"GraphiQL on http://{settings.host}:{settings.port}/graphql  (Ctrl-C stops)", flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    run(settings)
     return 0
 
 
@@ -65,22 +90,15 @@ def build_catalog(args: argparse.Namespace) -> int:
 
 
 def load(args: argparse.Namespace) -> int:
-    from gql.bootstrap import open_runtime
+    from gql import bulk
 
-    async def run() -> int:
-        settings = _settings(args, catalog=args.path, reset=False)
-        async with open_runtime(settings) as runtime:
-            from adapters.catalog_file import JsonCatalog
+    return bulk.load(args, _settings(args, reset=False, **index_settings(args)))
 
-            embedder = runtime.service.embedder
-            items = JsonCatalog(args.path, embedder.model_name, embedder.dim).load()
-            start = time.perf_counter()
-            count = await runtime.index.upsert(items)
-            seconds = time.perf_counter() - start
-            print(f"loaded {count} products into {runtime.index.name} in {seconds:.2f}s ({count / seconds:.0f}/s)")
-        return 0
 
-    return asyncio.run(run())
+def generate(args: argparse.Namespace) -> int:
+    from gql import bulk
+
+    return bulk.generate(args)
 
 
 def prepare_model(args: argparse.Namespace) -> int:
@@ -113,7 +131,13 @@ def parser() -> argparse.ArgumentParser:
         default=True,
         help="drop and reseed the index at start (default); --no-reset keeps what Redis holds",
     )
+    p.add_argument("--graphiql", action=argparse.BooleanOptionalAction, default=True, help="serve GraphiQL")
+    p.add_argument(
+        "--introspection", action=argparse.BooleanOptionalAction, default=True, help="allow schema introspection"
+    )
     _add_store_options(p)
+    add_performance_options(p)
+    add_index_options(p)
     p.set_defaults(run=serve)
 
     p = commands.add_parser("build-catalog", help="embed the catalog's products and write the file")
@@ -122,10 +146,16 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--model-dir", type=Path, default=None)
     p.set_defaults(run=build_catalog)
 
-    p = commands.add_parser("load", help="ingest a catalog file into the configured Redis index")
+    p = commands.add_parser("load", help="ingest a catalog (.json or .jsonl) into the configured Redis index")
     p.add_argument("path", type=Path)
+    add_load_options(p)
     _add_store_options(p)
+    add_index_options(p)
     p.set_defaults(run=load)
+
+    p = commands.add_parser("generate", help="write a synthetic catalog of any size as JSON Lines")
+    add_generate_options(p)
+    p.set_defaults(run=generate)
 
     p = commands.add_parser("prepare-model", help="export all-MiniLM-L6-v2 to ONNX (offline, cached)")
     p.add_argument("--out", type=Path, default=None)

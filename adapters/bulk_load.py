@@ -1,0 +1,116 @@
+"""Resumable, pipelined bulk load of validated catalog records into the Redis index.
+
+Records go out in batches as non-transactional pipelines, several in flight on their own connections,
+so the client parses and encodes the next batch while Redis indexes the earlier ones. After each
+batch the checkpoint moves to the last position such that it and every earlier record has been
+acknowledged. Writes are keyed by product id, so a batch replayed after a crash rewrites the same
+hashes: a resumed load has no duplicates, and as the checkpoint never passes an unacknowledged
+batch, no gaps either.
+"""
+
+import asyncio
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+
+import redis.asyncio as aioredis
+
+from adapters.catalog_stream import Record
+from adapters.redis_index import RedisProductIndex
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    source: str  # fingerprint of the file being loaded
+    position: int  # every record at or before this line (or product number) is in Redis
+    loaded: int  # products written for this source so far, across resumes
+    complete: bool = False
+
+
+class LoadCheckpoints:
+    """One checkpoint per index, in a hash beside (never under) the index's key prefix."""
+
+    def __init__(self, client: aioredis.Redis, index_name: str, key_prefix: str) -> None:
+        self.key = f"load-checkpoint:{index_name}"
+        if self.key.startswith(key_prefix):
+            raise ValueError(f"key prefix {key_prefix!r} would make the index treat {self.key!r} as a product")
+        self._redis = client
+
+    async def read(self) -> Checkpoint | None:
+        raw = await self._redis.hgetall(self.key)
+        if not raw:
+            return None
+        fields = {_text(k): _text(v) for k, v in raw.items()}
+        return Checkpoint(
+            source=fields["source"],
+            position=int(fields["position"]),
+            loaded=int(fields["loaded"]),
+            complete=fields.get("complete") == "1",
+        )
+
+    async def save(self, checkpoint: Checkpoint) -> None:
+        mapping = {
+            "source": checkpoint.source,
+            "position": checkpoint.position,
+            "loaded": checkpoint.loaded,
+            "complete": int(checkpoint.complete),
+        }
+        await self._redis.hset(self.key, mapping=mapping)  # type: ignore[arg-type]
+
+    async def clear(self) -> None:
+        await self._redis.delete(self.key)
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+Committed = Callable[[int, int], Awaitable[None]]
+
+
+async def bulk_load(
+    index: RedisProductIndex,
+    records: Iterable[Record],
+    committed: Committed,
+    batch_size: int = 500,
+    in_flight: int = 2,
+) -> int:
+    """Write `records` in batches; `committed(position, count)` runs, in order, as each batch is acknowledged."""
+    if batch_size < 1 or in_flight < 1:
+        raise ValueError("batch_size and in_flight must be at least 1")
+    pending: deque[tuple[asyncio.Task[int], int, int]] = deque()
+    written = 0
+
+    async def settle_oldest() -> None:
+        nonlocal written
+        task, position, count = pending.popleft()
+        await task
+        written += count
+        await committed(position, count)
+
+    def send(batch: list[Record]) -> None:
+        items = [(record.product, record.vector) for record in batch]
+        pending.append((asyncio.ensure_future(index.upsert(items)), batch[-1].position, len(batch)))
+
+    try:
+        batch: list[Record] = []
+        for record in records:
+            batch.append(record)
+            if len(batch) == batch_size:
+                send(batch)
+                batch = []
+                if len(pending) >= in_flight:
+                    await settle_oldest()
+                else:
+                    await asyncio.sleep(0)  # let the new pipeline start sending
+        if batch:
+            send(batch)
+        while pending:
+            await settle_oldest()
+    finally:
+        # On an error (a bad line, a lost connection) nothing past the checkpoint counts as loaded;
+        # still let in-flight pipelines finish so no connection is dropped mid-reply.
+        leftovers = [task for task, _, _ in pending]
+        if leftovers:
+            await asyncio.gather(*leftovers, return_exceptions=True)
+    return written

@@ -1,0 +1,1 @@
+"""Benchmarks of the query path (`make bench`): a dev tool run from the repository, not shipped."""

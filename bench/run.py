@@ -1,0 +1,264 @@
+"""`make bench`: the real server under load, scenario by scenario; a table on stdout and a JSON file.
+
+For each server configuration (workers x ONNX threads) it starts `recommender serve` as a subprocess
+(with its own embedded Redis in a temporary folder), waits for /readyz, records a few clicks for the
+benchmark user so session blending and re-ranking really run, then drives `recommendations` with
+1 and 8 keep-alive clients, with a fresh query text per request ("uncached") and with 8 repeating
+texts ("cached").
+"""
+
+import argparse
+import http.client
+import itertools
+import json
+import os
+import platform
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench import client, cpu, queries
+from bench.report import REFERENCE, print_table, targets
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT_DIR = ROOT / "bench-results"
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    workers: int
+    onnx_threads: int
+
+    @property
+    def name(self) -> str:
+        return f"{self.workers}w x {self.onnx_threads}t"
+
+    @classmethod
+    def parse(cls, text: str) -> "ServerConfig":
+        workers, _, threads = text.partition("x")
+        return cls(int(workers), int(threads))
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def http_json(port: int, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        payload = None if body is None else json.dumps(body).encode()
+        conn.request(method, path, body=payload, headers={"Content-Type": "application/json"})
+        response = conn.getresponse()
+        raw = response.read()
+        return response.status, json.loads(raw) if raw.startswith((b"{", b"[")) else raw.decode()
+    finally:
+        conn.close()
+
+
+class Server:
+    def __init__(self, config: ServerConfig, workdir: Path, extra: list[str]) -> None:
+        self.port = free_port()
+        self.log = OUT_DIR / f"server-{config.workers}w{config.onnx_threads}t.log"
+        command = [
+            sys.executable,
+            "-m",
+            "gql.cli",
+            "serve",
+            "--port",
+            str(self.port),
+            "--data-dir",
+            str(workdir / "redis"),
+            "--workers",
+            str(config.workers),
+            "--onnx-threads",
+            str(config.onnx_threads),
+            "--no-access-log",
+            *extra,
+        ]
+        self.command = command
+        with self.log.open("w") as log:
+            self.process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+
+    def wait_ready(self, timeout: float = 180.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise client.BenchError(f"server exited with {self.process.returncode}; see {self.log}")
+            try:
+                if http_json(self.port, "GET", "/readyz")[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise client.BenchError(f"server not ready within {timeout:.0f}s; see {self.log}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)  # uvicorn stops its workers, serve stops its Redis
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def graphql(port: int, document: str, variables: dict[str, Any]) -> dict[str, Any]:
+    status, body = http_json(port, "POST", "/graphql", {"query": document, "variables": variables})
+    if status != 200 or body.get("errors"):
+        raise client.BenchError(f"setup request failed: HTTP {status} {body}")
+    return body["data"]  # type: ignore[no-any-return]
+
+
+def prepare_user(port: int) -> None:
+    for product in queries.CLICKED:
+        graphql(port, queries.CLICK, {"user": queries.USER_ID, "product": product})
+    variables = {"q": "boots", "user": queries.USER_ID, "category": queries.CATEGORY, "k": queries.K}
+    found = graphql(port, queries.DOCUMENT, variables)["recommendations"]
+    if not (found["usedSession"] and found["usedRerank"] and found["items"]):
+        raise client.BenchError(f"session/rerank not applied for the bench user: {found}")
+
+
+def server_metrics(port: int, workers: int) -> list[Any]:
+    """GET /metrics from every worker (each new connection may land on another one); [] without the route."""
+    seen: dict[Any, Any] = {}
+    for _ in range(8 * workers):
+        status, body = http_json(port, "GET", "/metrics")
+        if status != 200 or not isinstance(body, dict):
+            return []
+        seen[body.get("pid")] = body
+        if len(seen) >= workers:
+            break
+    return list(seen.values())
+
+
+def percentile(values: np.ndarray, q: float) -> float:
+    return round(float(np.percentile(values, q)), 2)
+
+
+def summarise(outcome: client.Outcome, duration: float) -> dict[str, Any]:
+    if not outcome.samples:
+        raise client.BenchError(f"no successful request; first error: {outcome.first_error}")
+    latency = np.array([s.latency_ms for s in outcome.samples])
+    stage = {name: np.array([s.timings[name] for s in outcome.samples]) for name in outcome.samples[0].timings}
+    return {
+        "requests": len(latency),
+        "errors": outcome.errors,
+        "first_error": outcome.first_error,
+        "rps": round(len(latency) / duration, 1),
+        "p50_ms": percentile(latency, 50),
+        "p90_ms": percentile(latency, 90),
+        "p99_ms": percentile(latency, 99),
+        "mean_ms": round(float(latency.mean()), 2),
+        "stage_medians_ms": {
+            "embed": percentile(stage["embedMs"], 50),
+            "search": percentile(stage["searchMs"], 50),
+            "rerank": percentile(stage["rerankMs"], 50),
+            "total": percentile(stage["totalMs"], 50),
+            "http_graphql_overhead": percentile(latency - stage["totalMs"], 50),
+        },
+    }
+
+
+def run_scenario(
+    server: Server, clients: int, cached: bool, args: argparse.Namespace, counter: "itertools.count[int]"
+) -> dict[str, Any]:
+    next_body = queries.body_source(cached, counter)
+    # Snapshots bracket the whole run; warm-up is a small, constant share of both.
+    before = cpu.snapshot(server.process.pid)
+    outcome = client.run_loop(client.drive("127.0.0.1", server.port, clients, next_body, args.warmup, args.duration))
+    after = cpu.snapshot(server.process.pid)
+    result = {"scenario": "cached" if cached else "uncached", "clients": clients, **summarise(outcome, args.duration)}
+    result["cpu_cores"] = cpu.cores_used(before, after)
+    return result
+
+
+def machine() -> dict[str, Any]:
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    model = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("model name")), "")
+    mem_kb = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if "MemTotal" in line))
+    return {
+        "nproc": len(os.sched_getaffinity(0)),
+        "cpu_model": model,
+        "ram_gib": round(mem_kb / 1024**2, 1),
+        "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
+        "python": platform.python_version(),
+        "onnxruntime": metadata.version("onnxruntime"),
+    }
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    p.add_argument(
+        "--config",
+        action="append",
+        type=ServerConfig.parse,
+        help="server as WORKERSxONNX_THREADS, repeatable (default: 1x2 and 2x1)",
+    )
+    p.add_argument("--clients", default="1,8", help="comma-separated concurrency levels")
+    p.add_argument("--scenarios", default="uncached,cached")
+    p.add_argument("--warmup", type=float, default=3.0, help="seconds before measuring, per scenario")
+    p.add_argument("--duration", type=float, default=12.0, help="measured seconds per scenario")
+    p.add_argument("--out", type=Path, default=None, help="JSON file (default: bench-results/bench-<time>.json)")
+    p.add_argument("--server-arg", action="append", default=[], help="extra `serve` argument, repeatable")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    configs = args.config or [ServerConfig(1, 2), ServerConfig(2, 1)]
+    levels = [int(n) for n in args.clients.split(",")]
+    scenarios = [name.strip() for name in args.scenarios.split(",")]
+    OUT_DIR.mkdir(exist_ok=True)
+    report: dict[str, Any] = {
+        "machine": machine(),
+        "load_generator": {
+            "kind": f"Python {client.event_loop_name()} HTTP/1.1 keep-alive client (bench/client.py)",
+            "processes": 1,
+            "threads": 1,
+            "note": "one core at most; its measured share is cpu_cores.client",
+        },
+        "warmup_s": args.warmup,
+        "duration_s": args.duration,
+        "query": {"document": queries.DOCUMENT, "category": queries.CATEGORY, "clicked": queries.CLICKED},
+        "reference": REFERENCE,
+        "runs": [],
+    }
+    counter = itertools.count()
+    for config in configs:
+        with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
+            server = Server(config, Path(workdir), args.server_arg)
+            try:
+                server.wait_ready()
+                prepare_user(server.port)
+                run: dict[str, Any] = {"config": config.name, "command": " ".join(server.command[1:]), "results": []}
+                for scenario, clients in itertools.product(scenarios, levels):
+                    print(f"[{config.name}] {scenario}, {clients} client(s) ...", flush=True)
+                    run["results"].append(run_scenario(server, clients, scenario == "cached", args, counter))
+                run["metrics"] = server_metrics(server.port, config.workers)
+                report["runs"].append(run)
+            finally:
+                server.stop()
+    report["targets"] = targets(report["runs"])
+    out = args.out or OUT_DIR / time.strftime("bench-%Y%m%d-%H%M%S.json")
+    out.write_text(json.dumps(report, indent=2))
+    (OUT_DIR / "latest.json").write_text(json.dumps(report, indent=2))
+    print_table(report)
+    print(f"\nJSON: {out}")
+    errors = sum(r["errors"] for run in report["runs"] for r in run["results"])
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

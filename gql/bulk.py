@@ -1,0 +1,197 @@
+"""The scale commands: index options shared by `serve` and `load`, `load` (resumable, with progress)
+and `generate` (synthetic catalogs). README, "Scale", describes them for users."""
+
+import argparse
+import asyncio
+import functools
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from adapters.bulk_load import Checkpoint, LoadCheckpoints, bulk_load
+from adapters.catalog_stream import Header, JsonLinesCatalog, Record, fingerprint, is_jsonl, write_jsonl
+from adapters.redis_index import ALGORITHMS, HYBRID_POLICIES
+from domain.errors import CatalogError
+from domain.models import Product, Vector
+from gql.bootstrap import Settings, index_config, open_runtime
+from gql.progress import Progress, duration
+
+T = TypeVar("T")
+INGEST_BATCH = 500
+PIPELINES = 2
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def add_index_options(parser: argparse.ArgumentParser) -> None:
+    defaults = Settings()
+    group = parser.add_argument_group("index", "vector index parameters (README, Scale)")
+    group.add_argument("--algorithm", choices=ALGORITHMS, default=defaults.algorithm, help="used when creating")
+    group.add_argument("--hnsw-m", type=_positive, default=defaults.hnsw_m, help="HNSW M, used when creating")
+    group.add_argument("--ef-construction", type=_positive, default=defaults.ef_construction, help="used when creating")
+    group.add_argument("--ef-runtime", type=_positive, help="HNSW EF_RUNTIME for the index and every query")
+    group.add_argument("--hybrid-policy", choices=HYBRID_POLICIES, help="force it for filtered queries")
+    group.add_argument("--batch-size", type=_positive, help="BATCH_SIZE of the BATCHES hybrid policy")
+
+
+def index_settings(args: argparse.Namespace) -> dict[str, Any]:
+    values = {
+        "algorithm": args.algorithm,
+        "hnsw_m": args.hnsw_m,
+        "ef_construction": args.ef_construction,
+        "ef_runtime": args.ef_runtime,
+        "hybrid_policy": args.hybrid_policy,
+        "batch_size": args.batch_size,
+    }
+    try:
+        index_config(Settings(**values), dim=1)  # the same checks the server would make at start
+    except ValueError as exc:
+        print(f"recommender: invalid index options: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    return values
+
+
+def add_load_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--resume", action="store_true", help="continue after the last committed batch")
+    parser.add_argument("--ingest-batch", type=_positive, default=INGEST_BATCH, help="products per pipeline")
+    parser.add_argument("--pipelines", type=_positive, default=PIPELINES, help="pipelines in flight at once")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+@dataclass
+class _LoadState:
+    source: str
+    position: int = 0
+    loaded: int = 0
+
+
+def _counted(items: Iterable[T], progress: Progress) -> Iterator[T]:
+    for item in items:
+        progress.advance(1)
+        yield item
+
+
+def _validate(catalog: JsonLinesCatalog, quiet: bool) -> int:
+    """The whole file is checked before the first write, so a bad line leaves Redis untouched."""
+    progress = Progress("validate", enabled=not quiet)
+    try:
+        return sum(1 for _ in _counted(catalog.validate(), progress))
+    finally:
+        progress.close()
+
+
+def _listed(items: list[tuple[Product, Vector]], after: int) -> Iterator[Record]:
+    return (Record(n, p, v) for n, (p, v) in enumerate(items, start=1) if n > after)
+
+
+def _source(path: Path, model: str, dim: int, quiet: bool) -> tuple[int, Callable[[int], Iterable[Record]]]:
+    """How many products the file holds (all validated) and a way to read them after a position."""
+    if is_jsonl(path):
+        catalog = JsonLinesCatalog(path, model, dim)
+        if catalog.header().random_vectors:
+            print(f"note: {path} holds random vectors, not the model's embeddings", file=sys.stderr)
+        return _validate(catalog, quiet), catalog.records
+    from adapters.catalog_file import JsonCatalog
+
+    items = JsonCatalog(path, model, dim).load()
+    return len(items), functools.partial(_listed, items)
+
+
+async def _resume_from(checkpoints: LoadCheckpoints, state: _LoadState, path: Path, index: str) -> bool:
+    """Move `state` to the checkpoint; False when the file is already loaded in full."""
+    previous = await checkpoints.read()
+    if previous is None:
+        print(f"no checkpoint for {index}: loading from the start", file=sys.stderr)
+    elif previous.source != state.source:
+        raise CatalogError(f"the checkpoint of {index} belongs to another file; run without --resume to load {path}")
+    elif previous.complete:
+        print(f"{path} is already loaded into {index} ({previous.loaded} products)")
+        return False
+    else:
+        state.position, state.loaded = previous.position, previous.loaded
+        print(f"resuming after position {state.position} ({state.loaded} products loaded)", file=sys.stderr)
+    return True
+
+
+async def _load(args: argparse.Namespace, settings: Settings, state: _LoadState) -> int:
+    path: Path = args.path
+    async with open_runtime(settings) as runtime:
+        index = runtime.index
+        checkpoints = LoadCheckpoints(runtime.redis, index.name, index.config.prefix)
+        if args.resume and not await _resume_from(checkpoints, state, path, index.name):
+            return 0
+        embedder = runtime.service.embedder
+        total, records = _source(path, embedder.model_name, embedder.dim, args.quiet)
+        await checkpoints.save(Checkpoint(state.source, state.position, state.loaded))
+        progress = Progress("load", total, done=state.loaded, enabled=not args.quiet)
+
+        async def committed(position: int, count: int) -> None:
+            state.position, state.loaded = position, state.loaded + count
+            await checkpoints.save(Checkpoint(state.source, state.position, state.loaded))
+            progress.advance(count)
+
+        try:
+            written = await bulk_load(index, records(state.position), committed, args.ingest_batch, args.pipelines)
+        finally:
+            progress.close()
+        await checkpoints.save(Checkpoint(state.source, state.position, state.loaded, complete=True))
+        seconds = progress.elapsed
+        print(
+            f"loaded {written} products into {index.name} in {seconds:.2f}s ({written / seconds:.0f}/s); "
+            f"{state.loaded} of {total} from {path}"
+        )
+    return 0
+
+
+def load(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        state = _LoadState(fingerprint(args.path))
+    except FileNotFoundError:
+        raise CatalogError(f"{args.path}: no such file") from None
+    try:
+        return asyncio.run(_load(args, settings, state))
+    except KeyboardInterrupt:
+        print(
+            f"\ninterrupted: {state.loaded} products committed (up to position {state.position}); "
+            f"`recommender load {args.path} --resume` continues from there",
+            file=sys.stderr,
+        )
+        return 130
+
+
+def add_generate_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--count", type=_positive, required=True, help="number of products")
+    parser.add_argument("--out", type=Path, required=True, help="JSON Lines file to write (.jsonl)")
+    parser.add_argument("--seed", type=int, default=0, help="same seed, same catalog")
+    parser.add_argument("--random-vectors", action="store_true", help="random unit vectors instead of the model")
+    parser.add_argument("--embed-batch", type=_positive, default=256, help="texts per model call")
+    parser.add_argument("--model-dir", type=Path, default=None, help="exported ONNX model folder")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def generate(args: argparse.Namespace) -> int:
+    from adapters.embedder import DIM, MODEL_NAME, FastEmbedEmbedder, default_model_dir
+    from adapters.synthetic_catalog import synthetic_catalog
+
+    if not is_jsonl(args.out):
+        print(f"--out must end in .jsonl or .ndjson: {args.out}", file=sys.stderr)
+        return 2
+    embed = None
+    if not args.random_vectors:
+        embed = FastEmbedEmbedder(args.model_dir or default_model_dir()).embed_sync
+    items = synthetic_catalog(args.count, args.seed, embed, DIM, args.embed_batch)
+    progress = Progress("generate", args.count, enabled=not args.quiet)
+    try:
+        written = write_jsonl(args.out, Header(MODEL_NAME, DIM, args.random_vectors), _counted(items, progress))
+    finally:
+        progress.close()
+    seconds = progress.elapsed
+    print(f"wrote {written} products to {args.out} in {duration(seconds)} ({written / max(seconds, 1e-9):.0f}/s)")
+    return 0

@@ -1,0 +1,88 @@
+"""`recommender serve --workers 2`: one embedded Redis started by the parent, two workers serving."""
+
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from adapters.embedded_redis import free_port
+from tests.conftest import ROOT
+
+QUERY = '{ recommendations(query: "warm boots", filters: {category: "footwear"}, k: 3) { items { product { id } } } }'
+
+
+def get(port: int, method: str, path: str, body: bytes | None = None) -> tuple[int, dict]:  # type: ignore[type-arg]
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request(method, path, body=body, headers={"Content-Type": "application/json"})
+        response = conn.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        conn.close()
+
+
+def wait_ready(process: subprocess.Popen[str], port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.communicate()[0]
+        try:
+            if get(port, "GET", "/readyz")[0] == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError("not ready in time")
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_two_workers_share_one_embedded_redis(tmp_path: Path) -> None:
+    port = free_port()
+    command = [sys.executable, "-m", "gql.cli", "serve", "--port", str(port), "--workers", "2"]
+    command += ["--data-dir", str(tmp_path / "redis"), "--no-access-log"]
+    env = {**os.environ, "REDIS_URL": ""}  # no URL: the parent starts the embedded Redis
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        wait_ready(process, port)
+        for _ in range(6):  # fresh connections: the workers take turns accepting them
+            status, body = get(port, "POST", "/graphql", json.dumps({"query": QUERY}).encode())
+            assert status == 200 and len(body["data"]["recommendations"]["items"]) == 3, body
+        redis_ports = redis_ports_under(process.pid)
+        assert len(redis_ports) == 1  # one Redis for the whole server, not one per worker
+    finally:
+        process.send_signal(signal.SIGINT)
+        output = process.communicate(timeout=30)[0]
+    assert process.returncode == 0, output
+    assert output.count("Application startup complete") == 2
+    assert not any(listening(p) for p in redis_ports)  # the parent stopped its Redis on the way out
+
+
+def redis_ports_under(root: int) -> list[int]:
+    """Ports of the redis-server processes anywhere under `root` (read from /proc)."""
+    parents, titles = {}, {}
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+            # Redis rewrites its process title to "redis-server 127.0.0.1:PORT".
+            titles[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, ValueError):
+            continue
+        parents[int(entry.name)] = int(stat[stat.rindex(")") + 2 :].split()[1])
+
+    def under(pid: int) -> bool:
+        while pid > 1:
+            if pid == root:
+                return True
+            pid = parents.get(pid, 0)
+        return False
+
+    found = (re.search(r"redis-server \S*:(\d+)", title) for pid, title in titles.items() if under(pid))
+    return [int(match.group(1)) for match in found if match]
