@@ -70,7 +70,8 @@ def serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    print(f"GraphiQL on http://{settings.host}:{settings.port}/graphql  (Ctrl-C stops)", flush=True)
+    base = f"http://{settings.host}:{settings.port}"
+    print(f"GraphiQL on {base}/graphql  demo page on {base}/  (Ctrl-C stops)", flush=True)
     run(settings)
     return 0
 
