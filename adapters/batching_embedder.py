@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from adapters.embedder_wrapper import EmbedderWrapper
 from domain.models import Vector
 from domain.ports import Embedder
 
@@ -42,24 +43,16 @@ class BatchStats:
         }
 
 
-class BatchingEmbedder:
+class BatchingEmbedder(EmbedderWrapper):
     def __init__(self, inner: Embedder, max_batch: int = 32, window_ms: float = 0.0) -> None:
         if max_batch < 1 or window_ms < 0:
             raise ValueError("max_batch must be >= 1 and window_ms >= 0")
-        self.inner = inner
+        super().__init__(inner)
         self.max_batch = max_batch
         self.window = window_ms / 1000.0
         self.stats = BatchStats()
         self._queue: list[_Pending] = []
         self._drainer: asyncio.Task[None] | None = None
-
-    @property
-    def model_name(self) -> str:
-        return self.inner.model_name
-
-    @property
-    def dim(self) -> int:
-        return self.inner.dim
 
     async def embed(self, texts: Sequence[str]) -> list[Vector]:
         if not texts:

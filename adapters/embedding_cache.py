@@ -16,6 +16,7 @@ import numpy as np
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from adapters.embedder_wrapper import EmbedderWrapper
 from domain.models import Vector
 from domain.ports import Embedder
 
@@ -54,20 +55,12 @@ class CacheStats:
         }
 
 
-class _CachingEmbedder:
+class _CachingEmbedder(EmbedderWrapper):
     """Looks every normalised text up, embeds the distinct misses in one inner call, stores them."""
 
     def __init__(self, inner: Embedder) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.stats = CacheStats()
-
-    @property
-    def model_name(self) -> str:
-        return self.inner.model_name
-
-    @property
-    def dim(self) -> int:
-        return self.inner.dim
 
     async def embed(self, texts: Sequence[str]) -> list[Vector]:
         keys = [normalise_text(text) for text in texts]
