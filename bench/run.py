@@ -13,8 +13,6 @@ import itertools
 import json
 import os
 import platform
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,6 +25,7 @@ import numpy as np
 
 from bench import client, cpu, queries
 from bench.report import REFERENCE, print_table, targets
+from bench.serve_process import ServeProcess, ServerNotReady
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = ROOT / "bench-results"
@@ -47,14 +46,6 @@ class ServerConfig:
         return cls(int(workers), int(threads))
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def http_json(port: int, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
@@ -67,51 +58,15 @@ def http_json(port: int, method: str, path: str, body: dict[str, Any] | None = N
         conn.close()
 
 
-class Server:
-    def __init__(self, config: ServerConfig, workdir: Path, extra: list[str]) -> None:
-        self.port = free_port()
-        self.log = OUT_DIR / f"server-{config.workers}w{config.onnx_threads}t.log"
-        command = [
-            sys.executable,
-            "-m",
-            "gql.cli",
-            "serve",
-            "--port",
-            str(self.port),
-            "--data-dir",
-            str(workdir / "redis"),
-            "--workers",
-            str(config.workers),
-            "--onnx-threads",
-            str(config.onnx_threads),
-            "--no-access-log",
-            *extra,
-        ]
-        self.command = command
-        with self.log.open("w") as log:
-            self.process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-
-    def wait_ready(self, timeout: float = 180.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise client.BenchError(f"server exited with {self.process.returncode}; see {self.log}")
-            try:
-                if http_json(self.port, "GET", "/readyz")[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise client.BenchError(f"server not ready within {timeout:.0f}s; see {self.log}")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)  # uvicorn stops its workers, serve stops its Redis
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+def start_server(config: ServerConfig, workdir: Path, extra: list[str]) -> ServeProcess:
+    log = OUT_DIR / f"server-{config.workers}w{config.onnx_threads}t.log"
+    args = ["--workers", str(config.workers), "--onnx-threads", str(config.onnx_threads), "--no-access-log", *extra]
+    server = ServeProcess(workdir / "redis", *args, log=log, ready_timeout=180.0)
+    try:
+        return server.wait_ready()
+    except ServerNotReady as exc:
+        server.stop()
+        raise client.BenchError(str(exc)) from exc
 
 
 def graphql(port: int, document: str, variables: dict[str, Any]) -> dict[str, Any]:
@@ -172,7 +127,7 @@ def summarise(outcome: client.Outcome, duration: float) -> dict[str, Any]:
 
 
 def run_scenario(
-    server: Server, clients: int, cached: bool, args: argparse.Namespace, counter: "itertools.count[int]"
+    server: ServeProcess, clients: int, cached: bool, args: argparse.Namespace, counter: "itertools.count[int]"
 ) -> dict[str, Any]:
     next_body = queries.body_source(cached, counter)
     # Snapshots bracket the whole run; warm-up is a small, constant share of both.
@@ -238,9 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     counter = itertools.count()
     for config in configs:
         with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
-            server = Server(config, Path(workdir), args.server_arg)
+            server = start_server(config, Path(workdir), args.server_arg)
             try:
-                server.wait_ready()
                 prepare_user(server.port)
                 run: dict[str, Any] = {"config": config.name, "command": " ".join(server.command[1:]), "results": []}
                 for scenario, clients in itertools.product(scenarios, levels):

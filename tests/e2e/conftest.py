@@ -3,17 +3,13 @@
 import os
 import shutil
 import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, sync_playwright
+
+from bench.serve_process import ServeProcess, ServerNotReady
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "e2e"
@@ -29,70 +25,32 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _ready(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return bool(response.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-def _tail(path: Path, lines: int = 40) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no server log)"
-
-
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`recommender serve` on a free port with its own Redis data dir and key namespace; yields the base URL."""
     tmp_path = tmp_path_factory.mktemp("e2e-server")
-    port = _free_port()
     log_path = tmp_path / "server.log"
-    command = [
-        sys.executable,
-        "-m",
-        "gql.cli",
-        "serve",
-        "--port",
-        str(port),
-        "--data-dir",
-        str(tmp_path / "redis"),
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.pop("REDIS_URL", None)  # always the embedded Redis: the test owns its data
+    env.pop("RECOMMENDER_ADMIN_TOKEN", None)  # loopback without a token: the page may reset and re-embed
+    server = ServeProcess(
+        tmp_path / "redis",
         "--index-name",
         "e2e:idx",
         "--key-prefix",
         "e2e:product:",
-    ]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    env.pop("REDIS_URL", None)  # always the embedded Redis: the test owns its data
-    env.pop("RECOMMENDER_ADMIN_TOKEN", None)  # loopback without a token: the page may reset and re-embed
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
-    base_url = f"http://127.0.0.1:{port}"
+        log=log_path,
+        env=env,
+        ready_timeout=READY_TIMEOUT_S,
+    )
     try:
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while not _ready(f"{base_url}/readyz"):
-            if process.poll() is not None:
-                pytest.fail(f"server exited with {process.returncode} before ready:\n{_tail(log_path)}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"server not ready after {READY_TIMEOUT_S:.0f}s:\n{_tail(log_path)}")
-            time.sleep(0.2)  # poll interval, not a wait for a condition
-        yield base_url
+        try:
+            server.wait_ready()
+        except ServerNotReady as exc:
+            pytest.fail(str(exc))
+        yield server.base_url
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+        server.stop(signal.SIGTERM, timeout=20)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(log_path, ARTIFACTS / "server.log")  # for reading a failed run
 

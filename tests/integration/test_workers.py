@@ -4,15 +4,10 @@ import http.client
 import json
 import os
 import re
-import signal
 import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-from adapters.embedded_redis import free_port
-from tests.conftest import ROOT
+from bench.serve_process import ServeProcess
 
 QUERY = '{ recommendations(query: "warm boots", filters: {category: "footwear"}, k: 3) { items { product { id } } } }'
 
@@ -27,40 +22,22 @@ def get(port: int, method: str, path: str, body: bytes | None = None) -> tuple[i
         conn.close()
 
 
-def wait_ready(process: subprocess.Popen[str], port: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.communicate()[0]
-        try:
-            if get(port, "GET", "/readyz")[0] == 200:
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError("not ready in time")
-
-
 def listening(port: int) -> bool:
     with socket.socket() as sock:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 def test_two_workers_share_one_embedded_redis(tmp_path: Path) -> None:
-    port = free_port()
-    command = [sys.executable, "-m", "gql.cli", "serve", "--port", str(port), "--workers", "2"]
-    command += ["--data-dir", str(tmp_path / "redis"), "--no-access-log"]
+    log = tmp_path / "serve.log"
     env = {**os.environ, "REDIS_URL": ""}  # no URL: the parent starts the embedded Redis
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    try:
-        wait_ready(process, port)
+    with ServeProcess(tmp_path / "redis", "--workers", "2", "--no-access-log", log=log, env=env) as server:
         for _ in range(6):  # fresh connections: the workers take turns accepting them
-            status, body = get(port, "POST", "/graphql", json.dumps({"query": QUERY}).encode())
+            status, body = get(server.port, "POST", "/graphql", json.dumps({"query": QUERY}).encode())
             assert status == 200 and len(body["data"]["recommendations"]["items"]) == 3, body
-        redis_ports = redis_ports_under(process.pid)
+        redis_ports = redis_ports_under(server.pid)
         assert len(redis_ports) == 1  # one Redis for the whole server, not one per worker
-    finally:
-        process.send_signal(signal.SIGINT)
-        output = process.communicate(timeout=30)[0]
-    assert process.returncode == 0, output
+    output = log.read_text()
+    assert server.process.returncode == 0, output
     assert output.count("Application startup complete") == 2
     assert not any(listening(p) for p in redis_ports)  # the parent stopped its Redis on the way out
 

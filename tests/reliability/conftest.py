@@ -10,8 +10,6 @@ from starlette.applications import Starlette
 from adapters.embedded_redis import free_port
 from tests.polling import wait_until
 
-__all__ = ["free_port", "live_server", "wait_until"]
-
 
 @contextmanager
 def live_server(app: Starlette) -> Iterator[str]:

@@ -2,32 +2,13 @@
 
 import os
 import signal
-import subprocess
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from tests.conftest import ROOT
-from tests.reliability.conftest import free_port, wait_until
-
-
-@contextmanager
-def server(data_dir: Path, *extra: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    port = free_port()
-    args = [sys.executable, "-m", "gql.cli", "serve", "--port", str(port), "--data-dir", str(data_dir), *extra]
-    process = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        assert wait_until(lambda: httpx.get(f"{base}/readyz").status_code == 200, timeout=90), "server not ready"
-        yield process, base
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            process.wait(30)
+from bench.serve_process import ServeProcess
+from tests.polling import wait_until
 
 
 def children(pid: int) -> list[int]:
@@ -51,7 +32,8 @@ TEXT = "a hand-forged cast iron skillet for campfires"
 
 def test_acknowledged_writes_survive_kill_9(tmp_path: Path) -> None:
     data_dir = tmp_path / "redis"
-    with server(data_dir) as (process, base):
+    with ServeProcess(data_dir) as server:
+        base, process = server.base_url, server.process
         for product in ["p001", "p002", "p003", "p010", "p020"]:
             assert gql(base, CLICK, {"p": product})["recordClick"]["__typename"] == "ClickRecorded"
         assert gql(base, REFRESH, {"p": "p045", "t": TEXT})["refreshEmbedding"]["__typename"] == "EmbeddingRefreshed"
@@ -61,7 +43,8 @@ def test_acknowledged_writes_survive_kill_9(tmp_path: Path) -> None:
         process.wait(10)
         assert wait_until(lambda: not Path(f"/proc/{redis_pid}").exists(), timeout=10)
 
-    with server(data_dir, "--no-reset") as (_, base):
+    with ServeProcess(data_dir, "--no-reset") as server:
+        base = server.base_url
         features = gql(base, '{ userFeatures(userId: "durable") { clicks lastClickedId hasSessionVector } }')
         assert features["userFeatures"] == {"clicks": 5, "lastClickedId": "p020", "hasSessionVector": True}
         assert gql(base, SEARCH, {"q": TEXT})["recommendations"]["items"][0]["product"]["id"] == "p045"
