@@ -1,6 +1,6 @@
 """Query cost limits: one request must not be able to run hundreds of KNN searches or huge documents."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from graphql import (
@@ -14,7 +14,7 @@ from graphql import (
 )
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from graphql.validation.validation_context import ASTValidationContext
-from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
+from strawberry.extensions import SchemaExtension
 from strawberry.extensions.max_aliases import create_validator as alias_validator
 from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
 
@@ -61,12 +61,26 @@ def _count(selection_set: SelectionSetNode | None, context: ASTValidationContext
     return total
 
 
+class QueryLimits(SchemaExtension):
+    """Adds the limit rules to validation and caps the tokens the parser accepts."""
+
+    def __init__(self, rules: tuple[type[ASTValidationRule], ...], max_tokens: int) -> None:
+        self.rules = rules
+        self.max_tokens = max_tokens
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context
+        context.parse_options["max_tokens"] = self.max_tokens
+        context.validation_rules = (*context.validation_rules, *self.rules)
+        yield
+
+
 def limit_extensions(
     introspection: bool = True, max_search_fields: int = MAX_SEARCH_FIELDS, max_depth: int = MAX_DEPTH
 ) -> list[Callable[[], SchemaExtension]]:
-    """Factories, not instances: each request gets fresh extension objects.
+    """Factories, not instances: each request gets a fresh extension object.
 
-    The rule classes are built once, here: ValidationCache keys on them, so rules made per request
+    The rule classes are built once, here: the validation cache compares them, so rules made per request
     (as QueryDepthLimiter and MaxAliasesLimiter instances do) would re-validate every document.
     """
     rules: list[type[ASTValidationRule]] = [
@@ -78,4 +92,5 @@ def limit_extensions(
     ]
     if not introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
-    return [lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS), lambda: AddValidationRules(rules)]
+    frozen = tuple(rules)
+    return [lambda: QueryLimits(frozen, MAX_TOKENS)]

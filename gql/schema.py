@@ -1,18 +1,19 @@
 """The Strawberry schema. Resolvers only translate: GraphQL input → use case → GraphQL type."""
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from graphql import GraphQLError
 from strawberry import UNSET
-from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.types import ExecutionContext
 
 from domain.errors import ProductNotFound as DomainProductNotFound
 from domain.filters import DEFAULT_USER_ID, RecommendRequest
 from domain.service import RecommenderService
+from gql.document_cache import DocumentCache, DocumentStore
 from gql.errors import ErrorPolicy
+from gql.fast_execution import FastExecutionContext
 from gql.limits import MAX_SEARCH_FIELDS, limit_extensions
 from gql.types import (
     BlendInput,
@@ -151,21 +152,30 @@ class Mutation:
 
 
 class RecommenderSchema(strawberry.Schema):
+    def __init__(self, documents: DocumentStore, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.documents = documents  # parsed and validated documents, shared by every request
+
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         # ErrorPolicy logs what deserves it (unexpected errors, with an id); client mistakes are not
         # server errors and would only flood the log with tracebacks.
         return None
 
 
-def build_schema(introspection: bool = True, max_search_fields: int = MAX_SEARCH_FIELDS) -> strawberry.Schema:
+def build_schema(
+    introspection: bool = True, max_search_fields: int = MAX_SEARCH_FIELDS, fast_execution: bool = True
+) -> "RecommenderSchema":
+    """`fast_execution=False`: graphql-core's executor throughout (the reference the fast path is tested against)."""
+    documents = DocumentStore()
     return RecommenderSchema(
+        documents,
         query=Query,
         mutation=Mutation,
+        execution_context_class=FastExecutionContext if fast_execution else None,
         extensions=[
             ErrorPolicy,
             *limit_extensions(introspection=introspection, max_search_fields=max_search_fields),
-            lambda: ParserCache(maxsize=256),
-            lambda: ValidationCache(maxsize=256),
+            lambda: DocumentCache(documents),
         ],
     )
 
