@@ -1,7 +1,7 @@
 """Running the app under uvicorn: one process, or N worker processes around one shared Redis.
 
-With `--workers N`, uvicorn starts each worker from an import string, so the settings travel to the
-workers in an environment variable. The parent owns the store: it starts the embedded Redis (when no
+With `--workers N`, a WorkerPool (gql.workers) starts each worker from an import string, so the settings
+travel to the workers in an environment variable. The parent owns the store: it starts the embedded Redis (when no
 URL is given) and prepares the index once, before any worker runs; the workers only connect
 (`reset=False`, an explicit URL), so none of them starts a Redis or reseeds behind another's back.
 """
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from adapters.embedded_redis import EmbeddedRedis
 from gql.bootstrap import Settings, onnx_threads, open_runtime
+from gql.workers import WorkerPool
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -76,18 +77,15 @@ def run(settings: Settings, log_level: str = "info") -> None:
         shared = replace(settings, redis_url=url, onnx_threads=onnx_threads(settings))
         asyncio.run(_prepare_store(shared))
         os.environ[SETTINGS_ENV] = encode_settings(replace(shared, reset=False))
-        uvicorn.run(
-            WORKER_FACTORY,
-            factory=True,
-            workers=settings.workers,
-            host=settings.host,
-            port=settings.port,
-            log_level=log_level,
-            access_log=settings.access_log,
+        pool = WorkerPool(
+            WORKER_FACTORY, settings.host, settings.port, settings.workers, log_level, settings.access_log
         )
+        status = pool.run()
     finally:
         if embedded is not None:
             embedded.stop()
+    if status:
+        raise SystemExit(status)
 
 
 async def _prepare_store(settings: Settings) -> None:
