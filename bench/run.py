@@ -63,7 +63,11 @@ def start_server(config: ServerConfig, workdir: Path, extra: list[str]) -> Serve
     args = ["--workers", str(config.workers), "--onnx-threads", str(config.onnx_threads), "--no-access-log", *extra]
     server = ServeProcess(workdir / "redis", *args, log=log, ready_timeout=180.0)
     try:
-        return server.wait_ready()
+        server.wait_ready()
+        # /readyz answered from one worker; every worker must be serving before anything is measured.
+        if len(server_metrics(server.port, config.workers)) < config.workers:
+            raise ServerNotReady(f"fewer than {config.workers} workers answered /metrics")
+        return server
     except ServerNotReady as exc:
         server.stop()
         raise client.BenchError(str(exc)) from exc
@@ -88,7 +92,7 @@ def prepare_user(port: int) -> None:
 def server_metrics(port: int, workers: int) -> list[Any]:
     """GET /metrics from every worker (each new connection may land on another one); [] without the route."""
     seen: dict[Any, Any] = {}
-    for _ in range(8 * workers):
+    for _ in range(16 * workers):
         status, body = http_json(port, "GET", "/metrics")
         if status != 200 or not isinstance(body, dict):
             return []

@@ -1,10 +1,14 @@
-"""`serve --workers N`: N uvicorn processes, each listening on its own socket bound to the same port.
+"""`serve --workers N`: N uvicorn processes, each serving its own listening socket on the same port.
 
 Why not uvicorn's own `--workers`: there every worker accepts from one shared socket, and the worker
 that wakes first accepts every connection waiting in the queue. A few long-lived keep-alive
 connections (a frontend's connection pool, a load balancer, a benchmark) then all land on one worker
 while the others idle. With SO_REUSEPORT each worker has its own accept queue and the kernel spreads
 new connections over them by a hash of the client's address and port.
+
+The pool opens all the sockets before any worker starts and hands socket i to worker i (and to its
+replacement): connections are spread over every queue from the first moment, even while a worker
+is still loading the model, instead of all going to whichever worker listens first.
 
 The pool restarts a worker that dies after it was up, stops everything when a worker cannot even
 start, and on SIGINT or SIGTERM asks every worker to finish its requests and exit.
@@ -29,17 +33,24 @@ STARTUP_GRACE_S = 10.0  # a worker that dies sooner than this is broken, not unl
 STOP_TIMEOUT_S = 30.0
 
 
-def reuseport_socket(host: str, port: int) -> socket.socket:
+def listening_sockets(host: str, port: int, count: int, backlog: int = 2048) -> list[socket.socket]:
+    """`count` sockets listening on one port (SO_REUSEPORT); port 0 picks a free port for all of them."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sockets: list[socket.socket] = []
     try:
-        sock.bind((host, port))
+        for _ in range(count):
+            sock = socket.socket(family, socket.SOCK_STREAM)
+            sockets.append(sock)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            sock.bind((host, port))
+            port = sock.getsockname()[1]
+            sock.listen(backlog)
     except OSError:
-        sock.close()
+        for sock in sockets:
+            sock.close()
         raise
-    return sock
+    return sockets
 
 
 def _die_with_parent() -> None:
@@ -50,13 +61,14 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def worker_main(app_factory: str, host: str, port: int, log_level: str, access_log: bool) -> None:
-    """One worker process: its own listening socket, one uvicorn server, the app from `app_factory`."""
+def worker_main(app_factory: str, sock: socket.socket, log_level: str, access_log: bool) -> None:
+    """One worker process: one uvicorn server on its own listening socket, the app from `app_factory`."""
     _die_with_parent()
     import uvicorn
 
+    host, port = sock.getsockname()[:2]
     config = uvicorn.Config(app_factory, factory=True, host=host, port=port, log_level=log_level, access_log=access_log)
-    uvicorn.Server(config).run(sockets=[reuseport_socket(host, port)])
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 class WorkerPool:
@@ -70,32 +82,37 @@ class WorkerPool:
         self._context = multiprocessing.get_context("spawn")
         self._stop = threading.Event()
         self._processes: list[tuple[BaseProcess, float]] = []
+        self._sockets: list[socket.socket] = []
 
     def run(self) -> int:
         """Serve until SIGINT/SIGTERM; 0 on a clean stop, 1 when a worker could not start."""
-        # Fails here, with one clear message, if the port is taken; port 0 picks one for all workers.
-        with reuseport_socket(self.host, self.port) as probe:
-            self.port = probe.getsockname()[1]
+        # Fails here, with one clear message, if the port is taken.
+        self._sockets = listening_sockets(self.host, self.port, self.workers)
+        self.port = self._sockets[0].getsockname()[1]
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, self._on_signal)
-        self._processes = [self._spawn() for _ in range(self.workers)]
-        log.info("%d workers on http://%s:%d (SO_REUSEPORT)", self.workers, self.host, self.port)
         failed = False
-        while not self._stop.wait(0.25):
-            failed = self._replace_dead()
-            if failed:
-                break
-        self._stop_all()
+        try:
+            self._processes = [self._spawn(i) for i in range(self.workers)]
+            log.info("%d workers on http://%s:%d (SO_REUSEPORT)", self.workers, self.host, self.port)
+            while not self._stop.wait(0.25):
+                failed = self._replace_dead()
+                if failed:
+                    break
+            self._stop_all()
+        finally:
+            for sock in self._sockets:
+                sock.close()
         return 1 if failed else 0
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         self._stop.set()
 
-    def _spawn(self) -> tuple[BaseProcess, float]:
+    def _spawn(self, slot: int) -> tuple[BaseProcess, float]:
         process = self._context.Process(
             target=worker_main,
-            args=(self.app_factory, self.host, self.port, self.log_level, self.access_log),
-            name="recommender-worker",
+            args=(self.app_factory, self._sockets[slot], self.log_level, self.access_log),
+            name=f"recommender-worker-{slot}",
         )
         process.start()
         return process, time.monotonic()
@@ -108,7 +125,7 @@ class WorkerPool:
                 log.error("worker %s exited with code %s while starting; stopping", process.pid, process.exitcode)
                 return True
             log.warning("worker %s exited with code %s; starting another", process.pid, process.exitcode)
-            self._processes[i] = self._spawn()
+            self._processes[i] = self._spawn(i)
         return False
 
     def _stop_all(self) -> None:
