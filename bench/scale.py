@@ -308,7 +308,7 @@ def query_texts(count: int, seed: int) -> list[str]:
     return texts
 
 
-async def model_recall(client: aioredis.Redis, args: argparse.Namespace, results: Results) -> None:
+async def model_recall(client: aioredis.Redis, raw: redis.Redis, args: argparse.Namespace, results: Results) -> None:
     """Recall on the model's own vectors: clustered like a real catalog, so much easier than random ones.
 
     Embedding takes minutes on two cores, so the catalog is kept in --out and reused by later runs.
@@ -328,7 +328,7 @@ async def model_recall(client: aioredis.Redis, args: argparse.Namespace, results
     vectors = np.stack([r.vector for r in catalog.records()])
     queries = np.stack(embedder.embed_sync(query_texts(args.queries, args.seed)))
     truth = exact_top_k(vectors, queries)
-    for m, ef_construction in MODEL_BUILDS:
+    for m, ef_construction in args.model_builds:
         await client.flushall()
         config = IndexConfig(name="model:idx", prefix="model:", hnsw_m=m, hnsw_ef_construction=ef_construction)
         await client.execute_command(*create_command(config))
@@ -340,7 +340,45 @@ async def model_recall(client: aioredis.Redis, args: argparse.Namespace, results
             times, rows = await timed_searches(index, queries, ProductFilter())
             row = recall_row(label, ef, recall_by_distance(rows, queries, vectors, truth), times)
             results.recall.append(row | {"count": count, "ingest_rate": round(count / seconds)})
+    # The last build stays loaded: filtered search on vectors shaped like a real catalog's.
+    await filtered_latency(client, raw, config, vectors, queries, args, results, by_distance=True)
     await client.flushall()
+
+
+async def filtered_latency(
+    client: aioredis.Redis,
+    raw: redis.Redis,
+    config: IndexConfig,
+    vectors: np.ndarray,
+    queries: np.ndarray,
+    args: argparse.Namespace,
+    results: Results,
+    by_distance: bool,
+) -> None:
+    """Every filter under every hybrid policy. by_distance: a hit is as near as the filter's true k-th
+    neighbour (model vectors have near-duplicates), else it must be one of the exact top-k ids."""
+    suffix = " (model vectors)" if by_distance else ""
+    case_queries = queries[: args.filtered_queries]
+    for case in FILTERS:
+        kept = await matching_rows(client, config, case.filters)
+        if by_distance:
+            truth = [np.sort(vectors[kept] @ q)[::-1][: min(K, kept.size)] for q in case_queries]
+        else:
+            truth_sets = filtered_truth(vectors, kept, case_queries)
+        for policy, knobs in POLICIES:
+            index = RedisProductIndex(client, replace(config, query_ef_runtime=args.query_ef, **knobs))
+            times, got = await timed_searches(index, case_queries, case.filters, raw)
+            if by_distance:
+                found = sum(
+                    int((vectors[r] @ q >= t[-1] - 1e-6).sum())
+                    for r, q, t in zip(got, case_queries, truth, strict=True)
+                    if r
+                )
+                wanted = sum(t.size for t in truth)
+                recall_value = found / wanted if wanted else 1.0  # nothing to find: nothing missed
+            else:
+                recall_value = hit_rate(got, truth_sets)
+            results.latency.append(latency_row(case.label + suffix, policy, int(kept.size), times, recall_value))
 
 
 def recall_by_distance(rows: list[list[int]], queries: np.ndarray, vectors: np.ndarray, truth: np.ndarray) -> float:
@@ -403,14 +441,7 @@ async def main_run(
         results.recall.append(recall_row("HNSW", ef, hit_rate(rows, [set(t.tolist()) for t in truth]), times))
     results.latency.append(latency_row("unfiltered (FLAT)", "-", count, flat_times, flat_recall))
 
-    for case in FILTERS:
-        kept = await matching_rows(client, config, case.filters)
-        case_queries = queries[: args.filtered_queries]
-        truth_sets = filtered_truth(vectors, kept, case_queries)
-        for policy, knobs in POLICIES:
-            index = RedisProductIndex(client, replace(config, query_ef_runtime=args.query_ef, **knobs))
-            times, got = await timed_searches(index, case_queries, case.filters, raw)
-            results.latency.append(latency_row(case.label, policy, int(kept.size), times, hit_rate(got, truth_sets)))
+    await filtered_latency(client, raw, config, vectors, queries, args, results, by_distance=False)
     index = RedisProductIndex(client, replace(config, query_ef_runtime=args.query_ef))
     times, got = await timed_searches(index, queries, ProductFilter(), raw)
     results.latency.append(
@@ -435,13 +466,14 @@ async def run(args: argparse.Namespace) -> Results:
                 if args.sweep_count:
                     print(f"ingest sweep on {args.sweep_count:,} products:", flush=True)
                     await sweep(client, sweep_path, results)
-                print(f"main run on {args.count:,} products:", flush=True)
                 raw = redis.Redis(host="127.0.0.1", port=server.port)
-                await main_run(client, raw, main_path, args, results)
-                raw.close()
+                if args.count:
+                    print(f"main run on {args.count:,} products:", flush=True)
+                    await main_run(client, raw, main_path, args, results)
                 if args.model_count:
                     print(f"recall on {args.model_count:,} products embedded with the model:", flush=True)
-                    await model_recall(client, args, results)
+                    await model_recall(client, raw, args, results)
+                raw.close()
             finally:
                 await client.aclose()
     results.machine["load_average_after"] = [round(v, 2) for v in os.getloadavg()]
@@ -451,9 +483,15 @@ async def run(args: argparse.Namespace) -> Results:
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--report", type=Path, help="print the markdown tables of an earlier results file and stop")
-    p.add_argument("--count", type=int, default=100_000, help="products in the main run")
+    p.add_argument("--count", type=int, default=100_000, help="products in the main run (0 skips it)")
     p.add_argument("--sweep-count", type=int, default=10_000, help="products per ingest variant (0 skips the sweep)")
     p.add_argument("--model-count", type=int, default=20_000, help="model-embedded products for recall (0 skips)")
+    p.add_argument(
+        "--model-builds",
+        type=lambda text: tuple(tuple(int(n) for n in build.split("x")) for build in text.split(",")),
+        default=MODEL_BUILDS,
+        help="(M x EF_CONSTRUCTION) builds compared on model vectors, e.g. 16x100,8x64 (default: four)",
+    )
     p.add_argument("--queries", type=int, default=500, help="query vectors for recall and unfiltered latency")
     p.add_argument("--filtered-queries", type=int, default=200, help="query vectors per filter and policy")
     p.add_argument("--hnsw-m", type=int, default=IndexConfig.hnsw_m)
@@ -474,12 +512,15 @@ def markdown(results: dict[str, Any]) -> str:
         recall_value = row.get("recall_at_ef100")
         shown = "" if recall_value is None else f"{recall_value:.3f}"
         lines.append(f"| {row['variant']} | {row['count']:,} | {row['rate']:,.0f} | {shown} |")
-    memory = results["memory"]
+    memory = results.get("memory") or {}
+    if memory:  # absent when the main run was skipped (--count 0)
+        lines += [
+            "",
+            f"Memory: {memory['used_memory_delta_mb']} MB `used_memory` for {memory['count']:,} products = "
+            f"{memory['bytes_per_product']:,} bytes/product, of which the vector index "
+            f"{memory['vector_index_bytes_per_product']:,}.",
+        ]
     lines += [
-        "",
-        f"Memory: {memory['used_memory_delta_mb']} MB `used_memory` for {memory['count']:,} products = "
-        f"{memory['bytes_per_product']:,} bytes/product, of which the vector index "
-        f"{memory['vector_index_bytes_per_product']:,}.",
         "",
         "| Index | EF_RUNTIME | recall@10 | p50 ms | p99 ms | Redis p50 ms |",
         "|---|---:|---:|---:|---:|---:|",
