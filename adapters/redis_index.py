@@ -14,6 +14,7 @@ import numpy as np
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
+from adapters.redis_fast import fast_command
 from adapters.redis_query import MATCH_ALL, filter_clause, knn_query
 from domain.filters import ProductFilter
 from domain.models import IndexInfo, Product, Vector
@@ -162,7 +163,7 @@ class RedisProductIndex:
             ["DIALECT", 2],
         ]
         query = self.config.knn(clause, k)
-        raw = await self._redis.execute_command("FT.SEARCH", self.config.name, query, *_flat(options))
+        raw = await fast_command(self._redis, "FT.SEARCH", self.config.name, query, *_flat(options))
         hits = []
         for key, flat in _documents(raw):
             fields = _pairs(flat)

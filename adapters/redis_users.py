@@ -13,6 +13,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import WatchError
 
+from adapters.redis_fast import fast_command
 from adapters.redis_index import from_bytes, to_bytes
 from domain.errors import RecommenderError
 from domain.models import UserFeatures
@@ -62,7 +63,9 @@ class RedisUserFeatureStore:
         return f"{self._prefix}{user_id}:features"
 
     async def get(self, user_id: str) -> UserFeatures:
-        return features_from_hash(user_id, await self._redis.hgetall(self.key(user_id)))
+        # On every recommendation: the lean command path, and the flat reply paired up here.
+        flat = await fast_command(self._redis, "HGETALL", self.key(user_id))
+        return features_from_hash(user_id, dict(zip(flat[::2], flat[1::2], strict=True)))
 
     async def update(self, user_id: str, change: Callable[[UserFeatures], UserFeatures]) -> UserFeatures:
         key = self.key(user_id)
