@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -36,6 +37,11 @@ class RecommenderGraphQL(GraphQL[Context, None]):
     def __init__(self, schema: BaseSchema, settings: Settings) -> None:
         super().__init__(schema, graphql_ide="graphiql" if settings.graphiql else None)
         self.admin_token = settings.admin_token
+
+    def encode_json(self, data: object) -> bytes:
+        # Responses only: requests stay on json.loads, which reads NaN/Infinity literals, so such a
+        # value gets a BAD_USER_INPUT naming its argument rather than a bare "invalid JSON".
+        return orjson.dumps(data)
 
     async def get_context(self, request: Request, response: Any) -> Context:  # type: ignore[override]
         runtime: Runtime = request.app.state.runtime
