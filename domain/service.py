@@ -44,10 +44,16 @@ class RecommenderService:
 
     async def recommend(self, request: RecommendRequest) -> Recommendations:
         start = time.perf_counter()
-        # The user's features are read while the query is embedded: neither waits for the other.
-        (query_vector, embed_ms), user = await asyncio.gather(
-            self._embed_one(request.query), self.users.get(request.user_id)
-        )
+        # The user's features are read while the query is embedded: neither waits for the other. One
+        # task, not gather's two: on a query-vector cache hit the embedding returns without waiting.
+        reading = asyncio.ensure_future(self.users.get(request.user_id))
+        try:
+            query_vector, embed_ms = await self._embed_one(request.query)
+        except BaseException:
+            if not reading.cancel() and not reading.cancelled():
+                reading.exception()  # already failed too: mark its error seen, the embedding's is raised
+            raise
+        user = await reading
         used_session = request.blend.active and user.session_vector is not None
         vector = blend(query_vector, user.session_vector, request.blend.weight if used_session else 0.0)
 
