@@ -36,10 +36,31 @@ def test_two_workers_share_one_embedded_redis(tmp_path: Path) -> None:
             assert status == 200 and len(body["data"]["recommendations"]["items"]) == 3, body
         redis_ports = redis_ports_under(server.pid)
         assert len(redis_ports) == 1  # one Redis for the whole server, not one per worker
+        assert len(pids_behind(server.port, connections=16)) == 2  # keep-alive connections reach both workers
     output = log.read_text()
     assert server.process.returncode == 0, output
     assert output.count("Application startup complete") == 2
     assert not any(listening(p) for p in redis_ports)  # the parent stopped its Redis on the way out
+
+
+def pids_behind(port: int, connections: int) -> set[int]:
+    """Open `connections` keep-alive connections at once, then ask each which worker process serves it.
+
+    With one shared listening socket the first worker to wake accepts them all; with a socket per
+    worker (SO_REUSEPORT) the kernel spreads them, and 16 all on one of two workers is a 1-in-32768 event.
+    """
+    opened = [http.client.HTTPConnection("127.0.0.1", port, timeout=10) for _ in range(connections)]
+    try:
+        for conn in opened:
+            conn.connect()
+        pids = set()
+        for conn in opened:
+            conn.request("GET", "/metrics")
+            pids.add(json.loads(conn.getresponse().read())["pid"])
+        return pids
+    finally:
+        for conn in opened:
+            conn.close()
 
 
 def redis_ports_under(root: int) -> list[int]:
