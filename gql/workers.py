@@ -1,19 +1,22 @@
-"""`serve --workers N`: N uvicorn processes, each serving its own listening socket on the same port.
+"""`serve --workers N`: one listening socket in the pool, accepted connections dealt to N uvicorn workers.
 
 Why not uvicorn's own `--workers`: there every worker accepts from one shared socket, and the worker
 that wakes first accepts every connection waiting in the queue. A few long-lived keep-alive
 connections (a frontend's connection pool, a load balancer, a benchmark) then all land on one worker
-while the others idle. With SO_REUSEPORT each worker has its own accept queue and the kernel spreads
-new connections over them by a hash of the client's address and port.
+while the others idle. A socket per worker (SO_REUSEPORT) spreads them by a hash of the client's
+address, which is random: 8 connections over 2 workers split 6/2 or worse a third of the time.
 
-The pool opens all the sockets before any worker starts and hands socket i to worker i (and to its
-replacement): connections are spread over every queue from the first moment, even while a worker
-is still loading the model, instead of all going to whichever worker listens first.
+So the pool accepts, and hands each connection to the next live worker in turn (round robin, as
+Node's cluster module does) over a Unix socket (SCM_RIGHTS). Only the accept goes through the pool:
+the worker owns the connection from then on, so requests never pay an extra hop. A connection dealt
+to a worker that is still starting waits in its channel until the worker serves it.
 
-The pool restarts a worker that dies after it was up, stops everything when a worker cannot even
-start, and on SIGINT or SIGTERM asks every worker to finish its requests and exit.
+The pool restarts a worker that dies after it was up (on the same channel, so connections queued
+for it are not lost), stops everything when a worker cannot even start, and on SIGINT or SIGTERM
+stops accepting and asks every worker to finish its requests and exit.
 """
 
+import asyncio
 import ctypes
 import logging
 import multiprocessing
@@ -25,32 +28,29 @@ import time
 from contextlib import suppress
 from multiprocessing.process import BaseProcess
 from types import FrameType
+from typing import Any
+
+import uvicorn
 
 log = logging.getLogger("recommender.workers")
 
 PR_SET_PDEATHSIG = 1
 STARTUP_GRACE_S = 10.0  # a worker that dies sooner than this is broken, not unlucky: no restart
 STOP_TIMEOUT_S = 30.0
+BACKLOG = 2048
 
 
-def listening_sockets(host: str, port: int, count: int, backlog: int = 2048) -> list[socket.socket]:
-    """`count` sockets listening on one port (SO_REUSEPORT); port 0 picks a free port for all of them."""
+def listening_socket(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sockets: list[socket.socket] = []
+    sock = socket.socket(family, socket.SOCK_STREAM)
     try:
-        for _ in range(count):
-            sock = socket.socket(family, socket.SOCK_STREAM)
-            sockets.append(sock)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-            sock.bind((host, port))
-            port = sock.getsockname()[1]
-            sock.listen(backlog)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(BACKLOG)
     except OSError:
-        for sock in sockets:
-            sock.close()
+        sock.close()
         raise
-    return sockets
+    return sock
 
 
 def _die_with_parent() -> None:
@@ -61,14 +61,57 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def worker_main(app_factory: str, sock: socket.socket, log_level: str, access_log: bool) -> None:
-    """One worker process: one uvicorn server on its own listening socket, the app from `app_factory`."""
-    _die_with_parent()
-    import uvicorn
+class HandedConnectionsServer(uvicorn.Server):
+    """A uvicorn server without a listening socket: its connections arrive accepted, over `channel`."""
 
-    host, port = sock.getsockname()[:2]
-    config = uvicorn.Config(app_factory, factory=True, host=host, port=port, log_level=log_level, access_log=access_log)
-    uvicorn.Server(config).run(sockets=[sock])
+    def __init__(self, config: uvicorn.Config, channel: socket.socket) -> None:
+        super().__init__(config)
+        self.channel = channel
+        self._handovers: set[asyncio.Task[Any]] = set()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=[])  # lifespan (model, Redis) first; no listener of its own
+        self.channel.setblocking(False)
+        asyncio.get_running_loop().add_reader(self.channel.fileno(), self._take_connections)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        asyncio.get_running_loop().remove_reader(self.channel.fileno())
+        await super().shutdown(sockets=sockets)
+
+    def _protocol(self) -> asyncio.Protocol:
+        # What uvicorn's own startup builds for each connection of its listening sockets.
+        return self.config.http_protocol_class(  # type: ignore[call-arg]
+            config=self.config, server_state=self.server_state, app_state=self.lifespan.state
+        )
+
+    def _take_connections(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                message, fds, _, _ = socket.recv_fds(self.channel, 1, 1)
+            except BlockingIOError:
+                return
+            if not message and not fds:  # the pool is gone
+                loop.remove_reader(self.channel.fileno())
+                self.should_exit = True
+                return
+            for fd in fds:
+                connection = socket.socket(fileno=fd)
+                task = loop.create_task(loop.connect_accepted_socket(self._protocol, connection))
+                self._handovers.add(task)
+                task.add_done_callback(self._handed_over)
+
+    def _handed_over(self, task: "asyncio.Task[Any]") -> None:
+        self._handovers.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("could not serve a handed-over connection: %s", task.exception())
+
+
+def worker_main(app_factory: str, channel: socket.socket, log_level: str, access_log: bool) -> None:
+    """One worker process: uvicorn serving the connections the pool hands over `channel`."""
+    _die_with_parent()
+    config = uvicorn.Config(app_factory, factory=True, log_level=log_level, access_log=access_log)
+    HandedConnectionsServer(config, channel).run()
 
 
 class WorkerPool:
@@ -82,27 +125,36 @@ class WorkerPool:
         self._context = multiprocessing.get_context("spawn")
         self._stop = threading.Event()
         self._processes: list[tuple[BaseProcess, float]] = []
-        self._sockets: list[socket.socket] = []
+        # (pool end, worker end) per slot: the worker end outlives a worker, for its replacement.
+        self._channels = [socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET) for _ in range(workers)]
+        for pool_end, _ in self._channels:
+            pool_end.setblocking(False)  # a stuck worker must not stall the dealer
+        self._turn = 0
 
     def run(self) -> int:
         """Serve until SIGINT/SIGTERM; 0 on a clean stop, 1 when a worker could not start."""
-        # Fails here, with one clear message, if the port is taken.
-        self._sockets = listening_sockets(self.host, self.port, self.workers)
-        self.port = self._sockets[0].getsockname()[1]
+        listener = listening_socket(self.host, self.port)  # fails here, with one message, if the port is taken
+        self.port = listener.getsockname()[1]
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, self._on_signal)
         failed = False
         try:
             self._processes = [self._spawn(i) for i in range(self.workers)]
-            log.info("%d workers on http://%s:%d (SO_REUSEPORT)", self.workers, self.host, self.port)
+            dealer = threading.Thread(target=self._deal, args=(listener,), name="connection-dealer", daemon=True)
+            dealer.start()
+            log.info("%d workers on http://%s:%d", self.workers, self.host, self.port)
             while not self._stop.wait(0.25):
                 failed = self._replace_dead()
                 if failed:
                     break
+            self._stop.set()
+            dealer.join()
             self._stop_all()
         finally:
-            for sock in self._sockets:
-                sock.close()
+            listener.close()
+            for pool_end, worker_end in self._channels:
+                pool_end.close()
+                worker_end.close()
         return 1 if failed else 0
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
@@ -111,11 +163,38 @@ class WorkerPool:
     def _spawn(self, slot: int) -> tuple[BaseProcess, float]:
         process = self._context.Process(
             target=worker_main,
-            args=(self.app_factory, self._sockets[slot], self.log_level, self.access_log),
+            args=(self.app_factory, self._channels[slot][1], self.log_level, self.access_log),
             name=f"recommender-worker-{slot}",
         )
         process.start()
         return process, time.monotonic()
+
+    def _deal(self, listener: socket.socket) -> None:
+        listener.settimeout(0.25)  # wakes up to notice a stop
+        while not self._stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                if self._stop.is_set():
+                    return
+                raise
+            with connection:  # the worker holds its own duplicate once sent
+                self._hand_over(connection)
+
+    def _hand_over(self, connection: socket.socket) -> None:
+        order = [(self._turn + k) % self.workers for k in range(self.workers)]
+        self._turn = (self._turn + 1) % self.workers
+        live = [slot for slot in order if self._processes[slot][0].is_alive()]
+        # The next live worker in turn; with none alive (all restarting), its channel keeps it for later.
+        for slot in live or order[:1]:
+            try:
+                socket.send_fds(self._channels[slot][0], [b"c"], [connection.fileno()])
+                return
+            except OSError as exc:  # that worker's channel is full or gone: try the next one
+                log.warning("could not hand a connection to worker slot %d: %s", slot, exc)
+        log.error("no worker could take a connection; it is closed")
 
     def _replace_dead(self) -> bool:
         for i, (process, started) in enumerate(self._processes):
