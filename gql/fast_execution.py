@@ -6,8 +6,9 @@ its generic machinery: a `Path`, a `GraphQLResolveInfo`, the resolver call, awai
 `complete_value` dispatch, which together cost more than the search itself. For a selection whose
 fields are all *plain* (Strawberry's default getattr resolver, no arguments, no middleware) and
 whose types are scalars, lists, or object types without `is_type_of`, this module builds a small plan
-once per execution and completes whole sub-trees with it: read the attribute, coerce the scalar,
-recurse.
+and completes whole sub-trees with it: read the attribute, coerce the scalar, recurse. Plans are built
+once per document and reused by later requests with the same (cached) document, unless it has
+directives, whose variables can change what is selected.
 
 Anything unusual (a null in a non-null field, a value a scalar refuses, an exception object) makes
 the plan give up for that object, and graphql-core completes the same object again from scratch, so
