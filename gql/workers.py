@@ -91,7 +91,9 @@ class HandedConnectionsServer(uvicorn.Server):
                 message, fds, _, _ = socket.recv_fds(self.channel, 1, 1)
             except BlockingIOError:
                 return
-            if not message and not fds:  # the pool is gone
+            except OSError:
+                message, fds = b"", []
+            if not message and not fds:  # the pool is gone: finish what is running and exit
                 loop.remove_reader(self.channel.fileno())
                 self.should_exit = True
                 return
