@@ -20,6 +20,8 @@ DEFAULT_SIZE = 256
 
 
 class Lru:
+    """A bounded least-recently-used map with hit and miss counts (None is not a storable value)."""
+
     def __init__(self, size: int) -> None:
         self.size = size
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
