@@ -42,6 +42,7 @@ from domain.filters import ProductFilter
 
 K = 10
 EF_VALUES = (10, 20, 50, 100, 200, 400)
+MAX_MATCHES = 1_000_000  # RediSearch's default MAXSEARCHRESULTS
 MODEL_BUILDS = ((16, 200), (16, 100), (16, 64), (8, 64))  # (M, EF_CONSTRUCTION) compared on model vectors
 
 
@@ -246,8 +247,10 @@ async def timed_searches(
 
 async def matching_rows(client: aioredis.Redis, config: IndexConfig, filters: ProductFilter) -> np.ndarray:
     raw = await client.execute_command(
-        "FT.SEARCH", config.name, filter_clause(filters), "NOCONTENT", "LIMIT", 0, 200_000, "DIALECT", 2
+        "FT.SEARCH", config.name, filter_clause(filters), "NOCONTENT", "LIMIT", 0, MAX_MATCHES, "DIALECT", 2
     )
+    if raw[0] > len(raw) - 1:  # a truncated match set would make the "exact" filtered truth wrong
+        raise RuntimeError(f"{filters} matches {raw[0]:,} products, more than the {MAX_MATCHES:,} read back")
     prefix = len(config.prefix)
     return np.array(sorted(row_of(key.decode()[prefix:]) for key in raw[1:]), dtype=np.int64)
 
