@@ -178,10 +178,11 @@ class WorkerPool:
                 connection, _ = listener.accept()
             except TimeoutError:
                 continue
-            except OSError:
-                if self._stop.is_set():
-                    return
-                raise
+            except OSError as exc:  # e.g. out of file descriptors: keep accepting once it passes
+                if not self._stop.is_set():
+                    log.error("accept failed: %s", exc)
+                    time.sleep(0.1)
+                continue
             with connection:  # the worker holds its own duplicate once sent
                 self._hand_over(connection)
 
