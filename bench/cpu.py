@@ -81,3 +81,19 @@ def cores_used(before: CpuSnapshot, after: CpuSnapshot) -> dict[str, float]:
     }
     used["other"] = max(0.0, used["machine"] - used["server"] - used["redis"] - used["client"])
     return {name: round(value, 2) for name, value in used.items()}
+
+
+def reference_loop_ms(rounds: int = 5, iterations: int = 3_000_000) -> float:
+    """Best of `rounds` timings of one fixed pure-Python loop: how fast this box's CPU is right now.
+
+    Virtual machines drift (the same loop took 324 to 666 ms on one idle 2-vCPU box within an hour), so
+    every report carries this figure; runs are comparable only at similar values.
+    """
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        total = 0
+        for i in range(iterations):
+            total += i * i
+        best = min(best, (time.perf_counter() - start) * 1000.0)
+    return round(best, 1)

@@ -57,6 +57,11 @@ def print_table(report: dict[str, Any]) -> None:
     m, gen = report["machine"], report["load_generator"]
     print(f"\nmachine: {m['nproc']} cores ({m['cpu_model']}), {m['ram_gib']} GiB")
     print(f"load average at start: {m['loadavg_at_start']} (other work on the box skews every number)")
+    if "reference_loop_ms_at_start" in m:
+        print(
+            f"CPU speed: the reference Python loop took {m['reference_loop_ms_at_start']} ms at the start, "
+            f"{m.get('reference_loop_ms_at_end', '?')} ms at the end (lower is faster; compare runs at similar values)"
+        )
     print(f"load generator: {gen['kind']}, {gen['processes']} process x {gen['threads']} thread")
     print(f"{report['warmup_s']:.0f} s warm-up + {report['duration_s']:.0f} s measured per scenario")
     print("(xN) = N times the reference: req/s over its req/s, its latency over ours\n")

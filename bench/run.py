@@ -152,6 +152,7 @@ def machine() -> dict[str, Any]:
         "cpu_model": model,
         "ram_gib": round(mem_kb / 1024**2, 1),
         "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
+        "reference_loop_ms_at_start": cpu.reference_loop_ms(),
         "python": platform.python_version(),
         "onnxruntime": metadata.version("onnxruntime"),
     }
@@ -208,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
                 report["runs"].append(run)
             finally:
                 server.stop()
+    report["machine"]["reference_loop_ms_at_end"] = cpu.reference_loop_ms()
     report["targets"] = targets(report["runs"])
     out = args.out or OUT_DIR / time.strftime("bench-%Y%m%d-%H%M%S.json")
     out.write_text(json.dumps(report, indent=2))
