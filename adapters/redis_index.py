@@ -124,7 +124,8 @@ def product_from_fields(product_id: str, fields: dict[str, bytes]) -> Product:
     )
 
 
-def _pairs(flat: Sequence[bytes]) -> dict[str, bytes]:
+def field_map(flat: Sequence[bytes]) -> dict[str, bytes]:
+    """A flat RESP2 `[field, value, ...]` reply (HGETALL, an FT.SEARCH document) as {field: value}."""
     return {flat[i].decode(): flat[i + 1] for i in range(0, len(flat), 2)}
 
 
@@ -167,7 +168,7 @@ class RedisProductIndex:
         raw = await fast_command(self._redis, "FT.SEARCH", self.config.name, query, *_flat(options))
         hits = []
         for key, flat in _documents(raw):
-            fields = _pairs(flat)
+            fields = field_map(flat)
             hits.append((product_from_fields(self._id_of(key), fields), float(fields["vector_score"])))
         return SearchResult(hits, clause)
 
@@ -228,7 +229,7 @@ class RedisProductIndex:
             ["DIALECT", 2],
         ]
         raw = await self._redis.execute_command("FT.AGGREGATE", self.config.name, MATCH_ALL, *_flat(options))
-        rows = [_pairs(row) for row in raw[1:]]
+        rows = [field_map(row) for row in raw[1:]]
         return [product_from_fields(self._id_of(row["__key"]), row) for row in rows]
 
     async def categories(self) -> list[str]:
@@ -240,7 +241,7 @@ class RedisProductIndex:
     async def _ft_info(self) -> dict[str, Any]:
         raw = await self._redis.execute_command("FT.INFO", self.config.name)
         # redis-py parses FT.INFO into a dict on some clients and leaves the flat list on others.
-        return {_text(k): v for k, v in raw.items()} if isinstance(raw, dict) else _pairs(raw)
+        return {_text(k): v for k, v in raw.items()} if isinstance(raw, dict) else field_map(raw)
 
     async def vector_attributes(self) -> dict[str, str]:
         """The vector field's parameters as FT.INFO reports them (algorithm, M, ef_construction, ...)."""

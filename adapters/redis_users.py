@@ -8,13 +8,13 @@ retried on conflict, so concurrent clicks of one user are all counted and the EW
 import asyncio
 import random
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import cast
 
 import redis.asyncio as aioredis
 from redis.exceptions import WatchError
 
 from adapters.redis_fast import fast_command
-from adapters.redis_index import from_bytes, to_bytes
+from adapters.redis_index import field_map, from_bytes, to_bytes
 from domain.errors import RecommenderError
 from domain.models import UserFeatures
 
@@ -22,8 +22,7 @@ AFFINITY_PREFIX = "aff:"
 MAX_ATTEMPTS = 200
 
 
-def features_from_hash(user_id: str, raw: Mapping[Any, Any]) -> UserFeatures:
-    fields: dict[str, bytes] = {k.decode(): v for k, v in raw.items()}
+def features_from_hash(user_id: str, fields: Mapping[str, bytes]) -> UserFeatures:
     session = fields.get("session_vec")
     last_id = fields.get("last_clicked_id")
     last_category = fields.get("last_clicked_category")
@@ -64,8 +63,7 @@ class RedisUserFeatureStore:
 
     async def get(self, user_id: str) -> UserFeatures:
         # On every recommendation: the lean command path, and the flat reply paired up here.
-        flat = await fast_command(self._redis, "HGETALL", self.key(user_id))
-        return features_from_hash(user_id, dict(zip(flat[::2], flat[1::2], strict=True)))
+        return features_from_hash(user_id, field_map(await fast_command(self._redis, "HGETALL", self.key(user_id))))
 
     async def update(self, user_id: str, change: Callable[[UserFeatures], UserFeatures]) -> UserFeatures:
         key = self.key(user_id)
@@ -73,7 +71,9 @@ class RedisUserFeatureStore:
             async with self._redis.pipeline(transaction=True) as pipe:
                 try:
                     await pipe.watch(key)
-                    updated = change(features_from_hash(user_id, await pipe.hgetall(key)))
+                    raw = cast(dict[bytes, bytes], await pipe.hgetall(key))
+                    current = {k.decode(): v for k, v in raw.items()}
+                    updated = change(features_from_hash(user_id, current))
                     pipe.multi()
                     pipe.hset(key, mapping=features_to_hash(updated))  # type: ignore[arg-type]
                     await pipe.execute()
