@@ -5,6 +5,9 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError, TimeoutError
 
+# Fast failure while Redis is away: one retry after this pause (also used by adapters.redis_fast).
+RETRY_PAUSE_S = 0.02
+
 
 def connect(url: str) -> aioredis.Redis:
     """RESP2 explicitly (the adapters parse FT.SEARCH's flat RESP2 replies); bytes, since embeddings are binary.
@@ -17,7 +20,7 @@ def connect(url: str) -> aioredis.Redis:
         protocol=2,
         socket_timeout=5,
         socket_connect_timeout=1,
-        retry=Retry(ExponentialBackoff(cap=0.1, base=0.02), retries=1),
+        retry=Retry(ExponentialBackoff(cap=0.1, base=RETRY_PAUSE_S), retries=1),
         retry_on_error=[ConnectionError, TimeoutError],
         health_check_interval=10,
     )

@@ -19,7 +19,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import ConnectionError, TimeoutError
 
-RETRY_PAUSE_S = 0.02
+from adapters.redis_connection import RETRY_PAUSE_S
 
 
 async def fast_command(client: aioredis.Redis, *args: Any) -> Any:
