@@ -92,7 +92,7 @@ async def test_one_retry_after_a_connection_error(failures: int, succeeds: bool)
     assert len(pool.released) == min(failures + 1, 2)  # every connection taken went back
 
 
-async def test_redis_down_is_a_connection_error(tmp_path: Path) -> None:
+async def test_redis_down_is_a_connection_error() -> None:
     client = connect(f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
     try:
         with pytest.raises(ConnectionError):
