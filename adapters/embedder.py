@@ -16,6 +16,15 @@ if TYPE_CHECKING:
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 DIM = 384
 
+# How ONNX Runtime's intra-op pool threads wait for work (`serve --onnx-spin`):
+# - "run": busy-wait between the kernels of one call, sleep between calls. A query is ~50 short kernels,
+#   each a hand-off to the pool; sleeping between them costs a futex wake each (and, on an idle vCPU, the
+#   hypervisor's wake-up). Sleeping between calls leaves the CPU to the event loop and Redis.
+# - "always": also busy-wait between calls (ONNX Runtime's default): the lowest latency on a box that
+#   runs nothing else, but the spinning takes a core from everything else on the box.
+# - "off": always sleep; the slowest, and no cheaper in CPU than "run" (every wake is a syscall).
+SPIN_MODES = ("run", "always", "off")
+
 
 def default_model_dir() -> Path:
     return Path(os.environ.get("RECOMMENDER_MODEL_DIR", ".models/all-MiniLM-L6-v2"))
@@ -28,16 +37,18 @@ class ModelMissing(RuntimeError):
 class FastEmbedEmbedder:
     """Mean-pooled, L2-normalised all-MiniLM-L6-v2 vectors (fastembed applies both for this model)."""
 
-    def __init__(self, model_dir: Path, threads: int | None = None, spinning: bool = True) -> None:
+    def __init__(self, model_dir: Path, threads: int | None = None, spin: str = "run") -> None:
         if not (model_dir / "model.onnx").is_file():
             raise ModelMissing(f"no model.onnx in {model_dir}: run `recommender prepare-model` first")
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model is local; never ask a hub
         from fastembed import TextEmbedding  # heavy import, kept out of module import time
 
+        if spin not in SPIN_MODES:
+            raise ValueError(f"spin must be one of {', '.join(SPIN_MODES)}, got {spin!r}")
         self._model = TextEmbedding(model_name=MODEL_NAME, specific_model_path=str(model_dir), threads=threads)
-        if not spinning:
+        if spin != "always":  # fastembed's session spins always (ONNX Runtime's default)
             # fastembed builds its session without a spinning knob: swap in an equivalent one that has it.
-            self._model.model.model = onnx_session(model_dir / "model.onnx", threads, spinning=False)  # type: ignore[attr-defined]
+            self._model.model.model = onnx_session(model_dir / "model.onnx", threads, spin)  # type: ignore[attr-defined]
 
     @property
     def model_name(self) -> str:
@@ -56,13 +67,9 @@ class FastEmbedEmbedder:
         return await asyncio.to_thread(self.embed_sync, texts)
 
 
-def onnx_session(path: Path, threads: int | None, spinning: bool) -> "InferenceSession":
-    """What fastembed builds (all graph optimisations, `threads` intra-op threads), plus the spinning switch.
-
-    ONNX Runtime's idle pool threads spin-wait for the next job by default. With more than one
-    thread on a small box that busy-waiting takes the CPU the event loop and Redis need between
-    two queries; without spinning the pool sleeps instead, at a small wake-up cost per call.
-    """
+def onnx_session(path: Path, threads: int | None, spin: str) -> "InferenceSession":
+    """What fastembed builds (all graph optimisations, `threads` intra-op threads), plus how idle pool
+    threads wait: see SPIN_MODES."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -70,6 +77,9 @@ def onnx_session(path: Path, threads: int | None, spinning: bool) -> "InferenceS
     if threads is not None:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = threads
-    options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
-    options.add_session_config_entry("session.inter_op.allow_spinning", "1" if spinning else "0")
+    spinning = "0" if spin == "off" else "1"
+    options.add_session_config_entry("session.intra_op.allow_spinning", spinning)
+    options.add_session_config_entry("session.inter_op.allow_spinning", spinning)
+    if spin == "run":
+        options.add_session_config_entry("session.force_spinning_stop", "1")  # park the pool when a call ends
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])

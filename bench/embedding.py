@@ -19,7 +19,7 @@ from typing import Any
 
 from adapters.batching_embedder import BatchingEmbedder
 from adapters.embedded_redis import EmbeddedRedis
-from adapters.embedder import FastEmbedEmbedder, default_model_dir
+from adapters.embedder import SPIN_MODES, FastEmbedEmbedder, default_model_dir
 from adapters.embedding_cache import LruEmbeddingCache, RedisEmbeddingCache
 from adapters.redis_connection import connect
 from bench.queries import fresh_text
@@ -54,10 +54,10 @@ async def per_call_us(embed: Embed, texts: list[str], rounds: int) -> float:
 
 
 async def measure(args: argparse.Namespace) -> dict[str, Any]:
-    model = FastEmbedEmbedder(default_model_dir(), threads=args.threads, spinning=args.spinning)
+    model = FastEmbedEmbedder(default_model_dir(), threads=args.threads, spin=args.spin)
     counter = itertools.count(1_000_000)
     await closed_loop(model.embed, 1, 1.0, counter)  # warm-up
-    result: dict[str, Any] = {"onnx_threads": args.threads, "spinning": args.spinning, "seconds": args.seconds}
+    result: dict[str, Any] = {"onnx_threads": args.threads, "spin": args.spin, "seconds": args.seconds}
     result["single_1_caller_texts_per_s"] = round(await closed_loop(model.embed, 1, args.seconds, counter), 1)
     result["unbatched_texts_per_s"] = round(await closed_loop(model.embed, args.concurrency, args.seconds, counter), 1)
     batching = BatchingEmbedder(model, max_batch=args.max_batch, window_ms=args.window_ms)
@@ -82,7 +82,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.embedding", description=__doc__)
     p.add_argument("--threads", type=int, default=2, help="ONNX intra-op threads")
-    p.add_argument("--spinning", action=argparse.BooleanOptionalAction, default=False, help="as `serve`")
+    p.add_argument("--spin", choices=SPIN_MODES, default="run", help="as `serve --onnx-spin`")
     p.add_argument("--seconds", type=float, default=5.0, help="per measurement")
     p.add_argument("--concurrency", type=int, default=8)
     p.add_argument("--max-batch", type=int, default=32)

@@ -53,7 +53,7 @@ class Settings:
     # Query path (README, "Performance"). Processes share the cores: ONNX threads x workers <= cores.
     workers: int = 1
     onnx_threads: int | None = None  # None: the available cores divided among the workers
-    onnx_spinning: bool = False  # idle ONNX threads busy-wait (steals CPU from the event loop and Redis)
+    onnx_spin: str = "run"  # how idle ONNX pool threads wait: adapters.embedder.SPIN_MODES
     embed_batch_max: int = 32  # texts per model call; 1 turns micro-batching off
     embed_batch_window_ms: float = 0.0  # how long an idle batcher waits for company
     embed_cache_size: int = 10_000  # in-process LRU of query vectors; 0 turns it off
@@ -140,7 +140,7 @@ def build_embedder(
 ) -> tuple[Embedder, dict[str, Callable[[], dict[str, object]]]]:
     """model <- micro-batching <- Redis cache (optional) <- LRU; returns the outermost and its counters."""
     embedder: Embedder = model or FastEmbedEmbedder(
-        settings.model_dir, threads=onnx_threads(settings), spinning=settings.onnx_spinning
+        settings.model_dir, threads=onnx_threads(settings), spin=settings.onnx_spin
     )
     probes: dict[str, Callable[[], dict[str, object]]] = {}
     if settings.embed_batch_max > 1:

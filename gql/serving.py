@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from adapters.embedded_redis import EmbeddedRedis
+from adapters.embedder import SPIN_MODES
 from gql.bootstrap import Settings, onnx_threads, open_runtime
 from gql.workers import WorkerPool
 
@@ -102,10 +103,13 @@ def add_performance_options(parser: argparse.ArgumentParser) -> None:
         "--onnx-threads", type=int, default=None, help="ONNX threads per worker (default: cores/workers)"
     )
     group.add_argument(
-        "--onnx-spinning",
-        action=argparse.BooleanOptionalAction,
-        default=defaults.onnx_spinning,
-        help="let idle ONNX threads busy-wait (faster hand-off, but they take CPU from everything else)",
+        "--onnx-spin",
+        choices=SPIN_MODES,
+        default=defaults.onnx_spin,
+        help="ONNX pool threads busy-wait within a call (run), also between calls (always), or never (off)",
+    )
+    group.add_argument(  # the older spelling of --onnx-spin always
+        "--onnx-spinning", dest="onnx_spin", action="store_const", const="always", help=argparse.SUPPRESS
     )
     group.add_argument(
         "--embed-batch-max", type=int, default=defaults.embed_batch_max, help="texts per model call; 1 = no batching"
@@ -132,7 +136,7 @@ def performance_settings(args: argparse.Namespace) -> dict[str, object]:
     return {
         "workers": args.workers,
         "onnx_threads": args.onnx_threads,
-        "onnx_spinning": args.onnx_spinning,
+        "onnx_spin": args.onnx_spin,
         "embed_batch_max": args.embed_batch_max,
         "embed_batch_window_ms": args.embed_batch_window_ms,
         "embed_cache_size": args.embed_cache_size,

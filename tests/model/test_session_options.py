@@ -1,14 +1,41 @@
-"""The server's ONNX session (spinning off, threads per worker) computes the same vectors as fastembed's own."""
+"""The server's ONNX session (its spin mode, threads per worker) computes the same vectors as fastembed's own."""
+
+import argparse
+from pathlib import Path
 
 import numpy as np
+import pytest
 
-from adapters.embedder import FastEmbedEmbedder, default_model_dir
+from adapters.embedder import SPIN_MODES, FastEmbedEmbedder, default_model_dir
 from tests.conftest import ROOT
 
 TEXTS = ["warm jacket for winter", "boots", "A longer sentence about a tent that survives storms on a ridge."]
 
 
-def test_session_without_spinning_gives_the_same_vectors(embedder: FastEmbedEmbedder) -> None:
-    model_dir = default_model_dir()
-    served = FastEmbedEmbedder(model_dir if model_dir.is_absolute() else ROOT / model_dir, threads=1, spinning=False)
+def model_dir() -> Path:
+    path = default_model_dir()
+    return path if path.is_absolute() else ROOT / path
+
+
+@pytest.mark.parametrize("spin", SPIN_MODES)
+def test_every_spin_mode_gives_the_same_vectors(embedder: FastEmbedEmbedder, spin: str) -> None:
+    served = FastEmbedEmbedder(model_dir(), threads=2, spin=spin)
     assert float(np.abs(np.stack(served.embed_sync(TEXTS)) - np.stack(embedder.embed_sync(TEXTS))).max()) < 1e-6
+
+
+@pytest.mark.parametrize("spin", ["", "sometimes", "ON"])
+def test_an_unknown_spin_mode_is_refused(spin: str) -> None:
+    with pytest.raises(ValueError, match="spin must be one of run, always, off"):
+        FastEmbedEmbedder(model_dir(), threads=1, spin=spin)
+
+
+def test_serve_takes_the_spin_mode_and_the_older_switch() -> None:
+    from gql.serving import add_performance_options, performance_settings
+
+    parser = argparse.ArgumentParser()
+    add_performance_options(parser)
+    assert performance_settings(parser.parse_args([]))["onnx_spin"] == "run"
+    assert performance_settings(parser.parse_args(["--onnx-spin", "off"]))["onnx_spin"] == "off"
+    assert performance_settings(parser.parse_args(["--onnx-spinning"]))["onnx_spin"] == "always"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--onnx-spin", "sometimes"])
