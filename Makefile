@@ -4,7 +4,6 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-MODEL := .models/all-MiniLM-L6-v2/model.onnx
 PYTEST_ARGS ?=
 
 .PHONY: install model run test lint typecheck schema loadtest browser bench bench-scale clean
@@ -20,9 +19,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[embedded,export,dev]'
 	touch $@
 
-model: $(MODEL)
-
-$(MODEL): $(STAMP)
+# Always asked: prepare-model returns at once when the folder holds the current export format, and
+# exports again when it holds an older one.
+model: $(STAMP)
 	$(BIN)/recommender prepare-model
 
 run: install model

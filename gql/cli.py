@@ -104,7 +104,7 @@ def generate(args: argparse.Namespace) -> int:
 
 def prepare_model(args: argparse.Namespace) -> int:
     try:
-        from adapters.model_export import export_model, is_exported
+        from adapters.model_export import export_info, export_model, is_exported
     except ImportError:
         print("prepare-model needs the export extra: pip install 'redis-recommender[export]'", file=sys.stderr)
         return 2
@@ -114,7 +114,8 @@ def prepare_model(args: argparse.Namespace) -> int:
         return 0
     start = time.perf_counter()
     export_model(out, force=args.force)
-    print(f"exported ONNX model to {out} in {time.perf_counter() - start:.1f}s")
+    fused = ", ".join(f"{n} {op}" for op, n in export_info(out).get("fused_operators", {}).items()) or "none"
+    print(f"exported ONNX model to {out} in {time.perf_counter() - start:.1f}s (fused operators: {fused})")
     return 0
 
 
