@@ -38,13 +38,13 @@ class FastEmbedEmbedder:
     """Mean-pooled, L2-normalised all-MiniLM-L6-v2 vectors (fastembed applies both for this model)."""
 
     def __init__(self, model_dir: Path, threads: int | None = None, spin: str = "run") -> None:
+        if spin not in SPIN_MODES:
+            raise ValueError(f"spin must be one of {', '.join(SPIN_MODES)}, got {spin!r}")
         if not (model_dir / "model.onnx").is_file():
             raise ModelMissing(f"no model.onnx in {model_dir}: run `recommender prepare-model` first")
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model is local; never ask a hub
         from fastembed import TextEmbedding  # heavy import, kept out of module import time
 
-        if spin not in SPIN_MODES:
-            raise ValueError(f"spin must be one of {', '.join(SPIN_MODES)}, got {spin!r}")
         self._model = TextEmbedding(model_name=MODEL_NAME, specific_model_path=str(model_dir), threads=threads)
         if spin != "always":  # fastembed's session spins always (ONNX Runtime's default)
             # fastembed builds its session without a spinning knob: swap in an equivalent one that has it.

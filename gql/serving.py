@@ -108,9 +108,9 @@ def add_performance_options(parser: argparse.ArgumentParser) -> None:
         default=defaults.onnx_spin,
         help="ONNX pool threads busy-wait within a call (run), also between calls (always), or never (off)",
     )
-    group.add_argument(  # the older spelling of --onnx-spin always
-        "--onnx-spinning", dest="onnx_spin", action="store_const", const="always", help=argparse.SUPPRESS
-    )
+    # The older switch: --onnx-spinning meant `always`, --no-onnx-spinning `off`.
+    for flag, mode in (("--onnx-spinning", "always"), ("--no-onnx-spinning", "off")):
+        group.add_argument(flag, dest="onnx_spin", action="store_const", const=mode, help=argparse.SUPPRESS)
     group.add_argument(
         "--embed-batch-max", type=int, default=defaults.embed_batch_max, help="texts per model call; 1 = no batching"
     )

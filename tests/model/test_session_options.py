@@ -29,7 +29,7 @@ def test_an_unknown_spin_mode_is_refused(spin: str) -> None:
         FastEmbedEmbedder(model_dir(), threads=1, spin=spin)
 
 
-def test_serve_takes_the_spin_mode_and_the_older_switch() -> None:
+def test_serve_takes_the_spin_mode_and_the_older_switches() -> None:
     from gql.serving import add_performance_options, performance_settings
 
     parser = argparse.ArgumentParser()
@@ -37,5 +37,6 @@ def test_serve_takes_the_spin_mode_and_the_older_switch() -> None:
     assert performance_settings(parser.parse_args([]))["onnx_spin"] == "run"
     assert performance_settings(parser.parse_args(["--onnx-spin", "off"]))["onnx_spin"] == "off"
     assert performance_settings(parser.parse_args(["--onnx-spinning"]))["onnx_spin"] == "always"
+    assert performance_settings(parser.parse_args(["--no-onnx-spinning"]))["onnx_spin"] == "off"
     with pytest.raises(SystemExit):
         parser.parse_args(["--onnx-spin", "sometimes"])
