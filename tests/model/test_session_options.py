@@ -40,3 +40,21 @@ def test_serve_takes_the_spin_mode_and_the_older_switches() -> None:
     assert performance_settings(parser.parse_args(["--no-onnx-spinning"]))["onnx_spin"] == "off"
     with pytest.raises(SystemExit):
         parser.parse_args(["--onnx-spin", "sometimes"])
+
+
+@pytest.mark.parametrize(
+    ("spin", "spinning", "stop_between_calls"),
+    [("run", "1", "1"), ("always", "1", None), ("off", "0", None)],
+)
+def test_each_spin_mode_sets_onnx_runtimes_switches(spin: str, spinning: str, stop_between_calls: str | None) -> None:
+    from adapters.embedder import onnx_session
+    from adapters.model_export import MODEL_FILE
+
+    options = onnx_session(model_dir() / MODEL_FILE, 2, spin).get_session_options()
+    assert options.intra_op_num_threads == 2
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == spinning
+    if stop_between_calls is None:  # not set: ONNX Runtime keeps spinning (or sleeping) between calls
+        with pytest.raises(Exception, match="does not have configuration with key"):
+            options.get_session_config_entry("session.force_spinning_stop")
+    else:
+        assert options.get_session_config_entry("session.force_spinning_stop") == stop_between_calls
