@@ -4,7 +4,8 @@ For each server configuration (workers x ONNX threads) it starts `recommender se
 (with its own embedded Redis in a temporary folder), waits for /readyz, records a few clicks for the
 benchmark user so session blending and re-ranking really run, then drives `recommendations` with
 1 and 8 keep-alive clients, with a fresh query text per request ("uncached") and with 8 repeating
-texts ("cached").
+texts ("cached"). `--rounds N` runs all of it N times in turn and judges each target on the median
+of the rounds: on a machine whose speed drifts, one run decides nothing.
 """
 
 import argparse
@@ -24,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from bench import client, cpu, queries
-from bench.report import REFERENCE, print_table, targets
+from bench.report import REFERENCE, print_table, targets_over_rounds
 from bench.serve_process import ServeProcess, ServerNotReady
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -172,7 +173,36 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--duration", type=float, default=12.0, help="measured seconds per scenario")
     p.add_argument("--out", type=Path, default=None, help="JSON file (default: bench-results/bench-<time>.json)")
     p.add_argument("--server-arg", action="append", default=[], help="extra `serve` argument, repeatable")
-    return p.parse_args(argv)
+    p.add_argument("--rounds", type=int, default=1, help="run everything N times in turn; targets judged on the median")
+    args = p.parse_args(argv)
+    if args.rounds < 1:
+        p.error("--rounds must be at least 1")
+    return args
+
+
+def run_config(
+    config: ServerConfig,
+    number: int,
+    scenarios: list[str],
+    levels: list[int],
+    args: argparse.Namespace,
+    counter: "itertools.count[int]",
+) -> dict[str, Any]:
+    """One server configuration through every scenario, on a fresh server and Redis."""
+    with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
+        server = start_server(config, Path(workdir), args.server_arg)
+        try:
+            prepare_user(server.port)
+            run: dict[str, Any] = {"config": config.name, "round": number, "command": " ".join(server.command[1:])}
+            run["results"] = []
+            for scenario, clients in itertools.product(scenarios, levels):
+                label = f"round {number}/{args.rounds} " if args.rounds > 1 else ""
+                print(f"[{label}{config.name}] {scenario}, {clients} client(s) ...", flush=True)
+                run["results"].append(run_scenario(server, clients, scenario == "cached", args, counter))
+            run["metrics"] = server_metrics(server.port, config.workers)
+            return run
+        finally:
+            server.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -196,21 +226,15 @@ def main(argv: list[str] | None = None) -> int:
         "runs": [],
     }
     counter = itertools.count()
-    for config in configs:
-        with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
-            server = start_server(config, Path(workdir), args.server_arg)
-            try:
-                prepare_user(server.port)
-                run: dict[str, Any] = {"config": config.name, "command": " ".join(server.command[1:]), "results": []}
-                for scenario, clients in itertools.product(scenarios, levels):
-                    print(f"[{config.name}] {scenario}, {clients} client(s) ...", flush=True)
-                    run["results"].append(run_scenario(server, clients, scenario == "cached", args, counter))
-                run["metrics"] = server_metrics(server.port, config.workers)
-                report["runs"].append(run)
-            finally:
-                server.stop()
+    rounds: list[list[dict[str, Any]]] = []
+    # Rounds run whole, one after another, so a slow spell of the machine hits every configuration
+    # of one round rather than one configuration of every round.
+    for number in range(1, args.rounds + 1):
+        rounds.append([run_config(config, number, scenarios, levels, args, counter) for config in configs])
+        report["runs"].extend(rounds[-1])
+    report["rounds"] = args.rounds
     report["machine"]["reference_loop_ms_at_end"] = cpu.reference_loop_ms()
-    report["targets"] = targets(report["runs"])
+    report["targets"] = targets_over_rounds(rounds)
     out = args.out or OUT_DIR / time.strftime("bench-%Y%m%d-%H%M%S.json")
     out.write_text(json.dumps(report, indent=2))
     (OUT_DIR / "latest.json").write_text(json.dumps(report, indent=2))
