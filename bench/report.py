@@ -35,6 +35,10 @@ def _with_ratio(result: dict[str, Any], metric: str) -> str:
     return f"{shown} (x{r:.1f})" if r is not None else shown
 
 
+def meets(value: float, bound: float, kind: str) -> bool:
+    return value >= bound if kind == "min" else value <= bound
+
+
 def targets(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     checks = []
     for scenario, clients, metric, bound, kind in TARGETS:
@@ -47,7 +51,7 @@ def targets(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if not candidates:
             continue
         config, best = (max if kind == "min" else min)(candidates, key=lambda c: c[1])
-        met = best >= bound if kind == "min" else best <= bound
+        met = meets(best, bound, kind)
         checks.append(
             {"scenario": scenario, "clients": clients, "metric": metric, "bound": bound, "kind": kind}
             | {"best": best, "best_config": config, "met": met}
@@ -63,10 +67,11 @@ def targets_over_rounds(rounds: list[list[dict[str, Any]]]) -> list[dict[str, An
     for i, first in enumerate(per_round[0]):
         values = [checks[i]["best"] for checks in per_round]
         median = statistics.median(values)
+        common = {key: first[key] for key in ("scenario", "clients", "metric", "bound", "kind")}
         summary.append(
-            first
+            common
             | {"best": round(median, 2), "per_round": values, "best_configs": [c[i]["best_config"] for c in per_round]}
-            | {"met": median >= first["bound"] if first["kind"] == "min" else median <= first["bound"]}
+            | {"met": meets(median, first["bound"], first["kind"])}
             | {"met_rounds": sum(checks[i]["met"] for checks in per_round)}
         )
     return summary
