@@ -72,3 +72,21 @@ def test_prepare_model_leaves_a_current_folder_alone(tmp_path: Path, capsys: pyt
     assert main(["prepare-model", "--out", str(copy)]) == 0
     assert "already exported" in capsys.readouterr().out
     assert (copy / MODEL_FILE).stat().st_mtime_ns == before
+
+
+def test_the_export_check_sees_a_changed_weight(tmp_path: Path) -> None:
+    """The guard that refuses a fusion which changed the numbers: identical graphs give 0, one scaled
+    weight matrix gives far more than the allowed float32 reordering."""
+    import numpy as np
+    from onnx import numpy_helper
+
+    from adapters.model_export import MAX_FUSION_DIFFERENCE, largest_difference
+
+    served = served_dir() / MODEL_FILE
+    assert largest_difference(served, served) == 0.0
+    model = onnx.load(str(served))
+    weight = max(model.graph.initializer, key=lambda t: int(np.prod(t.dims)) if len(t.dims) == 2 else 0)
+    weight.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(weight) * 1.01, weight.name))
+    changed = tmp_path / MODEL_FILE
+    onnx.save(model, str(changed))
+    assert largest_difference(served, changed) > 100 * MAX_FUSION_DIFFERENCE
