@@ -4,7 +4,7 @@ import asyncio
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -45,10 +45,14 @@ class FastEmbedEmbedder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model is local; never ask a hub
         from fastembed import TextEmbedding  # heavy import, kept out of module import time
 
-        self._model = TextEmbedding(model_name=MODEL_NAME, specific_model_path=str(model_dir), threads=threads)
-        if spin != "always":  # fastembed's session spins always (ONNX Runtime's default)
-            # fastembed builds its session without a spinning knob: swap in an equivalent one that has it.
-            self._model.model.model = onnx_session(model_dir / "model.onnx", threads, spin)  # type: ignore[attr-defined]
+        # fastembed's own session has no spinning knob: it is never built (lazy_load), and fastembed gets
+        # ours, built the same way plus the spin mode, so the model file is loaded once.
+        self._model = TextEmbedding(
+            model_name=MODEL_NAME, specific_model_path=str(model_dir), threads=threads, lazy_load=True
+        )
+        inner: Any = self._model.model  # fastembed's model object: private API, pinned by fastembed>=0.9
+        inner._ensure_tokenizer()  # what the skipped load would have done besides the session
+        inner.model = onnx_session(model_dir / "model.onnx", threads, spin)
 
     @property
     def model_name(self) -> str:

@@ -58,3 +58,11 @@ def test_each_spin_mode_sets_onnx_runtimes_switches(spin: str, spinning: str, st
             options.get_session_config_entry("session.force_spinning_stop")
     else:
         assert options.get_session_config_entry("session.force_spinning_stop") == stop_between_calls
+
+
+def test_the_embedder_runs_on_the_session_with_the_spin_mode() -> None:
+    """fastembed's own session (no spin knob) is never built: the one it runs is ours."""
+    served = FastEmbedEmbedder(model_dir(), threads=2, spin="run")
+    session = served._model.model.model  # type: ignore[attr-defined]
+    assert session.get_session_options().get_session_config_entry("session.force_spinning_stop") == "1"
+    assert session.get_session_options().intra_op_num_threads == 2
