@@ -195,8 +195,8 @@ def run_config(
             prepare_user(server.port)
             run: dict[str, Any] = {"config": config.name, "round": number, "command": " ".join(server.command[1:])}
             run["results"] = []
+            label = f"round {number}/{args.rounds} " if args.rounds > 1 else ""
             for scenario, clients in itertools.product(scenarios, levels):
-                label = f"round {number}/{args.rounds} " if args.rounds > 1 else ""
                 print(f"[{label}{config.name}] {scenario}, {clients} client(s) ...", flush=True)
                 run["results"].append(run_scenario(server, clients, scenario == "cached", args, counter))
             run["metrics"] = server_metrics(server.port, config.workers)
