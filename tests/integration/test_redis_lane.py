@@ -1,0 +1,103 @@
+"""The pipelined lane on a real Redis: commands in flight together, replies in order, breaks recovered."""
+
+import asyncio
+from pathlib import Path
+
+import pytest
+import redis.asyncio as aioredis
+from redis.exceptions import AuthenticationError, ConnectionError, ResponseError, TimeoutError
+
+from adapters.embedded_redis import EmbeddedRedis
+from adapters.redis_connection import LaneRedis, connect, lane_for
+from adapters.redis_fast import fast_command
+from adapters.redis_lane import RedisLane, pack
+
+pytestmark = pytest.mark.anyio
+
+
+def lane_of(client: aioredis.Redis) -> RedisLane:
+    assert isinstance(client, LaneRedis) and client.lane is not None
+    return client.lane
+
+
+async def test_concurrent_commands_share_one_connection_and_keep_their_replies(redis_client: aioredis.Redis) -> None:
+    lane = lane_of(redis_client)
+    replies = await asyncio.gather(*(fast_command(redis_client, "ECHO", f"m{i}") for i in range(200)))
+    assert replies == [f"m{i}".encode() for i in range(200)]
+    assert lane.connections_opened == 1
+
+
+async def test_a_connection_killed_mid_command_is_retried_on_a_new_one(tmp_path: Path) -> None:
+    with EmbeddedRedis(tmp_path / "redis") as server:
+        client, admin = connect(server.url), connect(server.url)
+        try:
+            lane_id = await fast_command(client, "CLIENT", "ID")
+            # BLPOP holds the command in flight in Redis while the connection is killed under it.
+            blocked = asyncio.create_task(fast_command(client, "BLPOP", "no-such-list", "0.2"))
+            await asyncio.sleep(0.05)
+            await admin.execute_command("CLIENT", "KILL", "ID", lane_id)
+            assert await blocked is None  # the retry ran BLPOP again on a new connection: nil at its timeout
+            assert lane_of(client).connections_opened == 2
+        finally:
+            await client.aclose()
+            await admin.aclose()
+
+
+async def test_an_unanswered_command_times_out_and_the_lane_recovers(redis_client: aioredis.Redis) -> None:
+    lane = lane_of(redis_client)
+    lane.timeout = 0.1
+    with pytest.raises(TimeoutError):
+        await lane.command("BLPOP", "no-such-list", "1")
+    assert await lane.command("ECHO", "after") == b"after"  # not the late BLPOP reply: a new connection
+    assert lane.connections_opened == 2
+
+
+async def test_error_replies_are_the_clients_exception_classes(redis_client: aioredis.Redis) -> None:
+    with pytest.raises(ResponseError, match="no-such-index"):
+        await lane_of(redis_client).command("FT.SEARCH", "no-such-index", "*")
+    assert await lane_of(redis_client).command("PING") == b"PONG"
+
+
+async def test_password_and_database_come_from_the_url(tmp_path: Path) -> None:
+    with EmbeddedRedis(tmp_path / "redis") as server:
+        admin = connect(server.url)
+        await admin.config_set("requirepass", "s3cret")
+        base = server.url.removeprefix("redis://").split("/")[0]
+        client, wrong = connect(f"redis://:s3cret@{base}/3"), connect(f"redis://:nope@{base}/3")
+        try:
+            await client.set("k", "in db 3")
+            assert await fast_command(client, "GET", "k") == b"in db 3"
+            with pytest.raises(AuthenticationError):
+                await fast_command(wrong, "GET", "k")
+        finally:
+            for c in (client, wrong, admin):
+                await c.aclose()
+
+
+def test_a_client_is_usable_from_one_event_loop_after_another(redis_server: EmbeddedRedis) -> None:
+    client = connect(redis_server.url)
+    assert asyncio.run(fast_command(client, "ECHO", "first loop")) == b"first loop"
+    assert asyncio.run(fast_command(client, "ECHO", "second loop")) == b"second loop"
+    asyncio.run(client.aclose())
+
+
+def test_tls_urls_stay_on_the_pool() -> None:
+    assert lane_for(aioredis.ConnectionPool.from_url("rediss://127.0.0.1:6380/0")) is None
+    assert lane_for(aioredis.ConnectionPool.from_url("unix:///tmp/redis.sock")) is None
+    assert lane_for(aioredis.ConnectionPool.from_url("redis://127.0.0.1:6380/0", protocol=3)) is None
+    assert lane_for(aioredis.ConnectionPool.from_url("redis://u:p@127.0.0.1:6380/2")) is not None
+
+
+async def test_redis_down_is_a_connection_error_on_the_lane() -> None:
+    lane = RedisLane(host="127.0.0.1", port=1)  # nothing listens on port 1
+    with pytest.raises(ConnectionError):
+        await lane.command("PING")
+
+
+def test_pack_is_resp_bulk_strings() -> None:
+    assert pack(("SET", "k€", b"\x00\xff", 3, 0.5)) == (
+        b"*5\r\n$3\r\nSET\r\n$4\r\nk\xe2\x82\xac\r\n$2\r\n\x00\xff\r\n$1\r\n3\r\n$3\r\n0.5\r\n"
+    )
+    for refused in (True, None, ["list"]):
+        with pytest.raises(TypeError):
+            pack(("SET", "k", refused))
