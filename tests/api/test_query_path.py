@@ -1,5 +1,6 @@
 """The fast query path as wired by the composition root: batching and the caches behind GraphQL."""
 
+import gc
 from dataclasses import replace
 from pathlib import Path
 
@@ -51,3 +52,11 @@ def test_settings_travel_to_workers_unchanged() -> None:
 def test_onnx_threads_split_the_cores_among_workers() -> None:
     assert onnx_threads(Settings(workers=64)) == 1
     assert onnx_threads(Settings(workers=2, onnx_threads=3)) == 3
+
+
+def test_start_up_objects_are_frozen_while_the_app_serves(settings: Settings, embedder: FastEmbedEmbedder) -> None:
+    gc.unfreeze()
+    with TestClient(create_app(settings, embedder=embedder)) as http:
+        assert gc.get_freeze_count() > 10_000  # the schema, the runtime, the model session's wrappers...
+        GraphQLClient(http).data(RECOMMEND, {"q": "boots"})  # serving is unaffected
+    assert gc.get_freeze_count() == 0  # collectable again once the app has shut down
