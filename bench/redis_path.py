@@ -1,0 +1,95 @@
+"""Client CPU of the two hot-path Redis reads of a request, over the lane and over redis-py's pool.
+
+    .venv/bin/python -m bench.redis_path [--rounds 5 --requests 3000]
+
+Against a private embedded Redis, one "request" is what `recommend` asks of Redis, through the real
+adapters: the user's features (`RedisUserFeatureStore.get`: HGETALL of a hash with a session vector
+and affinities) and the filtered KNN (`RedisProductIndex.search`: FT.SEARCH, k 10 over the 60-product
+catalog, category and stock filter), replies parsed into domain objects. Two ways of sending them:
+
+- lane: the pipelined connection (`adapters.redis_lane`), what the server uses;
+- pool: a pooled redis-py `Connection` per command (the path for TLS and Unix-socket URLs).
+
+Figures are this process's CPU time per request (best round), requests one after another: what each
+way costs a worker. Redis' own time and the socket round trip's wall time are not in them.
+"""
+
+import argparse
+import json
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from adapters.catalog_file import JsonCatalog
+from adapters.embedded_redis import EmbeddedRedis
+from adapters.redis_connection import connect
+from adapters.redis_index import IndexConfig, RedisProductIndex
+from adapters.redis_users import RedisUserFeatureStore
+from bench import client
+from domain.filters import ProductFilter
+from domain.session import apply_click
+
+CATALOG = Path(__file__).resolve().parent.parent / "catalog.json"
+USER = "bench-user"
+
+
+async def best_cpu_ms(rounds: int, requests: int, step: Callable[[], Awaitable[Any]]) -> float:
+    for _ in range(min(requests, 300)):
+        await step()
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.process_time()
+        for _ in range(requests):
+            await step()
+        best = min(best, (time.process_time() - start) / requests * 1000.0)
+    return best
+
+
+async def measure(url: str, rounds: int, requests: int) -> dict[str, float]:
+    redis = connect(url)
+    lane = redis.lane
+    try:
+        model = json.loads(CATALOG.read_text(encoding="utf-8"))["model"]
+        items = JsonCatalog(CATALOG, model, 384).load()
+        index = RedisProductIndex(redis, IndexConfig(dim=384))
+        users = RedisUserFeatureStore(redis)
+        await index.recreate()
+        await index.upsert(items)
+        for product, vector in items[:3]:
+            await users.update(USER, lambda f, p=product, v=vector: apply_click(f, p, v, 0.3))
+        query_vector = items[0][1]
+        filters = ProductFilter(category=items[0][0].category, in_stock_only=True)
+
+        async def request() -> None:
+            await users.get(USER)
+            result = await index.search(query_vector, filters, 10)
+            assert result.hits
+
+        figures = {}
+        for way, chosen in (("lane", lane), ("pool", None), ("lane", lane), ("pool", None)):
+            redis.lane = chosen  # None: fast_command takes a pooled connection per command
+            figures[way] = min(figures.get(way, float("inf")), await best_cpu_ms(rounds, requests, request))
+        return figures
+    finally:
+        redis.lane = lane
+        await redis.aclose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--requests", type=int, default=3000)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as folder, EmbeddedRedis(Path(folder) / "redis") as server:
+        figures = client.run_loop(measure(server.url, args.rounds, args.requests))
+    print(f"client CPU per request (HGETALL + FT.SEARCH, replies parsed), best of {args.rounds} rounds x 2")
+    for way, ms in figures.items():
+        print(f"  {way:<5} {ms:6.3f} ms")
+    print(f"  pool / lane: {figures['pool'] / figures['lane']:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
