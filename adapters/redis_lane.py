@@ -111,19 +111,34 @@ class RedisLane:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock = asyncio.Lock()  # one connection attempt at a time; the callers behind it reuse its result
         self.connections_opened = 0
+        self.commands = 0
+        self.timeouts = 0
+        self.most_in_flight = 0  # commands waiting on the connection at once, at most
 
     async def command(self, *args: Any) -> Any:
         replies = await self._connected()
         future = replies.send(pack(args))
+        self.commands += 1
+        self.most_in_flight = max(self.most_in_flight, len(replies.waiting))
         try:
             async with asyncio.timeout(self.timeout):
                 reply = await future
         except TimeoutError as exc:  # the builtin one, from asyncio.timeout
+            self.timeouts += 1
             replies.abort()
             raise RedisTimeoutError("Timeout reading from socket") from exc
         if isinstance(reply, Exception):
             raise reply
         return reply
+
+    def stats(self) -> dict[str, object]:
+        """For /metrics: more than one connection opened means reconnects (Redis restarted, a timeout)."""
+        return {
+            "connections_opened": self.connections_opened,
+            "commands": self.commands,
+            "timeouts": self.timeouts,
+            "most_in_flight": self.most_in_flight,
+        }
 
     def close(self) -> None:
         try:

@@ -86,7 +86,7 @@ class Runtime:
     probes: dict[str, Callable[[], dict[str, object]]] = field(default_factory=dict)
 
     def metrics(self) -> dict[str, object]:
-        """Counters of this process (one worker): embedding batches and cache hits/misses."""
+        """Counters of this process (one worker): embedding batches, cache hits/misses, the Redis lane."""
         return {"pid": os.getpid(), **{name: probe() for name, probe in self.probes.items()}}
 
     async def readiness(self) -> dict[str, bool]:
@@ -112,6 +112,8 @@ async def open_runtime(settings: Settings, embedder: Embedder | None = None) -> 
     client = connect(url)
     try:
         embedder, probes = build_embedder(settings, client, embedder)
+        if client.lane is not None:
+            probes["redis_lane"] = client.lane.stats
         index = RedisProductIndex(client, index_config(settings, embedder.dim))
         service = RecommenderService(
             embedder=embedder,

@@ -197,9 +197,13 @@ def test_limits_keep_validation_cacheable() -> None:
     assert (schema.documents.parsed.misses, schema.documents.validated.misses) == (1, 1)
 
 
-def test_metrics_report_embedding_counters(http: TestClient) -> None:
+def test_metrics_report_embedding_and_redis_lane_counters(http: TestClient) -> None:
+    before = http.get("/metrics").json()["redis_lane"]["commands"]
     for _ in range(2):
         http.post("/graphql", json={"query": '{ recommendations(query: "same text", k: 1) { filterClause } }'})
     body = http.get("/metrics").json()
     assert body["pid"] > 0
     assert body["embed_cache_lru"]["hits"] >= 1
+    lane = body["redis_lane"]
+    assert lane["commands"] == before + 4  # HGETALL and FT.SEARCH per recommendation
+    assert lane["connections_opened"] == 1 and lane["timeouts"] == 0
