@@ -19,6 +19,7 @@ import json
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,7 @@ async def measure(url: str, rounds: int, requests: int) -> dict[str, float]:
         await index.recreate()
         await index.upsert(items)
         for product, vector in items[:3]:
-            await users.update(USER, lambda f, p=product, v=vector: apply_click(f, p, v, 0.3))
+            await users.update(USER, partial(apply_click, product=product, vector=vector, alpha=0.3))
         query_vector = items[0][1]
         filters = ProductFilter(category=items[0][0].category, in_stock_only=True)
 
@@ -67,7 +68,7 @@ async def measure(url: str, rounds: int, requests: int) -> dict[str, float]:
             result = await index.search(query_vector, filters, 10)
             assert result.hits
 
-        figures = {}
+        figures: dict[str, float] = {}
         for way, chosen in (("lane", lane), ("pool", None), ("lane", lane), ("pool", None)):
             redis.lane = chosen  # None: fast_command takes a pooled connection per command
             figures[way] = min(figures.get(way, float("inf")), await best_cpu_ms(rounds, requests, request))
