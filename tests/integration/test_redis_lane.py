@@ -1,6 +1,7 @@
 """The pipelined lane on a real Redis: commands in flight together, replies in order, breaks recovered."""
 
 import asyncio
+import random
 from pathlib import Path
 
 import pytest
@@ -101,3 +102,22 @@ def test_pack_is_resp_bulk_strings() -> None:
     for refused in (True, None, ["list"]):
         with pytest.raises(TypeError):
             pack(("SET", "k", refused))
+
+
+async def test_replies_never_cross_when_callers_are_cancelled_at_random(redis_client: aioredis.Redis) -> None:
+    # Many callers in flight on one connection, a third of them cancelled at random moments: every
+    # caller that completes must get its own reply, whatever was dropped around it.
+    rng = random.Random(7)
+
+    async def echo(i: int) -> tuple[int, bytes]:
+        return i, await fast_command(redis_client, "ECHO", f"reply-{i}")
+
+    for _ in range(5):
+        tasks = [asyncio.create_task(echo(i)) for i in range(300)]
+        for task in rng.sample(tasks, 100):
+            asyncio.get_running_loop().call_later(rng.uniform(0, 0.005), task.cancel)
+        done = await asyncio.gather(*tasks, return_exceptions=True)
+        completed = [outcome for outcome in done if not isinstance(outcome, BaseException)]
+        assert completed and all(reply == f"reply-{i}".encode() for i, reply in completed)
+        assert all(isinstance(outcome, tuple | asyncio.CancelledError) for outcome in done)
+    assert lane_of(redis_client).connections_opened == 1  # cancellations never cost the connection
