@@ -18,10 +18,8 @@ import argparse
 import json
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 from adapters.catalog_file import JsonCatalog
 from adapters.embedded_redis import EmbeddedRedis
@@ -29,23 +27,12 @@ from adapters.redis_connection import connect
 from adapters.redis_index import IndexConfig, RedisProductIndex
 from adapters.redis_users import RedisUserFeatureStore
 from bench import client
+from bench.graphql_path import best_of
 from domain.filters import ProductFilter
 from domain.session import apply_click
 
 CATALOG = Path(__file__).resolve().parent.parent / "catalog.json"
 USER = "bench-user"
-
-
-async def best_cpu_ms(rounds: int, requests: int, step: Callable[[], Awaitable[Any]]) -> float:
-    for _ in range(min(requests, 300)):
-        await step()
-    best = float("inf")
-    for _ in range(rounds):
-        start = time.process_time()
-        for _ in range(requests):
-            await step()
-        best = min(best, (time.process_time() - start) / requests * 1000.0)
-    return best
 
 
 async def measure(url: str, rounds: int, requests: int) -> dict[str, float]:
@@ -71,7 +58,8 @@ async def measure(url: str, rounds: int, requests: int) -> dict[str, float]:
         figures: dict[str, float] = {}
         for way, chosen in (("lane", lane), ("pool", None), ("lane", lane), ("pool", None)):
             redis.lane = chosen  # None: fast_command takes a pooled connection per command
-            figures[way] = min(figures.get(way, float("inf")), await best_cpu_ms(rounds, requests, request))
+            cpu_ms = await best_of(rounds, requests, request, clock=time.process_time)
+            figures[way] = min(figures.get(way, float("inf")), cpu_ms)
         return figures
     finally:
         redis.lane = lane
