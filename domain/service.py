@@ -34,6 +34,16 @@ def _ms_since(start: float) -> float:
     return (time.perf_counter() - start) * 1000.0
 
 
+async def _result(reading: "asyncio.Future[UserFeatures] | None", user_id: str) -> UserFeatures:
+    return UserFeatures(user_id) if reading is None else await reading
+
+
+def _abandon(reading: "asyncio.Future[UserFeatures] | None") -> None:
+    """The request failed: stop the read, or mark its own failure seen (the request's error is raised)."""
+    if reading is not None and not reading.cancel() and not reading.cancelled():
+        reading.exception()
+
+
 @dataclass
 class RecommenderService:
     embedder: Embedder
@@ -46,20 +56,24 @@ class RecommenderService:
         start = time.perf_counter()
         # The user's features are read while the query is embedded: neither waits for the other. One
         # task, not gather's two: on a query-vector cache hit the embedding returns without waiting.
-        reading = asyncio.ensure_future(self.users.get(request.user_id))
+        # Without blending the search does not need them either, so it is sent without waiting for
+        # the read (one round trip on a pipelined connection); with neither blend nor rerank nothing
+        # is read at all.
+        needs_user = request.blend.active or request.rerank.active
+        reading = asyncio.ensure_future(self.users.get(request.user_id)) if needs_user else None
         try:
             query_vector, embed_ms = await self._embed_one(request.query)
-        except BaseException:
-            if not reading.cancel() and not reading.cancelled():
-                reading.exception()  # already failed too: mark its error seen, the embedding's is raised
-            raise
-        user = await reading
-        used_session = request.blend.active and user.session_vector is not None
-        vector = blend(query_vector, user.session_vector, request.blend.weight if used_session else 0.0)
+            session = (await _result(reading, request.user_id)).session_vector if request.blend.active else None
+            vector = blend(query_vector, session, request.blend.weight)  # the query alone without a session
 
-        search_start = time.perf_counter()
-        result = await self.index.search(vector, request.filters, request.k)
-        search_ms = _ms_since(search_start)
+            search_start = time.perf_counter()
+            result = await self.index.search(vector, request.filters, request.k)
+            search_ms = _ms_since(search_start)
+            user = await _result(reading, request.user_id)
+        except BaseException:
+            _abandon(reading)
+            raise
+        used_session = session is not None
 
         rerank_start = time.perf_counter()
         used_rerank = request.rerank.active and bool(user.affinities)
