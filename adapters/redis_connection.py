@@ -18,8 +18,7 @@ class LaneRedis(aioredis.Redis):
     """The redis-py client plus a pipelined lane for the hot-path reads (see adapters.redis_lane).
 
     `lane` is None when the URL needs what the lane does not do (TLS, Unix sockets, credential
-    providers, RESP3):
-    the hot path then goes through the pool like every other command.
+    providers, RESP3): the hot path then goes through the pool like every other command.
     """
 
     lane: RedisLane | None = None

@@ -207,3 +207,6 @@ def test_metrics_report_embedding_and_redis_lane_counters(http: TestClient) -> N
     lane = body["redis_lane"]
     assert lane["commands"] == before + 4  # HGETALL and FT.SEARCH per recommendation
     assert lane["connections_opened"] == 1 and lane["timeouts"] == 0
+    impersonal = '{ recommendations(query: "x", blend: {enabled: false}, rerank: {enabled: false}) { usedRerank } }'
+    http.post("/graphql", json={"query": impersonal})
+    assert http.get("/metrics").json()["redis_lane"]["commands"] == before + 5  # the search alone: no features read
