@@ -18,7 +18,8 @@ Why this stays correct:
 - Error replies become redis-py's own exception classes (its parser's table), so callers see exactly
   what the client would raise (ResponseError, and BusyLoadingError while Redis loads its data).
 
-Only for reads that are safe to send again: `redis_fast` retries once on a connection error.
+Only for reads that are safe to send again (`redis_fast` retries once on a connection error) and
+never for blocking commands: a BLPOP would hold every command queued behind it on the connection.
 """
 
 import asyncio
