@@ -49,7 +49,10 @@ class InMemoryProductIndex:
     def name(self) -> str:
         return self._name
 
-    async def search(self, vector: Vector, filters: ProductFilter, k: int) -> SearchResult:
+    async def search(
+        self, vector: Vector, filters: ProductFilter, k: int, ef_runtime: int | None = None
+    ) -> SearchResult:
+        # Exact search: `ef_runtime` has nothing to tune here, as on a FLAT Redis index.
         clause = filter_clause(filters)  # same validation (and display string) as the Redis index
         hits = [
             (product, float(1.0 - np.dot(stored, vector)))

@@ -81,10 +81,10 @@ class IndexConfig:
         if self.hybrid_policy == "ADHOC_BF" and self.batch_size is not None:
             raise ValueError("BATCH_SIZE applies to HYBRID_POLICY BATCHES only")
 
-    def knn(self, clause: str, k: int) -> str:
-        return knn_query(
-            clause, k, ef_runtime=self.query_ef_runtime, hybrid_policy=self.hybrid_policy, batch_size=self.batch_size
-        )
+    def knn(self, clause: str, k: int, ef_runtime: int | None = None) -> str:
+        """`ef_runtime` (one search's own) wins over the configured one; a FLAT index, exact, takes neither."""
+        ef = None if self.algorithm == "FLAT" else ef_runtime or self.query_ef_runtime
+        return knn_query(clause, k, ef_runtime=ef, hybrid_policy=self.hybrid_policy, batch_size=self.batch_size)
 
 
 def to_bytes(vector: Vector) -> bytes:
@@ -154,7 +154,9 @@ class RedisProductIndex:
     def _id_of(self, key: bytes) -> str:
         return key.decode()[len(self.config.prefix) :]
 
-    async def search(self, vector: Vector, filters: ProductFilter, k: int) -> SearchResult:
+    async def search(
+        self, vector: Vector, filters: ProductFilter, k: int, ef_runtime: int | None = None
+    ) -> SearchResult:
         clause = filter_clause(filters)
         returned = [*PRODUCT_FIELDS, "vector_score"]
         options: list[list[Any]] = [
@@ -164,7 +166,7 @@ class RedisProductIndex:
             ["LIMIT", 0, k],
             ["DIALECT", 2],
         ]
-        query = self.config.knn(clause, k)
+        query = self.config.knn(clause, k, ef_runtime)
         raw = await fast_command(self._redis, "FT.SEARCH", self.config.name, query, *_flat(options))
         hits = []
         for key, flat in _documents(raw):

@@ -10,6 +10,8 @@ MAX_QUERY_CHARS = 512
 MAX_TAG_CHARS = 64
 MAX_TEXT_MATCH_CHARS = 256
 MIN_K, MAX_K = 1, 100
+# HNSW candidates per query: past ~1000 a search costs milliseconds and recall no longer moves.
+MIN_EF_RUNTIME, MAX_EF_RUNTIME = 1, 1000
 MAX_RATING = 5.0
 DEFAULT_BLEND_WEIGHT = 0.3
 DEFAULT_RERANK_WEIGHT = 0.15
@@ -107,6 +109,7 @@ class RecommendRequest:
     blend: BlendSettings = field(default_factory=BlendSettings)
     rerank: RerankSettings = field(default_factory=RerankSettings)
     k: int = 10
+    ef_runtime: int | None = None  # None: the index's (or the server's) EF_RUNTIME
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "query", check_text("query", self.query, MAX_QUERY_CHARS))
@@ -114,3 +117,7 @@ class RecommendRequest:
         check_finite("k", self.k)
         if not MIN_K <= self.k <= MAX_K:
             raise InvalidInput("k", f"must be between {MIN_K} and {MAX_K}, got {self.k}")
+        if self.ef_runtime is not None and not MIN_EF_RUNTIME <= self.ef_runtime <= MAX_EF_RUNTIME:
+            raise InvalidInput(
+                "ef_runtime", f"must be between {MIN_EF_RUNTIME} and {MAX_EF_RUNTIME}, got {self.ef_runtime}"
+            )

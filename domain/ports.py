@@ -30,7 +30,12 @@ class ProductIndex(Protocol):
     @property
     def name(self) -> str: ...
 
-    async def search(self, vector: Vector, filters: ProductFilter, k: int) -> SearchResult: ...
+    async def search(
+        self, vector: Vector, filters: ProductFilter, k: int, ef_runtime: int | None = None
+    ) -> SearchResult:
+        """The k nearest products passing `filters`; `ef_runtime` tunes an approximate index for this
+        search only (an exact index ignores it)."""
+        ...
 
     async def get(self, product_id: str) -> Product | None: ...
 

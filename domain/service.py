@@ -67,7 +67,7 @@ class RecommenderService:
             vector = blend(query_vector, session, request.blend.weight)  # the query alone without a session
 
             search_start = time.perf_counter()
-            result = await self.index.search(vector, request.filters, request.k)
+            result = await self.index.search(vector, request.filters, request.k, request.ef_runtime)
             search_ms = _ms_since(search_start)
             user = await _result(reading, request.user_id)
         except BaseException:

@@ -64,6 +64,15 @@ class Query:
         blend: Annotated[BlendInput | None, _arg("Session-vector blending; omitted means enabled, 0.3.")] = UNSET,
         rerank: Annotated[RerankInput | None, _arg("Affinity re-ranking; omitted means enabled, 0.15.")] = UNSET,
         k: Annotated[int | None, _arg("How many products to return, 1 to 100.")] = 10,
+        ef_runtime: Annotated[
+            int | None,
+            _arg(
+                "HNSW candidates kept while searching, for this query only, 1 to 1000: higher finds the true "
+                "nearest products more often and costs more time. Omitted: the server's setting (200 unless "
+                "started with --ef-runtime). No effect on a FLAT index (exact) or when Redis brute-forces a "
+                "selective filter."
+            ),
+        ] = None,
     ) -> Recommendations:
         request = RecommendRequest(
             query=query,
@@ -72,6 +81,7 @@ class Query:
             blend=(blend or BlendInput()).to_domain(),
             rerank=(rerank or RerankInput()).to_domain(),
             k=10 if k is None else k,
+            ef_runtime=ef_runtime,
         )
         return Recommendations.from_domain(await info.context.service.recommend(request))
 

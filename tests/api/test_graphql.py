@@ -9,8 +9,9 @@ from tests.graphql_client import GraphQLClient
 
 RECOMMEND = """
 query Recommend($query: String!, $userId: ID, $filters: ProductFilter, $blend: BlendInput,
-                $rerank: RerankInput, $k: Int) {
-  recommendations(query: $query, userId: $userId, filters: $filters, blend: $blend, rerank: $rerank, k: $k) {
+                $rerank: RerankInput, $k: Int, $efRuntime: Int) {
+  recommendations(query: $query, userId: $userId, filters: $filters, blend: $blend, rerank: $rerank, k: $k,
+                  efRuntime: $efRuntime) {
     items { product { id name description category brand price rating inStock }
             vectorDistance score affinityBonus }
     filterClause usedSession usedRerank
@@ -54,6 +55,16 @@ def test_defaults_apply_when_arguments_are_omitted(gql: GraphQLClient) -> None:
     assert data["recommendations"]["filterClause"] == "*"
     explicit_nulls = gql.data(RECOMMEND, {"query": "tent", "userId": None, "filters": None, "k": None})
     assert len(explicit_nulls["recommendations"]["items"]) == 10
+
+
+def test_ef_runtime_per_query_keeps_the_exact_neighbours_on_the_small_catalog(gql: GraphQLClient) -> None:
+    def ids(**variables: Any) -> list[str]:
+        found = gql.data(RECOMMEND, {"query": "two person tent", "k": 10, **variables})["recommendations"]
+        return [item["product"]["id"] for item in found["items"]]
+
+    default = ids()
+    assert len(default) == 10
+    assert ids(efRuntime=10) == ids(efRuntime=1000) == ids(efRuntime=None) == default
 
 
 def test_click_flow_personalises_the_next_request(gql: GraphQLClient) -> None:
@@ -137,6 +148,8 @@ BAD_INPUT: list[tuple[dict[str, Any], str]] = [
     ({"query": "ok", "filters": {"textMatch": "!!!"}}, "filters.textMatch"),
     ({"query": "ok", "blend": {"weight": 2}}, "blend.weight"),
     ({"query": "ok", "rerank": {"weight": -1}}, "rerank.weight"),
+    ({"query": "ok", "efRuntime": 0}, "efRuntime"),
+    ({"query": "ok", "efRuntime": 1001}, "efRuntime"),
 ]
 
 

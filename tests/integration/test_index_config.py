@@ -126,6 +126,34 @@ async def test_per_query_knobs_return_the_exact_neighbours(
         assert [p.id for p, _ in (await tuned.search(query, filters, 10)).hits] == expected["filtered"], knobs
 
 
+def test_one_searchs_ef_runtime_wins_and_flat_takes_none() -> None:
+    hnsw, flat = IndexConfig(query_ef_runtime=50), IndexConfig(algorithm="FLAT")
+    assert "EF_RUNTIME 50 " in hnsw.knn("*", 10)
+    assert "EF_RUNTIME 300 " in hnsw.knn("*", 10, ef_runtime=300) and "EF_RUNTIME 50" not in hnsw.knn("*", 10, 300)
+    assert "EF_RUNTIME" not in flat.knn("*", 10, ef_runtime=300)  # RediSearch refuses it on FLAT; exact anyway
+
+
+async def test_a_searchs_own_ef_runtime_reaches_redis(
+    make_index: Any, redis_client: aioredis.Redis, catalog_items: list[tuple[Product, Vector]]
+) -> None:
+    hnsw, flat = await make_index(), await make_index(algorithm="FLAT")
+    query = catalog_items[7][1]
+    filters = ProductFilter(in_stock_only=True)
+    exact = [p.id for p, _ in (await flat.search(query, filters, 10)).hits]
+    for ef in (1, 10, 1000):  # on 60 products even ef 1 finds the exact 10 (HNSW keeps at least k candidates)
+        assert [p.id for p, _ in (await hnsw.search(query, filters, 10, ef)).hits] == exact, ef
+        assert [p.id for p, _ in (await flat.search(query, filters, 10, ef)).hits] == exact, ef
+    # The slow log (threshold 0: every command) shows what went over the wire.
+    threshold = (await redis_client.config_get("slowlog-log-slower-than"))["slowlog-log-slower-than"]
+    await redis_client.config_set("slowlog-log-slower-than", 0)
+    try:
+        await hnsw.search(query, filters, 10, 777)
+        sent = [entry["command"] for entry in await redis_client.slowlog_get(5)]
+    finally:
+        await redis_client.config_set("slowlog-log-slower-than", threshold)
+    assert any(b"FT.SEARCH" in command and b"EF_RUNTIME 777" in command for command in sent)
+
+
 async def test_ensure_says_when_the_existing_index_has_other_parameters(
     make_index: Any, redis_client: aioredis.Redis, caplog: pytest.LogCaptureFixture
 ) -> None:

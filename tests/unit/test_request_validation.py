@@ -50,6 +50,8 @@ def test_filter_trims_text_and_accepts_equal_bounds() -> None:
         ({"query": "ok", "user_id": "*"}, "user_id"),
         ({"query": "ok", "user_id": "x" * 65}, "user_id"),
         ({"query": "ok", "user_id": ""}, "user_id"),
+        ({"query": "ok", "ef_runtime": 0}, "ef_runtime"),
+        ({"query": "ok", "ef_runtime": 1001}, "ef_runtime"),
     ],
 )
 def test_bad_requests_name_the_argument(kwargs: dict[str, Any], argument: str) -> None:
@@ -62,6 +64,7 @@ def test_request_trims_query_and_keeps_limits_inclusive() -> None:
     assert RecommendRequest(query="  boots  ").query == "boots"
     assert RecommendRequest(query="x" * 512, k=1).k == 1
     assert RecommendRequest(query="x", k=100, user_id="Ann.e-1@x_y").k == 100
+    assert [RecommendRequest(query="x", ef_runtime=ef).ef_runtime for ef in (1, 1000, None)] == [1, 1000, None]
 
 
 @pytest.mark.parametrize("weight", [-0.1, 1.01, math.nan])

@@ -30,10 +30,12 @@ class WatchedIndex(InMemoryProductIndex):
         self.vectors: list[Vector] = []
         self.searching = asyncio.Event()
 
-    async def search(self, vector: Vector, filters: ProductFilter, k: int) -> SearchResult:
+    async def search(
+        self, vector: Vector, filters: ProductFilter, k: int, ef_runtime: int | None = None
+    ) -> SearchResult:
         self.vectors.append(vector)
         self.searching.set()
-        return await super().search(vector, filters, k)
+        return await super().search(vector, filters, k, ef_runtime)
 
 
 class WatchedUsers(InMemoryUserFeatureStore):
