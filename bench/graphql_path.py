@@ -24,6 +24,7 @@ from adapters.catalog_file import JsonCatalog
 from adapters.memory import HashingEmbedder, InMemoryProductIndex, InMemoryUserFeatureStore, StaticCatalog
 from bench import queries
 from domain.filters import BlendSettings, ProductFilter, RecommendRequest, RerankSettings
+from domain.models import Product, Vector
 from domain.service import RecommenderService
 from gql.app import create_app
 from gql.bootstrap import Settings
@@ -32,10 +33,15 @@ from gql.schema import Context, build_schema
 CATALOG = Path(__file__).resolve().parent.parent / "catalog.json"
 
 
+def catalog_items(dim: int) -> list[tuple[Product, Vector]]:
+    """catalog.json's products with their stored vectors, checked against the file's own model name."""
+    model = json.loads(CATALOG.read_text(encoding="utf-8"))["model"]
+    return JsonCatalog(CATALOG, model, dim).load()
+
+
 async def service() -> RecommenderService:
     embedder = HashingEmbedder()
-    model = json.loads(CATALOG.read_text(encoding="utf-8"))["model"]
-    items = JsonCatalog(CATALOG, model, embedder.dim).load()  # the stored vectors; queries use the hash
+    items = catalog_items(embedder.dim)  # the stored vectors; queries use the hash
     index = InMemoryProductIndex()
     await index.upsert(items)
     svc = RecommenderService(embedder, index, InMemoryUserFeatureStore(), StaticCatalog(items))

@@ -15,23 +15,20 @@ way costs a worker. Redis' own time and the socket round trip's wall time are no
 """
 
 import argparse
-import json
 import tempfile
 import time
 from functools import partial
 from pathlib import Path
 
-from adapters.catalog_file import JsonCatalog
 from adapters.embedded_redis import EmbeddedRedis
 from adapters.redis_connection import connect
 from adapters.redis_index import IndexConfig, RedisProductIndex
 from adapters.redis_users import RedisUserFeatureStore
 from bench import client
-from bench.graphql_path import best_of
+from bench.graphql_path import best_of, catalog_items
 from domain.filters import ProductFilter
 from domain.session import apply_click
 
-CATALOG = Path(__file__).resolve().parent.parent / "catalog.json"
 USER = "bench-user"
 
 
@@ -39,8 +36,7 @@ async def measure(url: str, rounds: int, requests: int) -> dict[str, float]:
     redis = connect(url)
     lane = redis.lane
     try:
-        model = json.loads(CATALOG.read_text(encoding="utf-8"))["model"]
-        items = JsonCatalog(CATALOG, model, 384).load()
+        items = catalog_items(384)
         index = RedisProductIndex(redis, IndexConfig(dim=384))
         users = RedisUserFeatureStore(redis)
         await index.recreate()
