@@ -21,13 +21,12 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import ConnectionError, TimeoutError
 
-from adapters.redis_connection import RETRY_PAUSE_S
-from adapters.redis_lane import RedisLane
+from adapters.redis_connection import RETRY_PAUSE_S, LaneRedis
 
 
 async def fast_command(client: aioredis.Redis, *args: Any) -> Any:
     """The raw RESP reply of one command (no response callbacks: HGETALL gives a flat list)."""
-    lane: RedisLane | None = getattr(client, "lane", None)
+    lane = client.lane if isinstance(client, LaneRedis) else None
     send = lane.command if lane is not None else partial(_pooled, client.connection_pool)
     try:
         return await send(*args)
