@@ -82,7 +82,7 @@ def test_a_client_is_usable_from_one_event_loop_after_another(redis_server: Embe
     asyncio.run(client.aclose())
 
 
-def test_tls_urls_stay_on_the_pool() -> None:
+def test_tls_unix_socket_and_resp3_urls_stay_on_the_pool() -> None:
     assert lane_for(aioredis.ConnectionPool.from_url("rediss://127.0.0.1:6380/0")) is None
     assert lane_for(aioredis.ConnectionPool.from_url("unix:///tmp/redis.sock")) is None
     assert lane_for(aioredis.ConnectionPool.from_url("redis://127.0.0.1:6380/0", protocol=3)) is None
