@@ -14,6 +14,7 @@ import numpy as np
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
+from adapters.price_ladder import GE_FIELD, LE_FIELD, ladder_fields
 from adapters.redis_fast import fast_command
 from adapters.redis_query import MATCH_ALL, filter_clause, knn_query
 from domain.filters import ProductFilter
@@ -104,6 +105,7 @@ def product_mapping(product: Product, vector: Vector) -> dict[str, str | bytes]:
         "price": repr(product.price),
         "rating": repr(product.rating),
         "in_stock": "true" if product.in_stock else "false",
+        **ladder_fields(product.price),
         "embedding": to_bytes(vector),
     }
 
@@ -133,6 +135,13 @@ def _text(value: object) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
+def _total(reply: Any) -> int:
+    """FT.SEARCH's match count: the first item of a RESP2 reply, `total_results` of a RESP3 map."""
+    if isinstance(reply, dict):
+        return int(next(v for k, v in reply.items() if _text(k) == "total_results"))
+    return int(reply[0])
+
+
 def _documents(raw: list[Any]) -> list[tuple[bytes, list[bytes]]]:
     """FT.SEARCH's RESP2 reply `[total, key, [field, value, ...], key, ...]` as (key, fields) pairs."""
     return list(zip(raw[1::2], raw[2::2], strict=True))
@@ -143,6 +152,8 @@ class RedisProductIndex:
         self._redis = client
         self.config = config
         self._set_vector = client.register_script(_SET_VECTOR_IF_EXISTS)
+        # Whether price filters may use the ladder's TAG fields: known once this index is created or checked.
+        self._price_ladder: bool | None = None
 
     @property
     def name(self) -> str:
@@ -157,7 +168,9 @@ class RedisProductIndex:
     async def search(
         self, vector: Vector, filters: ProductFilter, k: int, ef_runtime: int | None = None
     ) -> SearchResult:
-        clause = filter_clause(filters)
+        if self._price_ladder is None and (filters.min_price is not None or filters.max_price is not None):
+            self._price_ladder = await self._has_price_ladder()
+        clause = filter_clause(filters, price_ladder=self._price_ladder is not False)
         returned = [*PRODUCT_FIELDS, "vector_score"]
         options: list[list[Any]] = [
             ["PARAMS", 2, "vec", to_bytes(vector)],
@@ -207,6 +220,7 @@ class RedisProductIndex:
         if not await self.exists():
             await self._create()
             return
+        self._price_ladder = await self._has_price_ladder()
         # FT.CREATE's vector parameters are fixed for the index's life: say so rather than ignore them.
         actual = await self.vector_attributes()
         wanted = vector_attributes(self.config)
@@ -245,13 +259,22 @@ class RedisProductIndex:
         # redis-py parses FT.INFO into a dict on some clients and leaves the flat list on others.
         return {_text(k): v for k, v in raw.items()} if isinstance(raw, dict) else field_map(raw)
 
+    async def _attributes(self) -> list[dict[str, str]]:
+        """Each field's parameters as FT.INFO reports them (a trailing flag without a value is left out)."""
+        return [
+            {_text(attribute[i]): _text(attribute[i + 1]) for i in range(0, len(attribute) - 1, 2)}
+            for attribute in (await self._ft_info())["attributes"]
+        ]
+
+    async def _attribute_names(self) -> set[str]:
+        try:
+            return {fields.get("attribute", "") for fields in await self._attributes()}
+        except ResponseError:  # no index yet
+            return set()
+
     async def vector_attributes(self) -> dict[str, str]:
         """The vector field's parameters as FT.INFO reports them (algorithm, M, ef_construction, ...)."""
-        for attribute in (await self._ft_info())["attributes"]:
-            fields = {_text(attribute[i]): _text(attribute[i + 1]) for i in range(0, len(attribute) - 1, 2)}
-            if fields.get("attribute") == "embedding":
-                return fields
-        return {}
+        return next((fields for fields in await self._attributes() if fields.get("attribute") == "embedding"), {})
 
     async def info(self) -> IndexInfo:
         info = await self._ft_info()
@@ -273,6 +296,26 @@ class RedisProductIndex:
 
     async def _create(self) -> None:
         await self._redis.execute_command(*create_command(self.config))
+        self._price_ladder = True
+
+    async def _has_price_ladder(self) -> bool:
+        """True when the index has the ladder's fields and every product carries them. An index or hashes
+        from before the ladder keep working on plain NUMERIC ranges (slower) until they are loaded again."""
+        if not {LE_FIELD, GE_FIELD} <= await self._attribute_names():
+            count = -1  # created before the ladder
+        else:
+            missing = f"ismissing(@{LE_FIELD}) | ismissing(@{GE_FIELD})"
+            reply = await self._redis.execute_command("FT.SEARCH", self.name, missing, "LIMIT", 0, 0, "DIALECT", 2)
+            count = _total(reply)
+        if count != 0:
+            held = "has no price ladder fields" if count < 0 else f"holds {count} products written without them"
+            log.warning(
+                "index %s %s: price filters use NUMERIC ranges (slower) until the index is recreated, "
+                "or the catalog is loaded again and the server restarted",
+                self.name,
+                held,
+            )
+        return count == 0
 
 
 def vector_attributes(c: IndexConfig) -> dict[str, str]:
@@ -295,6 +338,9 @@ def create_command(c: IndexConfig) -> list[Any]:
         ["in_stock", "TAG"],
         ["price", "NUMERIC", "SORTABLE"],
         ["rating", "NUMERIC", "SORTABLE"],
+        # Price bounds as tags (adapters.price_ladder); INDEXMISSING finds hashes written without them.
+        [LE_FIELD, "TAG", "INDEXMISSING"],
+        [GE_FIELD, "TAG", "INDEXMISSING"],
         ["embedding", "VECTOR", c.algorithm, 2 * len(vector), *_flat(vector)],
     ]
     # STOPWORDS 0 keeps stop words searchable: "Description contains: on the go" must match.

@@ -8,6 +8,7 @@ the text into: a quoted phrase of separator-free words has nothing left to escap
 
 import string
 
+from adapters.price_ladder import number, numeric_clause, price_clause
 from domain.errors import InvalidInput
 from domain.filters import ProductFilter
 
@@ -46,12 +47,12 @@ def phrase_words(text: str) -> list[str]:
     return [word for i, word in enumerate(words) if i == 0 or word != words[i - 1]]
 
 
-def _number(value: float) -> str:
-    return repr(float(value))
+def filter_clause(filters: ProductFilter, price_ladder: bool = True) -> str:
+    """The pre-filter part of a hybrid query, `*` when nothing is filtered.
 
-
-def filter_clause(filters: ProductFilter) -> str:
-    """The pre-filter part of a hybrid query, `*` when nothing is filtered."""
+    Price bounds go through the ladder's TAG fields (adapters.price_ladder) unless `price_ladder` is off,
+    for an index created before those fields existed.
+    """
     parts = []
     if filters.category is not None:
         parts.append(f"@category:{{{escape_tag(filters.category)}}}")
@@ -60,11 +61,10 @@ def filter_clause(filters: ProductFilter) -> str:
     if filters.in_stock_only:
         parts.append("@in_stock:{true}")
     if filters.min_price is not None or filters.max_price is not None:
-        low = "-inf" if filters.min_price is None else _number(filters.min_price)
-        high = "+inf" if filters.max_price is None else _number(filters.max_price)
-        parts.append(f"@price:[{low} {high}]")
+        bounds = (filters.min_price, filters.max_price)
+        parts.append(price_clause(*bounds) if price_ladder else numeric_clause(*bounds))
     if filters.min_rating is not None:
-        parts.append(f"@rating:[{_number(filters.min_rating)} +inf]")
+        parts.append(f"@rating:[{number(filters.min_rating)} +inf]")
     if filters.text_match is not None:
         words = phrase_words(filters.text_match)
         if not words:

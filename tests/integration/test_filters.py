@@ -83,12 +83,12 @@ TABLE = [
             "min_rating": 3.5,
             "text_match": "best",
         },
-        r"@category:{home\-audio} @brand:{plain} @in_stock:{true} @price:[5.0 20.0] @rating:[3.5 +inf] "
+        r"@category:{home\-audio} @brand:{plain} @in_stock:{true} @price_ge:{5} @price_le:{20} @rating:[3.5 +inf] "
         '@description:"best"',
         {"x06"},
     ),
-    Row({"min_price": 10.5}, "@price:[10.5 +inf]", set()),
-    Row({"max_price": 10.0}, "@price:[-inf 10.0]", {p.id for p in ODD_PRODUCTS}),
+    Row({"min_price": 10.5}, "(@price_ge:{20} | @price:[10.5 (20.0])", set()),
+    Row({"max_price": 10.0}, "@price_le:{10}", {p.id for p in ODD_PRODUCTS}),
     Row({"min_rating": 4.0}, "@rating:[4.0 +inf]", {p.id for p in ODD_PRODUCTS}),
 ]
 

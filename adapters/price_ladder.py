@@ -1,0 +1,63 @@
+"""Price bounds as TAG lookups on a fixed ladder of round prices, with NUMERIC only for the remainder.
+
+RediSearch evaluates a wide NUMERIC range as a union of the range tree's leaves, and an intersection
+skips every leaf forward to each candidate document: `price <= 90` over 100k products cost more than the
+category and the phrase around it together (BENCHMARKS.md, "Filtered search"). A TAG value is one posting
+list. So every product also carries, in two TAG fields, the ladder steps its price lies under
+(`price_le`) and over (`price_ge`); a bound on a step is one tag, a bound between steps is the nearest
+step's tag plus the narrow NUMERIC range up to the bound. Both forms select exactly `low <= price <= high`.
+"""
+
+# 1-9 per decade from 1 to 90,000, then 100,000: a bound between two steps leaves a NUMERIC range of at
+# most one step; each product gets one tag per step (about 46), a few hundred bytes.
+STEPS: tuple[int, ...] = (*sorted(m * 10**e for e in range(5) for m in range(1, 10)), 100_000)
+LE_FIELD = "price_le"
+GE_FIELD = "price_ge"
+# Written when a price lies beyond every step, so the field is never empty: HSET never removes a field,
+# and an upsert must replace the previous price's tags. Absent fields mark hashes written without the ladder.
+NONE_TAG = "none"
+
+
+def ladder_fields(price: float) -> dict[str, str]:
+    """The two TAG fields stored beside `price`."""
+    under = [str(step) for step in STEPS if price <= step]
+    over = [str(step) for step in STEPS if price >= step]
+    return {LE_FIELD: ",".join(under) or NONE_TAG, GE_FIELD: ",".join(over) or NONE_TAG}
+
+
+def number(value: float) -> str:
+    """A float as RediSearch's query parser reads it back exactly."""
+    return repr(float(value))
+
+
+def _upper(high: float) -> str:
+    below = [step for step in STEPS if step <= high]
+    if not below:
+        return f"@price:[-inf {number(high)}]"
+    step = below[-1]
+    if step == high:
+        return f"@{LE_FIELD}:{{{step}}}"
+    return f"(@{LE_FIELD}:{{{step}}} | @price:[({number(step)} {number(high)}])"
+
+
+def _lower(low: float) -> str:
+    above = [step for step in STEPS if step >= low]
+    if not above:
+        return f"@price:[{number(low)} +inf]"
+    step = above[0]
+    if step == low:
+        return f"@{GE_FIELD}:{{{step}}}"
+    return f"(@{GE_FIELD}:{{{step}}} | @price:[{number(low)} ({number(step)}])"
+
+
+def numeric_clause(low: float | None, high: float | None) -> str:
+    """The plain NUMERIC range: for an index without the ladder fields."""
+    return f"@price:[{'-inf' if low is None else number(low)} {'+inf' if high is None else number(high)}]"
+
+
+def price_clause(low: float | None, high: float | None) -> str:
+    """`low <= price <= high` (either bound optional), on the ladder where that is cheaper."""
+    if low is not None and high is not None and not any(low <= step <= high for step in STEPS):
+        return numeric_clause(low, high)  # inside one step: the NUMERIC range is already narrow
+    parts = ([] if low is None else [_lower(low)]) + ([] if high is None else [_upper(high)])
+    return " ".join(parts)
