@@ -58,7 +58,7 @@ def numeric_clause(low: float | None, high: float | None) -> str:
 def price_clause(low: float | None, high: float | None) -> str:
     """`low <= price <= high` (either bound optional), on the ladder where that measured cheaper.
 
-    A one-sided range is the slow NUMERIC case (it spans a whole tail of the range tree): 1.3-2.2x faster
+    A one-sided range is the slow NUMERIC case (it spans a whole tail of the range tree): 1.3-1.8x faster
     on the ladder at 100k products. A range with both bounds is bounded in the tree already; on the
     ladder it won only when both bounds are steps (two plain tags) and lost up to ~25 % when a bound
     needs a tag-or-remainder union, so it stays NUMERIC then (BENCHMARKS.md, "Price bounds as tags").
