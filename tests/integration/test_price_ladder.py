@@ -3,6 +3,7 @@ builder, the real Redis index and the in-memory fake; random bounds against a pl
 or hashes from before the ladder, which must keep filtering exactly on NUMERIC ranges."""
 
 import random
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -120,12 +121,17 @@ async def test_random_bounds_match_a_plain_predicate(redis_client: aioredis.Redi
         return rng.choice([None, float(rng.choice(STEPS[:30])), round(rng.uniform(0, 2_500), 2)])
 
     try:
-        for _ in range(60):
-            low, high = sorted([bound() or 0.0, bound() or 3_000.0])
-            low_or_none = rng.choice([low, None])
-            result = await index.search(query, ProductFilter(min_price=low_or_none, max_price=high), k=500)
-            expected = {pid for pid, p in prices.items() if (low_or_none is None or p >= low_or_none) and p <= high}
+        forms = set()
+        for _ in range(90):
+            ordered = sorted([bound() or 0.0, bound() or 3_000.0])
+            low, high = (rng.choice([bound, None]) for bound in ordered)  # either bound may be left out
+            result = await index.search(query, ProductFilter(min_price=low, max_price=high), k=500)
+            expected = {pid for pid, p in prices.items() if (low is None or p >= low) and (high is None or p <= high)}
             assert {p.id for p, _ in result.hits} == expected, result.filter_clause
+            forms.add(re.sub(r"[\d.]+", "N", result.filter_clause))
+        tried = {"@price_le:{N}", "@price_ge:{N}", "@price_ge:{N} @price_le:{N}", "@price:[N N]", "*"}
+        tried |= {"(@price_le:{N} | @price:[(N N])", "(@price_ge:{N} | @price:[N (N])"}
+        assert forms == tried  # every form the clause can take in this price range was checked
     finally:
         await index.recreate()
 
