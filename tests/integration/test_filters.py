@@ -11,12 +11,13 @@ import pytest
 import redis.asyncio as aioredis
 
 from adapters.memory import HashingEmbedder, InMemoryProductIndex
-from adapters.redis_index import IndexConfig, RedisProductIndex
+from adapters.redis_index import RedisProductIndex
 from adapters.redis_query import filter_clause, knn_query
 from domain.errors import InvalidInput
 from domain.filters import ProductFilter
 from domain.models import Product, Vector
 from domain.ports import ProductIndex
+from tests.seeded_index import seeded_index
 
 pytestmark = pytest.mark.anyio
 
@@ -118,15 +119,8 @@ def _odd_items() -> list[tuple[Product, Vector]]:
 async def odd_index(
     request: pytest.FixtureRequest, redis_client: aioredis.Redis, namespace: str
 ) -> AsyncIterator[ProductIndex]:
-    index: ProductIndex
-    if request.param == "memory":
-        index = InMemoryProductIndex()
-    else:
-        index = RedisProductIndex(redis_client, IndexConfig(name=f"{namespace}odd", prefix=f"{namespace}odd:"))
-    await index.recreate()
-    await index.upsert(_odd_items())
-    yield index
-    await index.recreate()
+    async with seeded_index(request.param, redis_client, f"{namespace}odd", _odd_items()) as index:
+        yield index
 
 
 @pytest.mark.parametrize("row", TABLE, ids=lambda r: r.clause)

@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
-from adapters.memory import HashingEmbedder, InMemoryProductIndex
+from adapters.memory import HashingEmbedder
 from adapters.price_ladder import GE_FIELD, LE_FIELD, NONE_TAG, STEPS, ladder_fields, price_clause
 from adapters.redis_index import IndexConfig, RedisProductIndex, create_command, product_mapping
 from domain.filters import ProductFilter
 from domain.models import Product, Vector
 from domain.ports import ProductIndex
+from tests.seeded_index import seeded_index
 
 pytestmark = pytest.mark.anyio
 
@@ -88,15 +89,8 @@ def test_every_price_gets_the_steps_it_lies_under_and_over() -> None:
 async def priced_index(
     request: pytest.FixtureRequest, redis_client: aioredis.Redis, namespace: str
 ) -> AsyncIterator[ProductIndex]:
-    index: ProductIndex
-    if request.param == "memory":
-        index = InMemoryProductIndex()
-    else:
-        index = RedisProductIndex(redis_client, IndexConfig(name=f"{namespace}priced", prefix=f"{namespace}priced:"))
-    await index.recreate()
-    await index.upsert(_items(PRICES))
-    yield index
-    await index.recreate()
+    async with seeded_index(request.param, redis_client, f"{namespace}priced", _items(PRICES)) as index:
+        yield index
 
 
 @pytest.mark.parametrize(("bounds", "clause"), TABLE, ids=[c for _, c in TABLE])
