@@ -170,7 +170,7 @@ class RedisProductIndex:
     ) -> SearchResult:
         if self._price_ladder is None and (filters.min_price is not None or filters.max_price is not None):
             self._price_ladder = await self._has_price_ladder()
-        clause = filter_clause(filters, price_ladder=self._price_ladder is not False)
+        clause = filter_clause(filters, price_ladder=bool(self._price_ladder))
         returned = [*PRODUCT_FIELDS, "vector_score"]
         options: list[list[Any]] = [
             ["PARAMS", 2, "vec", to_bytes(vector)],
