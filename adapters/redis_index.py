@@ -159,6 +159,11 @@ class RedisProductIndex:
     def name(self) -> str:
         return self.config.name
 
+    @property
+    def price_ladder(self) -> bool | None:
+        """Whether price filters run on the ladder's tags (False: plain NUMERIC ranges; None: not checked yet)."""
+        return self._price_ladder
+
     def key(self, product_id: str) -> str:
         return f"{self.config.prefix}{product_id}"
 

@@ -115,6 +115,7 @@ async def open_runtime(settings: Settings, embedder: Embedder | None = None) -> 
         if client.lane is not None:
             probes["redis_lane"] = client.lane.stats
         index = RedisProductIndex(client, index_config(settings, embedder.dim))
+        probes["price_filters"] = lambda: {"ladder": index.price_ladder}
         service = RecommenderService(
             embedder=embedder,
             index=index,

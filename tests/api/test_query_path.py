@@ -39,7 +39,8 @@ def test_redis_cache_and_no_batching_when_configured(settings: Settings, embedde
         gql.data(RECOMMEND, {"q": query})
         gql.data(RECOMMEND, {"q": query})
         metrics = http.app.state.runtime.metrics()  # type: ignore[attr-defined]
-    assert set(metrics) == {"pid", "embed_cache_redis", "redis_lane"}  # no batching, no LRU counters
+    assert set(metrics) == {"pid", "embed_cache_redis", "redis_lane", "price_filters"}  # no batching, no LRU
+    assert metrics["price_filters"] == {"ladder": True}  # a freshly seeded index has the ladder fields
     assert (metrics["embed_cache_redis"]["hits"], metrics["embed_cache_redis"]["misses"]) == (1, 1)
 
 

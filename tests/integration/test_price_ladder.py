@@ -172,10 +172,12 @@ async def test_data_from_before_the_ladder_filters_on_numeric_ranges(
             assert {p.id for p, _ in result.hits} == _between(low, high)
             assert result.filter_clause.startswith("@price:[") and "price_le" not in result.filter_clause
         assert "price filters use NUMERIC ranges" in caplog.text
+        assert index.price_ladder is False  # what /metrics reports
         await index.recreate()
         await index.upsert(_items(PRICES))
         result = await index.search(query, ProductFilter(max_price=87.5), k=100)
         assert result.filter_clause == "(@price_le:{80} | @price:[(80.0 87.5])"
         assert {p.id for p, _ in result.hits} == _between(None, 87.5)
+        assert index.price_ladder is True
     finally:
         await redis_client.execute_command("FT.DROPINDEX", config.name, "DD")
