@@ -135,13 +135,6 @@ def _text(value: object) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def _total(reply: Any) -> int:
-    """FT.SEARCH's match count: the first item of a RESP2 reply, `total_results` of a RESP3 map."""
-    if isinstance(reply, dict):
-        return int(next(v for k, v in reply.items() if _text(k) == "total_results"))
-    return int(reply[0])
-
-
 def _documents(raw: list[Any]) -> list[tuple[bytes, list[bytes]]]:
     """FT.SEARCH's RESP2 reply `[total, key, [field, value, ...], key, ...]` as (key, fields) pairs."""
     return list(zip(raw[1::2], raw[2::2], strict=True))
@@ -223,6 +216,7 @@ class RedisProductIndex:
 
     async def ensure(self) -> None:
         if not await self.exists():
+            # Hashes under the prefix may predate the ladder: left unknown, checked once they are indexed.
             await self._create()
             return
         self._price_ladder = await self._has_price_ladder()
@@ -240,6 +234,7 @@ class RedisProductIndex:
         async for key in self._redis.scan_iter(match=self._glob(), count=1000):
             await self._redis.delete(key)
         await self._create()
+        self._price_ladder = True  # empty: every product from now on is written with the ladder fields
 
     async def list_products(self, limit: int) -> list[Product]:
         # FT.AGGREGATE can sort by the key itself, which FT.SEARCH cannot: a stable order by id.
@@ -264,22 +259,10 @@ class RedisProductIndex:
         # redis-py parses FT.INFO into a dict on some clients and leaves the flat list on others.
         return {_text(k): v for k, v in raw.items()} if isinstance(raw, dict) else field_map(raw)
 
-    async def _attributes(self) -> list[dict[str, str]]:
-        """Each field's parameters as FT.INFO reports them (a trailing flag without a value is left out)."""
-        return [
-            {_text(attribute[i]): _text(attribute[i + 1]) for i in range(0, len(attribute) - 1, 2)}
-            for attribute in (await self._ft_info())["attributes"]
-        ]
-
-    async def _attribute_names(self) -> set[str]:
-        try:
-            return {fields.get("attribute", "") for fields in await self._attributes()}
-        except ResponseError:  # no index yet
-            return set()
-
     async def vector_attributes(self) -> dict[str, str]:
         """The vector field's parameters as FT.INFO reports them (algorithm, M, ef_construction, ...)."""
-        return next((fields for fields in await self._attributes() if fields.get("attribute") == "embedding"), {})
+        attributes = _attributes(await self._ft_info())
+        return next((fields for fields in attributes if fields.get("attribute") == "embedding"), {})
 
     async def info(self) -> IndexInfo:
         info = await self._ft_info()
@@ -301,17 +284,20 @@ class RedisProductIndex:
 
     async def _create(self) -> None:
         await self._redis.execute_command(*create_command(self.config))
-        self._price_ladder = True
 
-    async def _has_price_ladder(self) -> bool:
-        """True when the index has the ladder's fields and every product carries them. An index or hashes
-        from before the ladder keep working on plain NUMERIC ranges (slower) until they are loaded again."""
-        if not {LE_FIELD, GE_FIELD} <= await self._attribute_names():
+    async def _has_price_ladder(self) -> bool | None:
+        """True when the index has the ladder's fields and every product carries them; None while Redis is
+        still indexing existing hashes (asked again later). Without the ladder, price filters keep working
+        on plain NUMERIC ranges (slower) until the index is recreated or the catalog loaded again."""
+        info = await self._ft_info()
+        if not {LE_FIELD, GE_FIELD} <= {fields.get("attribute") for fields in _attributes(info)}:
             count = -1  # created before the ladder
+        elif int(_text(info["indexing"])):
+            return None
         else:
             missing = f"ismissing(@{LE_FIELD}) | ismissing(@{GE_FIELD})"
             reply = await self._redis.execute_command("FT.SEARCH", self.name, missing, "LIMIT", 0, 0, "DIALECT", 2)
-            count = _total(reply)
+            count = int(reply[0])
         if count != 0:
             held = "has no price ladder fields" if count < 0 else f"holds {count} products written without them"
             log.warning(
@@ -321,6 +307,14 @@ class RedisProductIndex:
                 held,
             )
         return count == 0
+
+
+def _attributes(info: dict[str, Any]) -> list[dict[str, str]]:
+    """Each field's parameters from FT.INFO (a trailing flag without a value, e.g. INDEXMISSING, is left out)."""
+    return [
+        {_text(attribute[i]): _text(attribute[i + 1]) for i in range(0, len(attribute) - 1, 2)}
+        for attribute in info["attributes"]
+    ]
 
 
 def vector_attributes(c: IndexConfig) -> dict[str, str]:

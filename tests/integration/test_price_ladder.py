@@ -2,6 +2,7 @@
 builder, the real Redis index and the in-memory fake; random bounds against a plain predicate; and indexes
 or hashes from before the ladder, which must keep filtering exactly on NUMERIC ranges."""
 
+import asyncio
 import random
 import re
 from collections.abc import AsyncIterator
@@ -12,7 +13,7 @@ import redis.asyncio as aioredis
 
 from adapters.memory import HashingEmbedder
 from adapters.price_ladder import GE_FIELD, LE_FIELD, NONE_TAG, STEPS, ladder_fields, price_clause
-from adapters.redis_index import IndexConfig, RedisProductIndex, create_command, product_mapping
+from adapters.redis_index import IndexConfig, RedisProductIndex, create_command, field_map, product_mapping
 from domain.filters import ProductFilter
 from domain.models import Product, Vector
 from domain.ports import ProductIndex
@@ -150,23 +151,38 @@ async def _write_without_ladder(client: aioredis.Redis, config: IndexConfig, pri
         await client.hset(f"{config.prefix}{product.id}", mapping=mapping)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("created_by", ["older version", "this version"])
+async def _wait_indexed(client: aioredis.Redis, index_name: str) -> None:
+    for _ in range(500):
+        info = field_map(await client.execute_command("FT.INFO", index_name))
+        if info["indexing"] in (0, b"0") and int(info["num_docs"]) == len(PRICES):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{index_name} did not finish indexing")
+
+
+@pytest.mark.parametrize("created_by", ["older version", "this version", "ensure() over old hashes"])
 async def test_data_from_before_the_ladder_filters_on_numeric_ranges(
     redis_client: aioredis.Redis, namespace: str, created_by: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """An index without the ladder's fields, or hashes written without them under a new index: price
-    filters fall back to NUMERIC ranges and stay exact; recreating the index brings the ladder back."""
+    """An index without the ladder's fields, hashes written without them under a new index, or a new index
+    that `ensure()` (serve --no-reset) builds over such hashes: price filters fall back to NUMERIC ranges
+    and stay exact; recreating the index brings the ladder back."""
     config = IndexConfig(name=f"{namespace}old", prefix=f"{namespace}old:")
-    command = create_command(config)
-    if created_by == "older version":
-        for name in (LE_FIELD, GE_FIELD):
-            at = command.index(name)
-            del command[at : at + 3]  # name TAG INDEXMISSING
-    await redis_client.execute_command(*command)
-    await _write_without_ladder(redis_client, config, PRICES)
+    index = RedisProductIndex(redis_client, config)
+    if created_by == "ensure() over old hashes":
+        await _write_without_ladder(redis_client, config, PRICES)
+        await index.ensure()
+    else:
+        command = create_command(config)
+        if created_by == "older version":
+            for name in (LE_FIELD, GE_FIELD):
+                at = command.index(name)
+                del command[at : at + 3]  # name TAG INDEXMISSING
+        await redis_client.execute_command(*command)
+        await _write_without_ladder(redis_client, config, PRICES)
+    await _wait_indexed(redis_client, config.name)
     query = HashingEmbedder().vector("q")
     try:
-        index = RedisProductIndex(redis_client, config)
         for low, high in [(None, 87.5), (20.0, None), (5.0, 90.0)]:
             result = await index.search(query, ProductFilter(min_price=low, max_price=high), k=100)
             assert {p.id for p, _ in result.hits} == _between(low, high)
