@@ -8,6 +8,8 @@ list. So every product also carries, in two TAG fields, the ladder steps its pri
 step's tag plus the narrow NUMERIC range up to the bound. Every form selects exactly `low <= price <= high`.
 """
 
+from bisect import bisect_left, bisect_right
+
 # 1-9 per decade from 1 to 90,000, then 100,000: a bound between two steps leaves a NUMERIC range of at
 # most one step; each product gets one tag per step (about 46), a few hundred bytes.
 STEPS: tuple[int, ...] = (*sorted(m * 10**e for e in range(5) for m in range(1, 10)), 100_000)
@@ -20,9 +22,9 @@ NONE_TAG = "none"
 
 def ladder_fields(price: float) -> dict[str, str]:
     """The two TAG fields stored beside `price`."""
-    under = [str(step) for step in STEPS if price <= step]
-    over = [str(step) for step in STEPS if price >= step]
-    return {LE_FIELD: ",".join(under) or NONE_TAG, GE_FIELD: ",".join(over) or NONE_TAG}
+    under = STEPS[bisect_left(STEPS, price) :]
+    over = STEPS[: bisect_right(STEPS, price)]
+    return {LE_FIELD: ",".join(map(str, under)) or NONE_TAG, GE_FIELD: ",".join(map(str, over)) or NONE_TAG}
 
 
 def number(value: float) -> str:
@@ -31,20 +33,20 @@ def number(value: float) -> str:
 
 
 def _upper(high: float) -> str:
-    below = [step for step in STEPS if step <= high]
-    if not below:
+    at = bisect_right(STEPS, high)  # STEPS[:at] are the steps <= high
+    if at == 0:
         return f"@price:[-inf {number(high)}]"
-    step = below[-1]
+    step = STEPS[at - 1]
     if step == high:
         return f"@{LE_FIELD}:{{{step}}}"
     return f"(@{LE_FIELD}:{{{step}}} | @price:[({number(step)} {number(high)}])"
 
 
 def _lower(low: float) -> str:
-    above = [step for step in STEPS if step >= low]
-    if not above:
+    at = bisect_left(STEPS, low)  # STEPS[at:] are the steps >= low
+    if at == len(STEPS):
         return f"@price:[{number(low)} +inf]"
-    step = above[0]
+    step = STEPS[at]
     if step == low:
         return f"@{GE_FIELD}:{{{step}}}"
     return f"(@{GE_FIELD}:{{{step}}} | @price:[{number(low)} ({number(step)}])"
