@@ -16,8 +16,9 @@ import time
 import numpy as np
 import redis
 
-from adapters.redis_index import IndexConfig
+from adapters.redis_index import IndexConfig, to_bytes
 from adapters.redis_query import filter_clause
+from adapters.synthetic_catalog import random_unit_vectors
 from domain.filters import ProductFilter
 
 FILTERS = {
@@ -53,9 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     client = redis.Redis.from_url(args.redis_url, protocol=2)
     config = IndexConfig(name=args.index_name)
-    rng = np.random.default_rng(5)
-    raw = rng.standard_normal((args.queries, config.dim)).astype(np.float32)
-    vectors = [(v / np.linalg.norm(v)).astype("<f4").tobytes() for v in raw]
+    vectors = [to_bytes(v) for v in random_unit_vectors(np.random.default_rng(5), args.queries, config.dim)]
     print(f"p50 ms per round, {args.queries} KNN queries each (Redis round trip, NOCONTENT)")
     for name, filters in FILTERS.items():
         clauses = {flag: filter_clause(filters, price_ladder=flag) for flag in (False, True)}
