@@ -26,10 +26,6 @@ DIM = 384
 SPIN_MODES = ("run", "always", "off")
 
 
-def default_model_dir() -> Path:
-    return Path(os.environ.get("RECOMMENDER_MODEL_DIR", ".models/all-MiniLM-L6-v2"))
-
-
 class ModelMissing(RuntimeError):
     pass
 
@@ -37,7 +33,9 @@ class ModelMissing(RuntimeError):
 class FastEmbedEmbedder:
     """Mean-pooled, L2-normalised all-MiniLM-L6-v2 vectors (fastembed applies both for this model)."""
 
-    def __init__(self, model_dir: Path, threads: int | None = None, spin: str = "run") -> None:
+    def __init__(
+        self, model_dir: Path, threads: int | None = None, spin: str = "run", own_session: bool = True
+    ) -> None:
         if spin not in SPIN_MODES:
             raise ValueError(f"spin must be one of {', '.join(SPIN_MODES)}, got {spin!r}")
         if not (model_dir / "model.onnx").is_file():
@@ -45,14 +43,17 @@ class FastEmbedEmbedder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model is local; never ask a hub
         from fastembed import TextEmbedding  # heavy import, kept out of module import time
 
-        # fastembed's own session has no spinning knob: it is never built (lazy_load), and fastembed gets
-        # ours, built the same way plus the spin mode, so the model file is loaded once.
+        # Speedup on private API (setting `onnx_own_session`, fastembed pinned in pyproject): fastembed's
+        # own session has no spinning knob, so it is never built (lazy_load) and fastembed gets ours,
+        # built the same way plus the spin mode; the model file is loaded once. Off: fastembed's stock
+        # session (ONNX Runtime's default spinning), `spin` ignored.
         self._model = TextEmbedding(
-            model_name=MODEL_NAME, specific_model_path=str(model_dir), threads=threads, lazy_load=True
+            model_name=MODEL_NAME, specific_model_path=str(model_dir), threads=threads, lazy_load=own_session
         )
-        inner: Any = self._model.model  # fastembed's model object: private API, pinned by fastembed>=0.9
-        inner._ensure_tokenizer()  # what the skipped load would have done besides the session
-        inner.model = onnx_session(model_dir / "model.onnx", threads, spin)
+        if own_session:
+            inner: Any = self._model.model  # fastembed's model object
+            inner._ensure_tokenizer()  # what the skipped load would have done besides the session
+            inner.model = onnx_session(model_dir / "model.onnx", threads, spin)
 
     @property
     def model_name(self) -> str:

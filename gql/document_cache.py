@@ -5,13 +5,16 @@ by recursively hashing every child: for the benchmark's document that is ~110 no
 a tenth of the whole GraphQL cost. Here the parse cache maps the query text (and parse options) to
 the document, and the validation cache maps that same document object, by identity, to its errors.
 Both are bounded LRUs, so unique query texts from a client cannot grow memory without limit.
+
+Setting `document_cache` (on by default): off, Strawberry parses and validates every request itself.
+It reads the graphql-core schema from Strawberry's `Schema._schema` (strawberry-graphql is pinned).
 """
 
-from collections import OrderedDict
-from collections.abc import Hashable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import suppress
 from typing import Any
 
+from cachetools import LRUCache, cached
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
@@ -19,55 +22,39 @@ from strawberry.schema.schema import validate_document
 DEFAULT_SIZE = 256
 
 
-class Lru:
-    """A bounded least-recently-used map with hit and miss counts (None is not a storable value)."""
+def _parse_key(query: str, options: Mapping[str, Any]) -> tuple[Any, ...]:
+    return (query, *sorted(options.items()))
 
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: OrderedDict[Hashable, Any] = OrderedDict()
-        self.hits = 0
-        self.misses = 0
 
-    def get(self, key: Hashable) -> Any:
-        found = self._items.get(key)
-        if found is None:
-            self.misses += 1
-            return None
-        self._items.move_to_end(key)
-        self.hits += 1
-        return found
+def _validate_key(schema: GraphQLSchema, document: DocumentNode, rules: tuple[Any, ...]) -> tuple[Any, ...]:
+    # By identity: hashing a syntax tree walks every node. The entry holds the document and the schema,
+    # so neither id can be reused by another object while the entry exists.
+    return (id(schema), id(document), rules)
 
-    def put(self, key: Hashable, value: Any) -> None:
-        self._items[key] = value
-        self._items.move_to_end(key)
-        while len(self._items) > self.size:
-            self._items.popitem(last=False)
+
+def _validated(
+    schema: GraphQLSchema, document: DocumentNode, rules: tuple[Any, ...]
+) -> tuple[GraphQLSchema, DocumentNode, list[GraphQLError]]:
+    return schema, document, validate_document(schema, document, rules)
 
 
 class DocumentStore:
-    """Parsed documents by text, validation errors by document identity; one per schema."""
+    """Parsed documents by text, validation errors by document identity; one per schema.
+
+    `parse.cache_info()` and `validated.cache_info()` count hits and misses. A syntax error propagates
+    and nothing is cached for it.
+    """
 
     def __init__(self, size: int = DEFAULT_SIZE) -> None:
-        self.parsed = Lru(size)
-        self.validated = Lru(size)
-
-    def parse(self, query: str, options: Mapping[str, Any]) -> DocumentNode:
-        key = (query, *sorted(options.items()))
-        document = self.parsed.get(key)
-        if document is None:
-            document = parse(query, **options)  # a syntax error propagates and nothing is cached
-            self.parsed.put(key, document)
-        return document  # type: ignore[no-any-return]
+        self.parse = cached(LRUCache(size), key=_parse_key, info=True)(_parse)
+        self.validated = cached(LRUCache(size), key=_validate_key, info=True)(_validated)
 
     def validate(self, schema: GraphQLSchema, document: DocumentNode, rules: tuple[Any, ...]) -> list[GraphQLError]:
-        # The entry keeps the document alive, so its id cannot be reused while the entry exists.
-        key = id(document)
-        found = self.validated.get(key)
-        if found is not None and found[0] is document and found[1] is schema and found[2] == rules:
-            return found[3]  # type: ignore[no-any-return]
-        errors = validate_document(schema, document, rules)
-        self.validated.put(key, (document, schema, rules, errors))
-        return errors
+        return self.validated(schema, document, rules)[2]
+
+
+def _parse(query: str, options: Mapping[str, Any]) -> DocumentNode:
+    return parse(query, **options)
 
 
 class DocumentCache(SchemaExtension):

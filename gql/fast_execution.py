@@ -21,6 +21,7 @@ from contextlib import suppress
 from operator import attrgetter
 from typing import Any
 
+from cachetools import LRUCache
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
@@ -40,16 +41,14 @@ from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import AwaitableOrValue, Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from gql.document_cache import Lru
-
 Complete = Callable[[Any], Any]
 Plan = tuple[tuple[str, Callable[[Any], Any], Complete], ...]
 
 
 # Plans outlive one request when the document is the same object (the document cache hands out one
 # per query text) and has no @skip/@include: then a selection's plan depends on its field nodes only.
-SHARED_PLANS = Lru(1024)
-_CONDITIONAL = Lru(256)  # id(operation) -> (operation, whether @skip/@include appears anywhere)
+SHARED_PLANS: LRUCache[tuple[Any, ...], tuple[Any, ...]] = LRUCache(1024)
+_CONDITIONAL: LRUCache[int, tuple[Any, bool]] = LRUCache(256)  # id(operation) -> (operation, @skip/@include?)
 
 
 def _has_directives(selection_set: SelectionSetNode | None, fragments: dict[str, Any]) -> bool:
@@ -76,7 +75,7 @@ def _conditional(operation: OperationDefinitionNode, fragments: dict[str, Any]) 
     if found is not None and found[0] is operation:
         return bool(found[1])
     conditional = bool(operation.directives) or _has_directives(operation.selection_set, fragments)
-    _CONDITIONAL.put(id(operation), (operation, conditional))
+    _CONDITIONAL[id(operation)] = (operation, conditional)
     return conditional
 
 
@@ -186,7 +185,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if found is not None and found[0] is parent_type and all(a is b for a, b in zip(found[1], nodes, strict=True)):
             return found[2]  # type: ignore[no-any-return]
         plan = self._build_plan(parent_type, grouped_field_set)
-        SHARED_PLANS.put(key, (parent_type, nodes, plan))
+        SHARED_PLANS[key] = (parent_type, nodes, plan)
         return plan
 
     def _build_plan(self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet) -> Plan | None:

@@ -19,30 +19,47 @@ T = TypeVar("T")
 _SCALARS = (str, float, int, bool)
 
 
+_PLAIN_INPUTS: list[Any] = []  # the definitions plain_input marked, switched by use_plain_inputs
+
+
 def plain_input(cls: type[T]) -> type[T]:
-    """Build this input type straight from its GraphQL value: every field is a scalar, nothing to convert.
+    """Mark an input type whose fields are all scalars, to be built straight from its GraphQL value.
 
     Strawberry's generic conversion re-derives each field's name and type on every request; for the
     three inputs of `recommendations` that was a tenth of the server's CPU. graphql-core has already
     coerced and validated the scalars; omitted fields with a published default arrive with it, and
-    the others (UNSET defaults) are simply absent, so the class default applies.
+    the others (UNSET defaults) are simply absent, so the class default applies. Installed through
+    Strawberry's `from_input` hook by `use_plain_inputs` (setting `plain_inputs`).
     """
     definition = cls.__strawberry_definition__  # type: ignore[attr-defined]
     for field in definition.fields:
         type_ = field.type.of_type if isinstance(field.type, StrawberryOptional) else field.type
         if type_ not in _SCALARS:
             raise TypeError(f"{cls.__name__}.{field.python_name} is not a scalar: plain_input does not apply")
-    names: dict[int, list[tuple[str, str]]] = {}  # per schema config: (GraphQL name, Python name)
-
-    def from_input(target: type[T], value: Mapping[str, Any], context: InputContext) -> T:
-        pairs = names.get(id(context.config))
-        if pairs is None:
-            convert = context.config.name_converter.from_field
-            pairs = names[id(context.config)] = [(convert(f), f.python_name) for f in definition.fields]
-        return target(**{python: value[graphql] for graphql, python in pairs if graphql in value})
-
-    definition.from_input = from_input
+    _PLAIN_INPUTS.append(definition)
     return cls
+
+
+def _from_plain_input(target: type[T], value: Mapping[str, Any], context: InputContext) -> T:
+    convert = context.config.name_converter.from_field
+    fields = target.__strawberry_definition__.fields  # type: ignore[attr-defined]
+    pairs = _NAMES.get(id(context.config))
+    if pairs is None or pairs[0] is not context.config:
+        pairs = _NAMES[id(context.config)] = (context.config, {})
+    names = pairs[1].get(target)
+    if names is None:
+        names = pairs[1][target] = [(convert(f), f.python_name) for f in fields]
+    return target(**{python: value[graphql] for graphql, python in names if graphql in value})
+
+
+# (GraphQL name, Python name) pairs per schema config and input type, kept with the config they belong to.
+_NAMES: dict[int, tuple[Any, dict[type, list[tuple[str, str]]]]] = {}
+
+
+def use_plain_inputs(enabled: bool) -> None:
+    """Process-wide: the marked inputs are built by `_from_plain_input` (on) or Strawberry's stock conversion."""
+    for definition in _PLAIN_INPUTS:
+        definition.from_input = _from_plain_input if enabled else None
 
 
 @strawberry.type(description="A catalog product as stored in its Redis hash `product:<id>`.")
