@@ -80,6 +80,9 @@ class InMemoryProductIndex:
             self._products[product.id] = (product, normalise(vector))
         return len(items)
 
+    async def exists(self) -> bool:
+        return True  # an in-memory index exists as long as its object does
+
     async def ensure(self) -> None:
         return None
 

@@ -15,7 +15,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+from adapters.embedder import MODEL_NAME
+
 MODEL_FILE = "model.onnx"
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "config.json", "vocab.txt")
 # export.json records how the folder was made; a folder from an older format is exported again.

@@ -23,12 +23,12 @@ from typing import Any
 from adapters.catalog_file import JsonCatalog
 from adapters.memory import HashingEmbedder, InMemoryProductIndex, InMemoryUserFeatureStore, StaticCatalog
 from bench import queries
+from bootstrap.runtime import Settings
 from domain.filters import BlendSettings, ProductFilter, RecommendRequest, RerankSettings
 from domain.models import Product, Vector
 from domain.service import RecommenderService
-from gql.app import create_app
-from gql.bootstrap import Settings
 from gql.schema import Context, build_schema
+from serving.app import create_app
 
 CATALOG = Path(__file__).resolve().parent.parent / "catalog.json"
 

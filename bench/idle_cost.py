@@ -22,8 +22,8 @@ import uvloop
 
 from bench import queries
 from bench.graphql_path import asgi_call
-from gql.app import create_app
-from gql.bootstrap import Settings
+from bootstrap.runtime import Settings
+from serving.app import create_app
 
 VARIANTS = ("back to back", "after 4 ms idle", "after a model call")
 

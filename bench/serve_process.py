@@ -49,7 +49,7 @@ class ServeProcess:
         self.command: Sequence[str] = [
             sys.executable,
             "-m",
-            "gql.cli",
+            "cli.main",
             "serve",
             "--port",
             str(self.port),

@@ -1,68 +1,38 @@
-"""Composition root: settings in, a wired RecommenderService out. Nothing is built at import time."""
+"""Composition root: settings in, a wired RecommenderService out. Nothing is built at import time.
+
+Every port is a keyword argument with a production default (as in cosmicpython's bootstrap): pass
+the in-memory adapters (adapters/memory.py) and the GraphQL layer runs with no Redis and no model.
+Redis is opened only when a default adapter needs it.
+"""
 
 import logging
 import os
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import redis.asyncio as aioredis
 
 from adapters.batching_embedder import BatchingEmbedder
+from adapters.bulk_load import LoadCheckpoints
 from adapters.catalog_file import JsonCatalog
 from adapters.embedded_redis import EmbeddedRedis
-from adapters.embedder import FastEmbedEmbedder, default_model_dir
+from adapters.embedder import DIM, MODEL_NAME, FastEmbedEmbedder
 from adapters.embedding_cache import LruEmbeddingCache, RedisEmbeddingCache
 from adapters.redis_connection import connect
 from adapters.redis_index import IndexConfig, RedisProductIndex
 from adapters.redis_users import RedisUserFeatureStore
-from domain.ports import Embedder
+from bootstrap.settings import Settings
+from domain.ports import CatalogSource, Embedder, ProductIndex, UserFeatureStore
 from domain.service import RecommenderService
 
 log = logging.getLogger("recommender")
 
-
-@dataclass(frozen=True)
-class Settings:
-    host: str = "127.0.0.1"
-    port: int = 8084
-    redis_url: str | None = field(default_factory=lambda: os.environ.get("REDIS_URL") or None)
-    index_name: str = "recommend:idx"
-    key_prefix: str = "product:"
-    user_prefix: str = "user:"
-    catalog: Path = Path("catalog.json")
-    reset: bool = True
-    model_dir: Path = field(default_factory=default_model_dir)
-    data_dir: Path = Path(".data/redis")
-    redis_port: int | None = None
-    # Index (README, "Scale"). M / EF_CONSTRUCTION / algorithm apply when the index is created;
-    # ef_runtime, hybrid_policy and batch_size are also written into every KNN query when set.
-    algorithm: str = "HNSW"
-    hnsw_m: int = IndexConfig.hnsw_m
-    ef_construction: int = IndexConfig.hnsw_ef_construction
-    ef_runtime: int | None = None
-    hybrid_policy: str | None = None
-    batch_size: int | None = None
-    graphiql: bool = True
-    introspection: bool = True
-    # Admin operations (resetIndex, refreshEmbedding) need this as a Bearer token when it is set.
-    admin_token: str | None = field(default_factory=lambda: os.environ.get("RECOMMENDER_ADMIN_TOKEN") or None)
-    max_body_bytes: int = 64 * 1024
-    max_search_fields: int = 4
-    # Query path (README, "Performance"). Processes share the cores: ONNX threads x workers <= cores.
-    workers: int = 1
-    onnx_threads: int | None = None  # None: the available cores divided among the workers
-    onnx_spin: str = "run"  # how idle ONNX pool threads wait: adapters.embedder.SPIN_MODES
-    embed_batch_max: int = 32  # texts per model call; 1 turns micro-batching off
-    embed_batch_window_ms: float = 0.0  # how long an idle batcher waits for company
-    embed_cache_size: int = 10_000  # in-process LRU of query vectors; 0 turns it off
-    embed_cache_redis: bool = False  # also share query vectors between workers in Redis
-    embed_cache_ttl_s: int = 24 * 3600
-    access_log: bool = True  # uvicorn's line per request; costs CPU under load
+Probe = Callable[[], dict[str, object]]
 
 
 def index_config(settings: Settings, dim: int) -> IndexConfig:
+    """Raises ValueError for combinations RediSearch would reject (EF_RUNTIME on FLAT, ...)."""
     return IndexConfig(
         name=settings.index_name,
         prefix=settings.key_prefix,
@@ -80,76 +50,132 @@ def index_config(settings: Settings, dim: int) -> IndexConfig:
 @dataclass
 class Runtime:
     service: RecommenderService
-    index: RedisProductIndex
-    redis: aioredis.Redis
-    embedded: EmbeddedRedis | None
-    probes: dict[str, Callable[[], dict[str, object]]] = field(default_factory=dict)
+    probes: dict[str, Probe] = field(default_factory=dict)
+    # None when no Redis was opened (every port given): readiness then asks the index alone.
+    redis: aioredis.Redis | None = None
 
     def metrics(self) -> dict[str, object]:
-        """Counters of this process (one worker): embedding batches, cache hits/misses, the Redis lane."""
+        """Counters of this process (one worker): embedding batches, cache hits/misses, the Redis reads."""
         return {"pid": os.getpid(), **{name: probe() for name, probe in self.probes.items()}}
 
     async def readiness(self) -> dict[str, bool]:
         # A Runtime exists only once the model has loaded, so "model" is true whenever it can answer.
-        checks = {"redis": False, "index": False, "model": True}
+        checks = {"index": False, "model": True}
+        if self.redis is not None:
+            checks["redis"] = False
         try:
-            checks["redis"] = bool(await self.redis.ping())
-            checks["index"] = await self.index.exists()
+            if self.redis is not None:
+                checks["redis"] = bool(await self.redis.ping())
+            checks["index"] = await self.service.index.exists()
         except (aioredis.ConnectionError, aioredis.TimeoutError):
             pass
         return checks
 
 
+@contextmanager
+def redis_url(settings: Settings) -> Iterator[str]:
+    """The configured Redis URL, or that of an embedded Redis started for as long as the context lasts."""
+    if settings.redis_url is not None:
+        yield settings.redis_url
+        return
+    with EmbeddedRedis(settings.data_dir, settings.redis_port) as embedded:
+        log.info("embedded Redis with Search on %s (data in %s)", embedded.url, settings.data_dir)
+        yield embedded.url
+
+
 @asynccontextmanager
-async def open_runtime(settings: Settings, embedder: Embedder | None = None) -> AsyncIterator[Runtime]:
-    """Start (or connect to) Redis, load the model, prepare the index; undo it all on exit."""
-    embedded = None
-    url = settings.redis_url
-    if url is None:
-        embedded = EmbeddedRedis(settings.data_dir, settings.redis_port).start()
-        url = embedded.url
-        log.info("embedded Redis with Search on %s (data in %s)", url, settings.data_dir)
-    client = connect(url)
-    try:
+async def open_redis(settings: Settings) -> AsyncIterator[aioredis.Redis]:
+    with redis_url(settings) as url:
+        client = connect(url)
+        try:
+            yield client
+        finally:
+            await client.aclose()
+
+
+@asynccontextmanager
+async def open_runtime(
+    settings: Settings,
+    *,
+    embedder: Embedder | None = None,
+    index: ProductIndex | None = None,
+    users: UserFeatureStore | None = None,
+    catalog: CatalogSource | None = None,
+    prepare: Callable[[RecommenderService], Awaitable[None]] | None = None,
+) -> AsyncIterator[Runtime]:
+    """Connect (or start) Redis when a default adapter needs it, load the model, prepare the index.
+
+    `prepare` replaces the start-up step (reset and seed, or ensure the index) when given.
+    """
+    async with AsyncExitStack() as stack:
+        needs_redis = index is None or users is None or settings.embed_cache_redis
+        client = await stack.enter_async_context(open_redis(settings)) if needs_redis else None
         embedder, probes = build_embedder(settings, client, embedder)
-        if client.lane is not None:
+        if index is None:
+            assert client is not None
+            redis_index = RedisProductIndex(client, index_config(settings, embedder.dim))
+            probes["price_filters"] = lambda: {"ladder": redis_index.price_ladder}
+            index = redis_index
+        if client is not None and client.lane is not None:
             probes["redis_lane"] = client.lane.stats
-        index = RedisProductIndex(client, index_config(settings, embedder.dim))
-        probes["price_filters"] = lambda: {"ladder": index.price_ladder}
+        if users is None:
+            assert client is not None
+            users = RedisUserFeatureStore(client, settings.user_prefix)
         service = RecommenderService(
             embedder=embedder,
             index=index,
-            users=RedisUserFeatureStore(client, settings.user_prefix),
-            catalog=JsonCatalog(settings.catalog, embedder.model_name, embedder.dim),
+            users=users,
+            catalog=catalog or JsonCatalog(settings.catalog, embedder.model_name, embedder.dim),
         )
+        await (prepare or _start_up(settings))(service)
+        yield Runtime(service, probes, client)
+
+
+@dataclass
+class CatalogLoader:
+    """What `recommender load` writes to: the index (ensured, never reset) and its checkpoints."""
+
+    index: RedisProductIndex
+    checkpoints: LoadCheckpoints
+    model_name: str = MODEL_NAME
+    dim: int = DIM
+
+
+@asynccontextmanager
+async def open_loader(settings: Settings) -> AsyncIterator[CatalogLoader]:
+    """No model is loaded: catalog files carry their vectors; their header names the model they fit."""
+    async with open_redis(settings) as client:
+        index = RedisProductIndex(client, index_config(settings, DIM))
+        await index.ensure()
+        yield CatalogLoader(index, LoadCheckpoints(client, index.name, settings.key_prefix))
+
+
+def _start_up(settings: Settings) -> Callable[[RecommenderService], Awaitable[None]]:
+    async def start(service: RecommenderService) -> None:
         if settings.reset:
-            seeded = await service.reset_index()
-            log.info("index %s recreated and seeded with %d products from %s", index.name, seeded, settings.catalog)
+            done = await service.reset_index()
+            log.info("index %s recreated and seeded with %d from %s", done.index_name, done.seeded, settings.catalog)
         else:
-            await index.ensure()
-        yield Runtime(service, index, client, embedded, probes)
-    finally:
-        await client.aclose()
-        if embedded is not None:
-            embedded.stop()
+            await service.index.ensure()
 
-
-def onnx_threads(settings: Settings) -> int:
-    return settings.onnx_threads or max(1, len(os.sched_getaffinity(0)) // max(1, settings.workers))
+    return start
 
 
 def build_embedder(
-    settings: Settings, client: aioredis.Redis, model: Embedder | None = None
-) -> tuple[Embedder, dict[str, Callable[[], dict[str, object]]]]:
+    settings: Settings, client: aioredis.Redis | None, model: Embedder | None = None
+) -> tuple[Embedder, dict[str, Probe]]:
     """model <- micro-batching <- Redis cache (optional) <- LRU; returns the outermost and its counters."""
     embedder: Embedder = model or FastEmbedEmbedder(
-        settings.model_dir, threads=onnx_threads(settings), spin=settings.onnx_spin
+        settings.model_dir,
+        threads=settings.onnx_threads_per_worker(),
+        spin=settings.onnx_spin,
+        own_session=settings.onnx_own_session,
     )
-    probes: dict[str, Callable[[], dict[str, object]]] = {}
+    probes: dict[str, Probe] = {}
     if settings.embed_batch_max > 1:
         batching = BatchingEmbedder(embedder, settings.embed_batch_max, settings.embed_batch_window_ms)
         embedder, probes["embed_batching"] = batching, batching.stats.as_dict
-    if settings.embed_cache_redis:
+    if settings.embed_cache_redis and client is not None:
         shared = RedisEmbeddingCache(embedder, client, settings.embed_cache_ttl_s)
         embedder, probes["embed_cache_redis"] = shared, shared.stats.as_dict
     if settings.embed_cache_size > 0:

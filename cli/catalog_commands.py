@@ -5,22 +5,22 @@ import argparse
 import asyncio
 import functools
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
+
+from tqdm import tqdm
 
 from adapters.bulk_load import Checkpoint, LoadCheckpoints, bulk_load
 from adapters.catalog_stream import Header, JsonLinesCatalog, Record, fingerprint, is_jsonl, write_jsonl
-from adapters.redis_index import ALGORITHMS, HYBRID_POLICIES
+from bootstrap.runtime import open_loader
+from bootstrap.settings import Settings
 from domain.errors import CatalogError
 from domain.models import Product, Vector
-from gql.bootstrap import Settings, index_config, open_runtime
-from gql.progress import Progress, duration
 
 T = TypeVar("T")
-INGEST_BATCH = 500
-PIPELINES = 2
 
 
 def _positive(text: str) -> int:
@@ -30,39 +30,14 @@ def _positive(text: str) -> int:
     return value
 
 
-def add_index_options(parser: argparse.ArgumentParser) -> None:
-    defaults = Settings()
-    group = parser.add_argument_group("index", "vector index parameters (README, Scale)")
-    group.add_argument("--algorithm", choices=ALGORITHMS, default=defaults.algorithm, help="used when creating")
-    group.add_argument("--hnsw-m", type=_positive, default=defaults.hnsw_m, help="HNSW M, used when creating")
-    group.add_argument("--ef-construction", type=_positive, default=defaults.ef_construction, help="used when creating")
-    group.add_argument("--ef-runtime", type=_positive, help="HNSW EF_RUNTIME for the index and every query")
-    group.add_argument("--hybrid-policy", choices=HYBRID_POLICIES, help="force it for filtered queries")
-    group.add_argument("--batch-size", type=_positive, help="BATCH_SIZE of the BATCHES hybrid policy")
-
-
-def index_settings(args: argparse.Namespace) -> dict[str, Any]:
-    values = {
-        "algorithm": args.algorithm,
-        "hnsw_m": args.hnsw_m,
-        "ef_construction": args.ef_construction,
-        "ef_runtime": args.ef_runtime,
-        "hybrid_policy": args.hybrid_policy,
-        "batch_size": args.batch_size,
-    }
-    try:
-        index_config(Settings(**values), dim=1)  # the same checks the server would make at start
-    except ValueError as exc:
-        print(f"recommender: invalid index options: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
-    return values
-
-
-def add_load_options(parser: argparse.ArgumentParser) -> None:
+def add_load_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", type=Path)
     parser.add_argument("--resume", action="store_true", help="continue after the last committed batch")
-    parser.add_argument("--ingest-batch", type=_positive, default=INGEST_BATCH, help="products per pipeline")
-    parser.add_argument("--pipelines", type=_positive, default=PIPELINES, help="pipelines in flight at once")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _bar(label: str, total: int | None, quiet: bool, initial: int = 0) -> "tqdm[None]":
+    return tqdm(desc=label, total=total, initial=initial, unit=" products", disable=quiet, file=sys.stderr)
 
 
 @dataclass
@@ -72,19 +47,16 @@ class _LoadState:
     loaded: int = 0
 
 
-def _counted(items: Iterable[T], progress: Progress) -> Iterator[T]:
+def _counted(items: Iterable[T], bar: "tqdm[None]") -> Iterator[T]:
     for item in items:
-        progress.advance(1)
+        bar.update()
         yield item
 
 
 def _validate(catalog: JsonLinesCatalog, quiet: bool) -> int:
     """The whole file is checked before the first write, so a bad line leaves Redis untouched."""
-    progress = Progress("validate", enabled=not quiet)
-    try:
-        return sum(1 for _ in _counted(catalog.validate(), progress))
-    finally:
-        progress.close()
+    with _bar("validate", None, quiet) as bar:
+        return sum(1 for _ in _counted(catalog.validate(), bar))
 
 
 def _listed(items: list[tuple[Product, Vector]], after: int) -> Iterator[Record]:
@@ -122,27 +94,25 @@ async def _resume_from(checkpoints: LoadCheckpoints, state: _LoadState, path: Pa
 
 async def _load(args: argparse.Namespace, settings: Settings, state: _LoadState) -> int:
     path: Path = args.path
-    async with open_runtime(settings) as runtime:
-        index = runtime.index
-        checkpoints = LoadCheckpoints(runtime.redis, index.name, index.config.prefix)
+    async with open_loader(settings) as loader:
+        index, checkpoints = loader.index, loader.checkpoints
         if args.resume and not await _resume_from(checkpoints, state, path, index.name):
             return 0
-        embedder = runtime.service.embedder
-        total, records = _source(path, embedder.model_name, embedder.dim, args.quiet)
+        total, records = _source(path, loader.model_name, loader.dim, args.quiet)
         await checkpoints.save(Checkpoint(state.source, state.position, state.loaded))
-        progress = Progress("load", total, done=state.loaded, enabled=not args.quiet)
+        start = time.perf_counter()
+        with _bar("load", total, args.quiet, initial=state.loaded) as bar:
 
-        async def committed(position: int, count: int) -> None:
-            state.position, state.loaded = position, state.loaded + count
-            await checkpoints.save(Checkpoint(state.source, state.position, state.loaded))
-            progress.advance(count)
+            async def committed(position: int, count: int) -> None:
+                state.position, state.loaded = position, state.loaded + count
+                await checkpoints.save(Checkpoint(state.source, state.position, state.loaded))
+                bar.update(count)
 
-        try:
-            written = await bulk_load(index, records(state.position), committed, args.ingest_batch, args.pipelines)
-        finally:
-            progress.close()
+            written = await bulk_load(
+                index, records(state.position), committed, settings.ingest_batch, settings.pipelines
+            )
         await checkpoints.save(Checkpoint(state.source, state.position, state.loaded, complete=True))
-        seconds = progress.elapsed
+        seconds = time.perf_counter() - start
         print(
             f"loaded {written} products into {index.name} in {seconds:.2f}s ({written / seconds:.0f}/s); "
             f"{state.loaded} of {total} from {path}"
@@ -166,7 +136,7 @@ def load(args: argparse.Namespace, settings: Settings) -> int:
         return 130
 
 
-def add_generate_options(parser: argparse.ArgumentParser) -> None:
+def add_generate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--count", type=_positive, required=True, help="number of products")
     parser.add_argument("--out", type=Path, required=True, help="JSON Lines file to write (.jsonl)")
     parser.add_argument("--seed", type=int, default=0, help="same seed, same catalog")
@@ -176,8 +146,8 @@ def add_generate_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
-def generate(args: argparse.Namespace) -> int:
-    from adapters.embedder import DIM, MODEL_NAME, FastEmbedEmbedder, default_model_dir
+def generate(args: argparse.Namespace, settings: Settings) -> int:
+    from adapters.embedder import DIM, MODEL_NAME, FastEmbedEmbedder
     from adapters.synthetic_catalog import synthetic_catalog
 
     if not is_jsonl(args.out):
@@ -185,13 +155,11 @@ def generate(args: argparse.Namespace) -> int:
         return 2
     embed = None
     if not args.random_vectors:
-        embed = FastEmbedEmbedder(args.model_dir or default_model_dir()).embed_sync
+        embed = FastEmbedEmbedder(settings.model_dir).embed_sync
     items = synthetic_catalog(args.count, args.seed, embed, DIM, args.embed_batch)
-    progress = Progress("generate", args.count, enabled=not args.quiet)
-    try:
-        written = write_jsonl(args.out, Header(MODEL_NAME, DIM, args.random_vectors), _counted(items, progress))
-    finally:
-        progress.close()
-    seconds = progress.elapsed
-    print(f"wrote {written} products to {args.out} in {duration(seconds)} ({written / max(seconds, 1e-9):.0f}/s)")
+    start = time.perf_counter()
+    with _bar("generate", args.count, args.quiet) as bar:
+        written = write_jsonl(args.out, Header(MODEL_NAME, DIM, args.random_vectors), _counted(items, bar))
+    seconds = max(time.perf_counter() - start, 1e-9)
+    print(f"wrote {written} products to {args.out} in {seconds:.1f}s ({written / seconds:.0f}/s)")
     return 0

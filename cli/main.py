@@ -1,4 +1,8 @@
-"""`recommender` command line: serve, build-catalog, load, generate, prepare-model."""
+"""`recommender` command line: serve, build-catalog, load, generate, prepare-model.
+
+Options that configure the service are derived from bootstrap/settings.py (cli/options.py); only the
+commands' own arguments (paths, counts, switches of one run) are declared here.
+"""
 
 import argparse
 import ipaddress
@@ -8,36 +12,11 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from adapters.embedder import default_model_dir
+from bootstrap.settings import INDEX, LOAD, QUERY_PATH, SERVER, SPEEDUPS, STORE
+from cli.options import add_settings_options, settings_from
 from domain.errors import CatalogError
-from gql.bootstrap import Settings
-from gql.bulk import add_generate_options, add_index_options, add_load_options, index_settings
-from gql.serving import add_performance_options
 
 log = logging.getLogger("recommender")
-
-
-def _add_store_options(parser: argparse.ArgumentParser) -> None:
-    defaults = Settings()
-    parser.add_argument("--redis-url", help="Redis with the Search module (default: $REDIS_URL, else embedded)")
-    parser.add_argument("--index-name", default=defaults.index_name)
-    parser.add_argument("--key-prefix", default=defaults.key_prefix)
-    parser.add_argument("--model-dir", type=Path, default=None, help="exported ONNX model folder")
-    parser.add_argument("--data-dir", type=Path, default=defaults.data_dir, help="embedded Redis data folder")
-
-
-def _settings(args: argparse.Namespace, **overrides: object) -> Settings:
-    base = Settings()
-    values: dict[str, object] = {
-        "index_name": args.index_name,
-        "key_prefix": args.key_prefix,
-        "data_dir": args.data_dir,
-        "model_dir": args.model_dir or base.model_dir,
-    }
-    if args.redis_url:
-        values["redis_url"] = args.redis_url
-    values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]
 
 
 def is_loopback(host: str) -> bool:
@@ -50,19 +29,9 @@ def is_loopback(host: str) -> bool:
 
 
 def serve(args: argparse.Namespace) -> int:
-    from gql.serving import performance_settings, run
+    from serving.server import run
 
-    settings = _settings(
-        args,
-        host=args.host,
-        port=args.port,
-        catalog=args.catalog,
-        reset=args.reset,
-        graphiql=args.graphiql,
-        introspection=args.introspection,
-        **performance_settings(args),
-        **index_settings(args),
-    )
+    settings = settings_from(args)
     if settings.admin_token is None and not is_loopback(settings.host):
         print(
             f"refusing to bind {settings.host}: admin operations would be open to the network. "
@@ -82,7 +51,7 @@ def build_catalog(args: argparse.Namespace) -> int:
 
     source = args.source or args.out
     products = read_products(source)
-    embedder = FastEmbedEmbedder(args.model_dir or default_model_dir())
+    embedder = FastEmbedEmbedder(settings_from(args).model_dir)
     start = time.perf_counter()
     vectors = embedder.embed_sync([p.embedding_text for p in products])
     write_catalog(args.out, embedder.model_name, list(zip(products, vectors, strict=True)))
@@ -91,15 +60,15 @@ def build_catalog(args: argparse.Namespace) -> int:
 
 
 def load(args: argparse.Namespace) -> int:
-    from gql import bulk
+    from cli import catalog_commands
 
-    return bulk.load(args, _settings(args, reset=False, **index_settings(args)))
+    return catalog_commands.load(args, settings_from(args, reset=False))
 
 
 def generate(args: argparse.Namespace) -> int:
-    from gql import bulk
+    from cli import catalog_commands
 
-    return bulk.generate(args)
+    return catalog_commands.generate(args, settings_from(args))
 
 
 def prepare_model(args: argparse.Namespace) -> int:
@@ -108,7 +77,7 @@ def prepare_model(args: argparse.Namespace) -> int:
     except ImportError:
         print("prepare-model needs the export extra: pip install 'redis-recommender[export]'", file=sys.stderr)
         return 2
-    out = args.out or default_model_dir()
+    out = args.out or settings_from(args).model_dir
     if is_exported(out) and not args.force:
         print(f"model already exported in {out}")
         return 0
@@ -120,43 +89,31 @@ def prepare_model(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    from cli.catalog_commands import add_generate_arguments, add_load_arguments
+
     root = argparse.ArgumentParser(prog="recommender", description="Real-time recommendations on Redis.")
     commands = root.add_subparsers(dest="command", required=True)
 
     p = commands.add_parser("serve", help="serve the GraphQL API (GraphiQL at /graphql)")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8084)
-    p.add_argument("--catalog", type=Path, default=Path("catalog.json"))
-    p.add_argument(
-        "--reset",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="drop and reseed the index at start (default); --no-reset keeps what Redis holds",
-    )
-    p.add_argument("--graphiql", action=argparse.BooleanOptionalAction, default=True, help="serve GraphiQL")
-    p.add_argument(
-        "--introspection", action=argparse.BooleanOptionalAction, default=True, help="allow schema introspection"
-    )
-    _add_store_options(p)
-    add_performance_options(p)
-    add_index_options(p)
+    add_settings_options(p, SERVER, STORE, INDEX, QUERY_PATH, SPEEDUPS)
+    # The older switch: --onnx-spinning meant `always`, --no-onnx-spinning `off`.
+    for flag, mode in (("--onnx-spinning", "always"), ("--no-onnx-spinning", "off")):
+        p.add_argument(flag, dest="onnx_spin", action="store_const", const=mode, help=argparse.SUPPRESS)
     p.set_defaults(run=serve)
 
     p = commands.add_parser("build-catalog", help="embed the catalog's products and write the file")
     p.add_argument("--out", type=Path, default=Path("catalog.json"))
     p.add_argument("--source", type=Path, default=None, help="read products from here (default: --out)")
-    p.add_argument("--model-dir", type=Path, default=None)
+    p.add_argument("--model-dir", type=Path, default=None, help="exported ONNX model folder")
     p.set_defaults(run=build_catalog)
 
     p = commands.add_parser("load", help="ingest a catalog (.json or .jsonl) into the configured Redis index")
-    p.add_argument("path", type=Path)
-    add_load_options(p)
-    _add_store_options(p)
-    add_index_options(p)
+    add_load_arguments(p)
+    add_settings_options(p, STORE, INDEX, LOAD)
     p.set_defaults(run=load)
 
     p = commands.add_parser("generate", help="write a synthetic catalog of any size as JSON Lines")
-    add_generate_options(p)
+    add_generate_arguments(p)
     p.set_defaults(run=generate)
 
     p = commands.add_parser("prepare-model", help="export all-MiniLM-L6-v2 to ONNX (offline, cached)")

@@ -25,6 +25,12 @@ class IndexStatus:
 
 
 @dataclass(frozen=True)
+class IndexReset:
+    index_name: str
+    seeded: int
+
+
+@dataclass(frozen=True)
 class EmbeddingRefreshed:
     product_id: str
     embed_ms: float
@@ -105,10 +111,10 @@ class RecommenderService:
             raise ProductNotFound(product_id)
         return EmbeddingRefreshed(product_id, embed_ms)
 
-    async def reset_index(self) -> int:
+    async def reset_index(self) -> IndexReset:
         items = self.catalog.load()  # parsed before anything is dropped: a bad file changes nothing
         await self.index.recreate()
-        return await self.index.upsert(items)
+        return IndexReset(self.index.name, await self.index.upsert(items))
 
     async def index_status(self) -> IndexStatus:
         return IndexStatus(await self.index.info(), self.embedder.model_name, self.embedder.dim)

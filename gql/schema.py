@@ -32,13 +32,14 @@ from gql.types import (
     ResetIndexResult,
     UserFeatures,
     UserReset,
+    use_plain_inputs,
 )
 
 
 @dataclass
 class Context:
     service: RecommenderService
-    is_admin: bool = True  # decided per request from the Authorization header (see gql.app)
+    is_admin: bool = True  # decided per request from the Authorization header (see serving.app)
     request_id: str = "-"
 
 
@@ -157,8 +158,8 @@ class Mutation:
     async def reset_index(self, info: Info) -> ResetIndexResult:
         if not info.context.is_admin:
             return NotAuthorized.admin_only("resetIndex")
-        seeded = await info.context.service.reset_index()
-        return IndexReset(index_name=info.context.service.index.name, seeded=seeded)
+        done = await info.context.service.reset_index()
+        return IndexReset(index_name=done.index_name, seeded=done.seeded)
 
 
 class RecommenderSchema(strawberry.Schema):
@@ -173,9 +174,16 @@ class RecommenderSchema(strawberry.Schema):
 
 
 def build_schema(
-    introspection: bool = True, max_search_fields: int = MAX_SEARCH_FIELDS, fast_execution: bool = True
+    introspection: bool = True,
+    max_search_fields: int = MAX_SEARCH_FIELDS,
+    *,
+    fast_execution: bool = True,
+    document_cache: bool = True,
+    plain_inputs: bool = True,
 ) -> "RecommenderSchema":
-    """`fast_execution=False`: graphql-core's executor throughout (the reference the fast path is tested against)."""
+    """The served schema. Each speedup off gives Strawberry's and graphql-core's stock path, which the
+    tests compare it with (README, "Speedups"); `plain_inputs` applies to the whole process."""
+    use_plain_inputs(plain_inputs)
     documents = DocumentStore()
     return RecommenderSchema(
         documents,
@@ -185,7 +193,7 @@ def build_schema(
         extensions=[
             ErrorPolicy,
             *limit_extensions(introspection=introspection, max_search_fields=max_search_fields),
-            lambda: DocumentCache(documents),
+            *([lambda: DocumentCache(documents)] if document_cache else []),
         ],
     )
 

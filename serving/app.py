@@ -1,56 +1,25 @@
-"""The Starlette application: GraphQL (and GraphiQL) at /graphql, health and readiness probes."""
+"""The Starlette application: GraphQL (and GraphiQL) at /graphql, the demo page, health and readiness probes."""
 
 import gc
-import hmac
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import orjson
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from strawberry.asgi import GraphQL
-from strawberry.schema import BaseSchema
 
-from domain.ports import Embedder
-from gql.bootstrap import Runtime, Settings, open_runtime
-from gql.http_guard import HttpGuard
-from gql.schema import Context, build_schema
+from bootstrap.runtime import open_runtime
+from bootstrap.settings import Settings
+from gql.http import RecommenderGraphQL
+from gql.schema import build_schema
+from serving.http_guard import HttpGuard
 
 STATIC_DIR = Path(__file__).parent / "static"
-
-
-def is_admin(request: Request, admin_token: str | None) -> bool:
-    """No token configured: everyone is admin (loopback only, see `serve`). Else a matching Bearer token."""
-    if admin_token is None:
-        return True
-    scheme, _, presented = request.headers.get("authorization", "").partition(" ")
-    # Constant-time comparison: response timing must not reveal how much of a guess was right.
-    return scheme.lower() == "bearer" and hmac.compare_digest(presented.strip().encode(), admin_token.encode())
-
-
-class RecommenderGraphQL(GraphQL[Context, None]):
-    def __init__(self, schema: BaseSchema, settings: Settings) -> None:
-        super().__init__(schema, graphql_ide="graphiql" if settings.graphiql else None)
-        self.admin_token = settings.admin_token
-
-    def encode_json(self, data: object) -> bytes:
-        # Responses only: requests stay on json.loads, which reads NaN/Infinity literals, so such a
-        # value gets a BAD_USER_INPUT naming its argument rather than a bare "invalid JSON".
-        return orjson.dumps(data)
-
-    async def get_context(self, request: Request, response: Any) -> Context:  # type: ignore[override]
-        runtime: Runtime = request.app.state.runtime
-        return Context(
-            service=runtime.service,
-            is_admin=is_admin(request, self.admin_token),
-            request_id=request.scope.get("state", {}).get("request_id", "-"),
-        )
 
 
 async def index_page(request: Request) -> Response:
@@ -73,12 +42,13 @@ async def readyz(request: Request) -> Response:
     return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
 
 
-def create_app(settings: Settings | None = None, embedder: Embedder | None = None) -> Starlette:
+def create_app(settings: Settings | None = None, **ports: Any) -> Starlette:
+    """`ports` go to the composition root (bootstrap.runtime.open_runtime): embedder, index, users, catalog."""
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with open_runtime(settings, embedder=embedder) as runtime:
+        async with open_runtime(settings, **ports) as runtime:
             app.state.runtime = runtime
             # What start-up built (the model session, tokenizer, schema, ~75k objects) lives as long as the
             # process; frozen, the cyclic GC stops walking it: a full collection under load took ~60 ms
@@ -90,8 +60,14 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
             finally:
                 gc.unfreeze()  # collectable again once this app is gone (tests start many apps in one process)
 
-    schema = build_schema(introspection=settings.introspection, max_search_fields=settings.max_search_fields)
-    graphql_app = RecommenderGraphQL(schema, settings)
+    schema = build_schema(
+        introspection=settings.introspection,
+        max_search_fields=settings.max_search_fields,
+        fast_execution=settings.fast_execution,
+        document_cache=settings.document_cache,
+        plain_inputs=settings.plain_inputs,
+    )
+    graphql_app = RecommenderGraphQL(schema, graphiql=settings.graphiql, admin_token=settings.admin_token)
     routes = [
         Route("/", index_page),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),

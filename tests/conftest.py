@@ -13,15 +13,15 @@ from starlette.testclient import TestClient
 
 from adapters.catalog_file import JsonCatalog
 from adapters.embedded_redis import EmbeddedRedis
-from adapters.embedder import FastEmbedEmbedder, default_model_dir
+from adapters.embedder import FastEmbedEmbedder
 from adapters.memory import InMemoryProductIndex, InMemoryUserFeatureStore, StaticCatalog
 from adapters.redis_connection import connect
 from adapters.redis_index import IndexConfig, RedisProductIndex
 from adapters.redis_users import RedisUserFeatureStore
+from bootstrap.settings import Settings
 from domain.models import Product, Vector
 from domain.service import RecommenderService
-from gql.app import create_app
-from gql.bootstrap import Settings
+from serving.app import create_app
 from tests.graphql_client import GraphQLClient
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,7 +41,7 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedR
 
 @pytest.fixture(scope="session")
 def embedder() -> FastEmbedEmbedder:
-    model_dir = default_model_dir()
+    model_dir = Settings().model_dir
     return FastEmbedEmbedder(model_dir if model_dir.is_absolute() else ROOT / model_dir)
 
 

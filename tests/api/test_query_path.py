@@ -1,15 +1,14 @@
 """The fast query path as wired by the composition root: batching and the caches behind GraphQL."""
 
 import gc
-from dataclasses import replace
 from pathlib import Path
 
 from starlette.testclient import TestClient
 
 from adapters.embedder import FastEmbedEmbedder
-from gql.app import create_app
-from gql.bootstrap import Runtime, Settings, onnx_threads
-from gql.serving import decode_settings, encode_settings
+from bootstrap.runtime import Runtime
+from bootstrap.settings import Settings
+from serving.app import create_app
 from tests.graphql_client import GraphQLClient
 
 RECOMMEND = """query($q: String!) {
@@ -32,7 +31,7 @@ def test_a_repeated_query_is_answered_from_the_lru(http: TestClient) -> None:
 
 
 def test_redis_cache_and_no_batching_when_configured(settings: Settings, embedder: FastEmbedEmbedder) -> None:
-    configured = replace(settings, embed_cache_redis=True, embed_cache_size=0, embed_batch_max=1)
+    configured = settings.model_copy(update={"embed_cache_redis": True, "embed_cache_size": 0, "embed_batch_max": 1})
     with TestClient(create_app(configured, embedder=embedder)) as http:
         gql = GraphQLClient(http)
         query = f"boots for {settings.index_name}"  # unique: the Redis cache is shared by the whole run
@@ -46,13 +45,14 @@ def test_redis_cache_and_no_batching_when_configured(settings: Settings, embedde
 
 def test_settings_travel_to_workers_unchanged() -> None:
     settings = Settings(redis_url=None, catalog=Path("/x/catalog.json"), workers=3, onnx_threads=None, admin_token="t")
-    assert decode_settings(encode_settings(settings)) == settings
-    assert decode_settings(encode_settings(replace(settings, redis_url="redis://h:1/0"))).redis_url == "redis://h:1/0"
+    assert Settings.model_validate_json(settings.model_dump_json()) == settings
+    moved = settings.model_copy(update={"redis_url": "redis://h:1/0"})
+    assert Settings.model_validate_json(moved.model_dump_json()).redis_url == "redis://h:1/0"
 
 
 def test_onnx_threads_split_the_cores_among_workers() -> None:
-    assert onnx_threads(Settings(workers=64)) == 1
-    assert onnx_threads(Settings(workers=2, onnx_threads=3)) == 3
+    assert Settings(workers=64).onnx_threads_per_worker() == 1
+    assert Settings(workers=2, onnx_threads=3).onnx_threads_per_worker() == 3
 
 
 def test_start_up_objects_are_frozen_while_the_app_serves(settings: Settings, embedder: FastEmbedEmbedder) -> None:

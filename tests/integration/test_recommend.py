@@ -143,7 +143,7 @@ async def test_reset_user_forgets_everything(service: RecommenderService) -> Non
 
 async def test_reset_index_restores_the_catalog(service: RecommenderService) -> None:
     await service.refresh_embedding("p001", "a completely different thing")
-    assert await service.reset_index() == 60
+    assert (await service.reset_index()).seeded == 60
     info = await service.index.info()
     assert info.num_docs == 60 and info.indexing_failures == 0
     got = await service.recommend(RecommendRequest(query="Alpine down parka", user_id="x", k=1))

@@ -11,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 from bench.serve_process import ServeProcess
-from gql.workers import STARTUP_GRACE_S
+from serving.workers import STARTUP_GRACE_S
 
 QUERY = '{ recommendations(query: "warm boots", filters: {category: "footwear"}, k: 3) { items { product { id } } } }'
 

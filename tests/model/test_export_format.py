@@ -8,15 +8,15 @@ from pathlib import Path
 import onnx
 import pytest
 
-from adapters.embedder import default_model_dir
 from adapters.model_export import EXPORT_FILE, EXPORT_FORMAT, MODEL_FILE, TOKENIZER_FILES, export_info, is_exported
+from bootstrap.settings import Settings
 from tests.conftest import ROOT
 
 LAYERS = 6  # all-MiniLM-L6-v2
 
 
 def served_dir() -> Path:
-    path = default_model_dir()
+    path = Settings().model_dir
     return path if path.is_absolute() else ROOT / path
 
 
@@ -64,7 +64,7 @@ def test_a_current_folder_is_kept_and_a_missing_file_is_not(folder: Path) -> Non
 
 
 def test_prepare_model_leaves_a_current_folder_alone(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from gql.cli import main
+    from cli.main import main
 
     copy = tmp_path / "model"
     shutil.copytree(served_dir(), copy)

@@ -1,19 +1,19 @@
 """The server's ONNX session (its spin mode, threads per worker) computes the same vectors as fastembed's own."""
 
-import argparse
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from adapters.embedder import SPIN_MODES, FastEmbedEmbedder, default_model_dir
+from adapters.embedder import SPIN_MODES, FastEmbedEmbedder
+from bootstrap.settings import Settings
 from tests.conftest import ROOT
 
 TEXTS = ["warm jacket for winter", "boots", "A longer sentence about a tent that survives storms on a ridge."]
 
 
 def model_dir() -> Path:
-    path = default_model_dir()
+    path = Settings().model_dir
     return path if path.is_absolute() else ROOT / path
 
 
@@ -30,16 +30,18 @@ def test_an_unknown_spin_mode_is_refused(spin: str) -> None:
 
 
 def test_serve_takes_the_spin_mode_and_the_older_switches() -> None:
-    from gql.serving import add_performance_options, performance_settings
+    from cli.main import parser
+    from cli.options import settings_from
 
-    parser = argparse.ArgumentParser()
-    add_performance_options(parser)
-    assert performance_settings(parser.parse_args([]))["onnx_spin"] == "run"
-    assert performance_settings(parser.parse_args(["--onnx-spin", "off"]))["onnx_spin"] == "off"
-    assert performance_settings(parser.parse_args(["--onnx-spinning"]))["onnx_spin"] == "always"
-    assert performance_settings(parser.parse_args(["--no-onnx-spinning"]))["onnx_spin"] == "off"
+    def spin(*argv: str) -> str:
+        return settings_from(parser().parse_args(["serve", *argv])).onnx_spin
+
+    assert spin() == "run"
+    assert spin("--onnx-spin", "off") == "off"
+    assert spin("--onnx-spinning") == "always"
+    assert spin("--no-onnx-spinning") == "off"
     with pytest.raises(SystemExit):
-        parser.parse_args(["--onnx-spin", "sometimes"])
+        parser().parse_args(["serve", "--onnx-spin", "sometimes"])
 
 
 @pytest.mark.parametrize(

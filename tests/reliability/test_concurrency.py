@@ -10,8 +10,8 @@ import redis.asyncio as aioredis
 
 from adapters.embedder import FastEmbedEmbedder
 from adapters.redis_index import RedisProductIndex
-from gql.app import create_app
-from gql.bootstrap import Settings
+from bootstrap.settings import Settings
+from serving.app import create_app
 from tests.reliability.conftest import live_server
 
 CLICK = "mutation($u: ID!, $p: ID!) { recordClick(userId: $u, productId: $p) { __typename } }"

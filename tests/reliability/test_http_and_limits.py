@@ -1,7 +1,6 @@
 """Malformed HTTP, masking of unexpected errors, query-cost limits, admin operations."""
 
 import asyncio
-import dataclasses
 import json
 import subprocess
 import sys
@@ -11,9 +10,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from adapters.embedder import FastEmbedEmbedder
+from bootstrap.settings import Settings
 from domain.models import Vector
-from gql.app import create_app
-from gql.bootstrap import Settings
+from serving.app import create_app
 from tests.conftest import ROOT
 from tests.graphql_client import GraphQLClient
 
@@ -127,7 +126,7 @@ def test_four_searches_are_allowed(gql: GraphQLClient) -> None:
 
 
 def test_introspection_and_graphiql_can_be_turned_off(settings: Settings, embedder: FastEmbedEmbedder) -> None:
-    closed = dataclasses.replace(settings, introspection=False, graphiql=False)
+    closed = settings.model_copy(update={"introspection": False, "graphiql": False})
     with TestClient(create_app(closed, embedder=embedder)) as http:
         client = GraphQLClient(http)
         assert "introspection" in client.error("{ __schema { types { name } } }")["message"].lower()
@@ -152,7 +151,7 @@ ADMIN_OPS = [
 def test_admin_operations_need_the_token(
     settings: Settings, embedder: FastEmbedEmbedder, document: str, field: str
 ) -> None:
-    guarded = dataclasses.replace(settings, admin_token="s3cret-token")
+    guarded = settings.model_copy(update={"admin_token": "s3cret-token"})
     with TestClient(create_app(guarded, embedder=embedder)) as http:
         client = GraphQLClient(http)
         for headers in ({}, {"authorization": "Bearer wrong"}, {"authorization": "Basic s3cret-token"}):
@@ -169,7 +168,7 @@ def test_admin_operations_need_the_token(
 def test_serve_refuses_a_public_address_without_a_token() -> None:
     env = {"PATH": "/usr/bin:/bin", "HOME": str(ROOT)}
     done = subprocess.run(
-        [sys.executable, "-m", "gql.cli", "serve", "--host", "0.0.0.0"],
+        [sys.executable, "-m", "cli.main", "serve", "--host", "0.0.0.0"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -193,8 +192,9 @@ def test_limits_keep_validation_cacheable() -> None:
     for _ in range(4):
         result = asyncio.run(schema.execute("{ categories }", context_value=context))
         assert result.data == {"categories": ["footwear"]}
-    assert (schema.documents.parsed.hits, schema.documents.validated.hits) == (3, 3)
-    assert (schema.documents.parsed.misses, schema.documents.validated.misses) == (1, 1)
+    parsed, validated = schema.documents.parse.cache_info(), schema.documents.validated.cache_info()
+    assert (parsed.hits, validated.hits) == (3, 3)
+    assert (parsed.misses, validated.misses) == (1, 1)
 
 
 def test_metrics_report_embedding_and_redis_lane_counters(http: TestClient) -> None:

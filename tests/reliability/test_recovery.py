@@ -1,6 +1,5 @@
 """Redis going away and coming back under a running server; starting over existing data."""
 
-import dataclasses
 import time
 from pathlib import Path
 
@@ -11,9 +10,10 @@ from adapters.embedded_redis import EmbeddedRedis
 from adapters.embedder import FastEmbedEmbedder
 from adapters.redis_connection import connect
 from adapters.redis_index import IndexConfig, RedisProductIndex
+from bootstrap.runtime import open_runtime
+from bootstrap.settings import Settings
 from domain.models import Product, Vector
-from gql.app import create_app
-from gql.bootstrap import Settings, open_runtime
+from serving.app import create_app
 from tests.graphql_client import GraphQLClient
 from tests.polling import wait_until
 
@@ -25,7 +25,7 @@ def test_service_unavailable_while_redis_is_down_then_recovers(
 ) -> None:
     redis = EmbeddedRedis(tmp_path / "redis").start()
     try:
-        app = create_app(dataclasses.replace(settings, redis_url=redis.url), embedder=embedder)
+        app = create_app(settings.model_copy(update={"redis_url": redis.url}), embedder=embedder)
         with TestClient(app) as http:
             client = GraphQLClient(http)
             assert client.data(SEARCH)["recommendations"]["items"]
@@ -62,12 +62,12 @@ async def test_no_reset_creates_a_missing_index_over_existing_products(
         await index.upsert(catalog_items)
         await client.execute_command("FT.DROPINDEX", settings.index_name)  # keep the hashes, lose the index
         assert not await index.exists()
-        async with open_runtime(dataclasses.replace(settings, reset=False), embedder=embedder) as runtime:
-            assert await runtime.index.exists()
+        async with open_runtime(settings.model_copy(update={"reset": False}), embedder=embedder) as runtime:
+            assert await runtime.service.index.exists()
             for _ in range(200):
-                if (await runtime.index.info()).num_docs == 60:
+                if (await runtime.service.index.info()).num_docs == 60:
                     break
                 time.sleep(0.02)
-            assert (await runtime.index.info()).num_docs == 60
+            assert (await runtime.service.index.info()).num_docs == 60
     finally:
         await client.aclose()

@@ -1,0 +1,1 @@
+"""Composition root and settings: what the server and the CLI are built from."""

@@ -1,0 +1,108 @@
+"""Every option of the service, defined once: name, type, default, environment variable, help, unit.
+
+pydantic-settings rather than a hand-parsed dataclass: it reads `RECOMMENDER_<NAME>` from the
+environment, validates types and ranges on construction, and round-trips the whole object as JSON
+for the worker processes (`model_dump_json` / `model_validate_json`), so none of that is written
+here. CLI flags are derived from the same fields (cli/options.py): a field's `group` says which
+commands offer it, its description is the flag's help, and `--name-with-dashes` is its flag.
+Durations and sizes carry their unit in the name (`_s`, `_ms`, `_bytes`).
+"""
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "RECOMMENDER_"
+
+# Which commands offer a field as a flag; fields without a group are environment-only (secrets, and
+# values only tests and the worker hand-over set).
+SERVER, STORE, INDEX, QUERY_PATH, SPEEDUPS, LOAD = "server", "store", "index", "query path", "speedups", "load"
+
+
+def option(default: Any, description: str, group: str | None = None, **extra: Any) -> Any:
+    """A settings field; `extra` may hold `flags` (older spellings kept working) or pydantic constraints."""
+    flags = extra.pop("flags", ())
+    schema_extra: dict[str, Any] = {"group": group, "flags": list(flags)}
+    return Field(default, description=description, json_schema_extra=schema_extra, **extra)
+
+
+class Settings(BaseSettings):
+    """The server's and the CLI's configuration. README, "Command line", lists the flags."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="forbid")
+
+    # Server
+    host: str = option("127.0.0.1", "address to listen on", SERVER)
+    port: int = option(8084, "port to listen on", SERVER, ge=0, le=65535)
+    catalog: Path = option(Path("catalog.json"), "catalog file seeding the index on --reset", SERVER)
+    reset: bool = option(True, "drop and reseed the index at start; --no-reset keeps what Redis holds", SERVER)
+    graphiql: bool = option(True, "serve GraphiQL at /graphql", SERVER)
+    introspection: bool = option(True, "allow schema introspection", SERVER)
+    access_log: bool = option(True, "log every request (costs CPU under load)", SERVER)
+    admin_token: str | None = option(
+        None, "Bearer token admin operations require; unset: everyone is admin, loopback only"
+    )
+    max_body_bytes: int = option(64 * 1024, "request bodies over this get 413 before they are read", ge=1)
+    max_search_fields: int = option(4, "recommendations fields one operation may run", ge=1)
+
+    # Store
+    redis_url: str | None = Field(
+        None,
+        description="Redis with the Search module (default: an embedded one)",
+        validation_alias=AliasChoices(f"{ENV_PREFIX}REDIS_URL", "REDIS_URL", "redis_url"),
+        json_schema_extra={"group": STORE, "flags": []},
+    )
+    index_name: str = option("recommend:idx", "Redis Search index name", STORE)
+    key_prefix: str = option("product:", "key prefix of product hashes", STORE)
+    user_prefix: str = option("user:", "key prefix of user feature hashes")
+    model_dir: Path = option(Path(".models/all-MiniLM-L6-v2"), "exported ONNX model folder", STORE)
+    data_dir: Path = option(Path(".data/redis"), "embedded Redis data folder", STORE)
+    redis_port: int | None = option(None, "port of the embedded Redis (default: a free one)")
+
+    # Index: M / EF_CONSTRUCTION / algorithm apply when the index is created; ef_runtime, hybrid_policy
+    # and batch_size are also written into every KNN query when set (README, "Scale"). Combinations
+    # RediSearch would reject are refused by the index configuration the runtime builds from these.
+    algorithm: Literal["HNSW", "FLAT"] = option("HNSW", "vector index algorithm, used when creating", INDEX)
+    hnsw_m: int = option(16, "HNSW M, used when creating", INDEX, ge=1)
+    ef_construction: int = option(100, "HNSW EF_CONSTRUCTION, used when creating", INDEX, ge=1)
+    ef_runtime: int | None = option(None, "HNSW EF_RUNTIME for the index and every query", INDEX, ge=1)
+    hybrid_policy: Literal["ADHOC_BF", "BATCHES"] | None = option(
+        None, "force this hybrid policy for filtered queries", INDEX
+    )
+    batch_size: int | None = option(None, "BATCH_SIZE of the BATCHES hybrid policy", INDEX, ge=1)
+
+    # Query path (README, "Performance"). Processes share the cores: ONNX threads x workers <= cores.
+    workers: int = option(1, "uvicorn worker processes", QUERY_PATH, ge=1)
+    onnx_threads: int | None = option(None, "ONNX threads per worker (default: cores / workers)", QUERY_PATH, ge=1)
+    onnx_spin: Literal["run", "always", "off"] = option(
+        "run",
+        "ONNX pool threads busy-wait within a call (run), also between calls (always), or never (off)",
+        QUERY_PATH,
+    )
+    embed_batch_max: int = option(32, "texts per model call; 1 = no micro-batching", QUERY_PATH, ge=1)
+    embed_batch_window_ms: float = option(0.0, "how long an idle batcher waits for company", QUERY_PATH, ge=0)
+    embed_cache_size: int = option(10_000, "query-vector LRU entries per worker; 0 = off", QUERY_PATH, ge=0)
+    embed_cache_redis: bool = option(False, "share query vectors between workers in Redis", QUERY_PATH)
+    embed_cache_ttl_s: int = option(
+        24 * 3600, "lifetime of a shared query vector", QUERY_PATH, ge=1, flags=["--embed-cache-ttl"]
+    )
+
+    # Speedups that lean on a library's internals (README, "Speedups"). Each is on by default, can be
+    # turned off, and is tested against the stock path it replaces.
+    fast_execution: bool = option(True, "complete plain GraphQL fields without graphql-core's field path", SPEEDUPS)
+    document_cache: bool = option(True, "parse and validate each distinct GraphQL document once", SPEEDUPS)
+    plain_inputs: bool = option(
+        True, "build all-scalar GraphQL inputs without Strawberry's generic conversion", SPEEDUPS
+    )
+    redis_pipelined_reads: bool = option(True, "hot-path reads pipelined on one connection per worker", SPEEDUPS)
+    onnx_own_session: bool = option(True, "build the ONNX session with the spin mode instead of fastembed's", SPEEDUPS)
+
+    # Bulk loading (`recommender load`)
+    ingest_batch: int = option(500, "products per pipeline", LOAD, ge=1)
+    pipelines: int = option(2, "pipelines in flight at once", LOAD, ge=1)
+
+    def onnx_threads_per_worker(self) -> int:
+        return self.onnx_threads or max(1, len(os.sched_getaffinity(0)) // self.workers)

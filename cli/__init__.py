@@ -1,0 +1,1 @@
+"""The `recommender` command line."""
