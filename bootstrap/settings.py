@@ -32,7 +32,8 @@ def option(default: Any, description: str, group: str | None = None, **extra: An
 class Settings(BaseSettings):
     """The server's and the CLI's configuration. README, "Command line", lists the flags."""
 
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="forbid")
+    # An empty variable (REDIS_URL="") counts as unset: the embedded Redis, no admin token.
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_ignore_empty=True, frozen=True, extra="forbid")
 
     # Server
     host: str = option("127.0.0.1", "address to listen on", SERVER)
@@ -76,6 +77,9 @@ class Settings(BaseSettings):
 
     # Query path (README, "Performance"). Processes share the cores: ONNX threads x workers <= cores.
     workers: int = option(1, "uvicorn worker processes", QUERY_PATH, ge=1)
+    worker_startup_grace_s: float = option(
+        10.0, "a worker that dies sooner after starting is broken: the server stops rather than restart it", ge=0
+    )
     onnx_threads: int | None = option(None, "ONNX threads per worker (default: cores / workers)", QUERY_PATH, ge=1)
     onnx_spin: Literal["run", "always", "off"] = option(
         "run",

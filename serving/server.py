@@ -48,7 +48,13 @@ def run(settings: Settings, log_level: str = "info") -> None:
         asyncio.run(_prepare_store(shared))
         os.environ[SETTINGS_ENV] = shared.model_copy(update={"reset": False}).model_dump_json()
         pool = WorkerPool(
-            WORKER_FACTORY, settings.host, settings.port, settings.workers, log_level, settings.access_log
+            WORKER_FACTORY,
+            settings.host,
+            settings.port,
+            settings.workers,
+            log_level,
+            settings.access_log,
+            settings.worker_startup_grace_s,
         )
         status = pool.run()
     if status:

@@ -35,7 +35,6 @@ import uvicorn
 log = logging.getLogger("recommender.workers")
 
 PR_SET_PDEATHSIG = 1
-STARTUP_GRACE_S = 10.0  # a worker that dies sooner than this is broken, not unlucky: no restart
 STOP_TIMEOUT_S = 30.0
 BACKLOG = 2048
 
@@ -117,8 +116,18 @@ def worker_main(app_factory: str, channel: socket.socket, log_level: str, access
 
 
 class WorkerPool:
-    def __init__(self, app_factory: str, host: str, port: int, workers: int, log_level: str, access_log: bool) -> None:
+    def __init__(
+        self,
+        app_factory: str,
+        host: str,
+        port: int,
+        workers: int,
+        log_level: str,
+        access_log: bool,
+        startup_grace_s: float,
+    ) -> None:
         self.app_factory = app_factory
+        self.startup_grace_s = startup_grace_s  # a worker that dies sooner is broken, not unlucky: no restart
         self.host = host
         self.port = port
         self.workers = workers
@@ -203,7 +212,7 @@ class WorkerPool:
         for i, (process, started) in enumerate(self._processes):
             if process.is_alive() or self._stop.is_set():
                 continue
-            if time.monotonic() - started < STARTUP_GRACE_S:
+            if time.monotonic() - started < self.startup_grace_s:
                 log.error("worker %s exited with code %s while starting; stopping", process.pid, process.exitcode)
                 return True
             log.warning("worker %s exited with code %s; starting another", process.pid, process.exitcode)

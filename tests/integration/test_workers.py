@@ -6,12 +6,13 @@ import os
 import re
 import signal
 import socket
-import time
 from collections import Counter
 from pathlib import Path
 
 from bench.serve_process import ServeProcess
-from serving.workers import STARTUP_GRACE_S
+from tests.polling import wait_until
+
+GRACE_S = 1.0  # RECOMMENDER_WORKER_STARTUP_GRACE_S for the restart test: a worker older than this is restarted
 
 QUERY = '{ recommendations(query: "warm boots", filters: {category: "footwear"}, k: 3) { items { product { id } } } }'
 
@@ -49,19 +50,32 @@ def test_two_workers_share_one_embedded_redis(tmp_path: Path) -> None:
 
 
 def test_a_worker_that_dies_is_replaced(tmp_path: Path) -> None:
-    with ServeProcess(tmp_path / "redis", "--workers", "2", "--no-access-log", log=tmp_path / "serve.log") as server:
+    env = {**os.environ, "RECOMMENDER_WORKER_STARTUP_GRACE_S": str(GRACE_S)}
+    with ServeProcess(
+        tmp_path / "redis", "--workers", "2", "--no-access-log", log=tmp_path / "serve.log", env=env
+    ) as server:
         before = set(pids_behind(server.port, connections=4))
         assert len(before) == 2
-        time.sleep(STARTUP_GRACE_S + 0.5)  # the workers were spawned before the server was ready: past start-up
+        # Past start-up: a worker killed sooner would count as broken, and the server would stop.
+        assert wait_until(lambda: min(age_s(pid) for pid in before) > GRACE_S + 0.2)
         victim = before.pop()  # `before` keeps the survivor
         os.kill(victim, signal.SIGKILL)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+        now: set[int] = set()
+
+        def replaced() -> bool:
+            nonlocal now
             now = set(pids_behind(server.port, connections=4))  # every request is answered meanwhile
-            if len(now) == 2 and victim not in now:
-                break
-            time.sleep(0.5)
+            return len(now) == 2 and victim not in now
+
+        assert wait_until(replaced, timeout=60, interval=0.5)
         assert before <= now and victim not in now and len(now) == 2, now  # the survivor and a new worker
+
+
+def age_s(pid: int) -> float:
+    """Seconds since the process started (from /proc: its start time in clock ticks after boot)."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    started = int(stat[stat.rindex(")") + 2 :].split()[19]) / os.sysconf("SC_CLK_TCK")
+    return float(Path("/proc/uptime").read_text().split()[0]) - started
 
 
 def pids_behind(port: int, connections: int) -> list[int]:

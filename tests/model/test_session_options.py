@@ -68,3 +68,12 @@ def test_the_embedder_runs_on_the_session_with_the_spin_mode() -> None:
     session = served._model.model.model  # type: ignore[attr-defined]
     assert session.get_session_options().get_session_config_entry("session.force_spinning_stop") == "1"
     assert session.get_session_options().intra_op_num_threads == 2
+
+
+def test_our_session_embeds_as_fastembeds_own_session() -> None:
+    """Setting `onnx_own_session` off leaves the session to fastembed: the same vectors either way."""
+    texts = ["warm jacket for winter", "Trail running shoes. Grippy and light.", "a"]
+    ours = FastEmbedEmbedder(model_dir(), threads=1, spin="run").embed_sync(texts)
+    stock = FastEmbedEmbedder(model_dir(), threads=1, own_session=False).embed_sync(texts)
+    for a, b in zip(ours, stock, strict=True):
+        assert float(np.max(np.abs(a - b))) < 1e-5
