@@ -7,16 +7,16 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import redis.asyncio as aioredis
-
 from adapters.batching_embedder import BatchingEmbedder
 from adapters.catalog_file import JsonCatalog
-from adapters.embedded_redis import EmbeddedRedis
 from adapters.embedder import FastEmbedEmbedder, default_model_dir
 from adapters.embedding_cache import LruEmbeddingCache, RedisEmbeddingCache
-from adapters.redis_connection import connect
-from adapters.redis_index import IndexConfig, RedisProductIndex
-from adapters.redis_users import RedisUserFeatureStore
+from adapters.redis.connection import RedisConnection, connect
+from adapters.redis.embedded import EmbeddedRedis
+from adapters.redis.index import RedisProductIndex
+from adapters.redis.schema import IndexConfig
+from adapters.redis.users import RedisUserFeatureStore
+from domain.errors import StoreUnavailable
 from domain.ports import Embedder
 from domain.service import RecommenderService
 
@@ -81,7 +81,7 @@ def index_config(settings: Settings, dim: int) -> IndexConfig:
 class Runtime:
     service: RecommenderService
     index: RedisProductIndex
-    redis: aioredis.Redis
+    redis: RedisConnection
     embedded: EmbeddedRedis | None
     probes: dict[str, Callable[[], dict[str, object]]] = field(default_factory=dict)
 
@@ -93,9 +93,9 @@ class Runtime:
         # A Runtime exists only once the model has loaded, so "model" is true whenever it can answer.
         checks = {"redis": False, "index": False, "model": True}
         try:
-            checks["redis"] = bool(await self.redis.ping())
+            checks["redis"] = await self.redis.ping()
             checks["index"] = await self.index.exists()
-        except (aioredis.ConnectionError, aioredis.TimeoutError):
+        except StoreUnavailable:
             pass
         return checks
 
@@ -112,8 +112,8 @@ async def open_runtime(settings: Settings, embedder: Embedder | None = None) -> 
     client = connect(url)
     try:
         embedder, probes = build_embedder(settings, client, embedder)
-        if client.lane is not None:
-            probes["redis_lane"] = client.lane.stats
+        if client.pipelined is not None:
+            probes["redis_lane"] = client.pipelined.stats
         index = RedisProductIndex(client, index_config(settings, embedder.dim))
         probes["price_filters"] = lambda: {"ladder": index.price_ladder}
         service = RecommenderService(
@@ -139,7 +139,7 @@ def onnx_threads(settings: Settings) -> int:
 
 
 def build_embedder(
-    settings: Settings, client: aioredis.Redis, model: Embedder | None = None
+    settings: Settings, client: RedisConnection, model: Embedder | None = None
 ) -> tuple[Embedder, dict[str, Callable[[], dict[str, object]]]]:
     """model <- micro-batching <- Redis cache (optional) <- LRU; returns the outermost and its counters."""
     embedder: Embedder = model or FastEmbedEmbedder(

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from adapters.bulk_load import Checkpoint, LoadCheckpoints, bulk_load
 from adapters.catalog_stream import Header, JsonLinesCatalog, Record, fingerprint, is_jsonl, write_jsonl
-from adapters.redis_index import ALGORITHMS, HYBRID_POLICIES
+from adapters.redis.schema import ALGORITHMS, HYBRID_POLICIES
 from domain.errors import CatalogError
 from domain.models import Product, Vector
 from gql.bootstrap import Settings, index_config, open_runtime

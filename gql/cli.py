@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from adapters.embedder import default_model_dir
-from domain.errors import CatalogError
+from domain.errors import CatalogError, StoreUnavailable
 from gql.bootstrap import Settings
 from gql.bulk import add_generate_options, add_index_options, add_load_options, index_settings
 from gql.serving import add_performance_options
@@ -173,6 +173,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args))
     except CatalogError as exc:
         print(f"catalog error: {exc}", file=sys.stderr)
+        return 1
+    except StoreUnavailable as exc:
+        print(f"store unavailable: {exc}", file=sys.stderr)
         return 1
 
 

@@ -16,8 +16,8 @@ from dataclasses import asdict, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from adapters.embedded_redis import EmbeddedRedis
 from adapters.embedder import SPIN_MODES
+from adapters.redis.embedded import EmbeddedRedis
 from gql.bootstrap import Settings, onnx_threads, open_runtime
 from gql.workers import WorkerPool
 
