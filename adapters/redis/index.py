@@ -17,7 +17,7 @@ from adapters.redis.codecs import PRODUCT_FIELDS, field_map, from_bytes, product
 from adapters.redis.codecs import text as _text
 from adapters.redis.connection import RedisConnection, translated
 from adapters.redis.price_ladder import GE_FIELD, LE_FIELD
-from adapters.redis.schema import IndexConfig, create_command, flat, vector_attributes
+from adapters.redis.schema import IndexConfig, attributes, create_command, flat, vector_attributes
 from adapters.redis.search_query import MATCH_ALL, filter_clause
 from domain.errors import StoreUnavailable
 from domain.filters import ProductFilter
@@ -44,14 +44,6 @@ return 0
 def _documents(raw: list[Any]) -> list[tuple[bytes, list[bytes]]]:
     """FT.SEARCH's RESP2 reply `[total, key, [field, value, ...], key, ...]` as (key, fields) pairs."""
     return list(zip(raw[1::2], raw[2::2], strict=True))
-
-
-def _attributes(info: dict[str, Any]) -> list[dict[str, str]]:
-    """Each field's parameters from FT.INFO (a trailing flag without a value, e.g. INDEXMISSING, is left out)."""
-    return [
-        {_text(attribute[i]): _text(attribute[i + 1]) for i in range(0, len(attribute) - 1, 2)}
-        for attribute in info["attributes"]
-    ]
 
 
 class RedisProductIndex:
@@ -182,8 +174,8 @@ class RedisProductIndex:
     @translated
     async def vector_attributes(self) -> dict[str, str]:
         """The vector field's parameters as FT.INFO reports them (algorithm, M, ef_construction, ...)."""
-        attributes = _attributes(await self._ft_info())
-        return next((fields for fields in attributes if fields.get("attribute") == "embedding"), {})
+        fields_of = attributes(await self._ft_info())
+        return next((fields for fields in fields_of if fields.get("attribute") == "embedding"), {})
 
     @translated
     async def info(self) -> IndexInfo:
@@ -238,7 +230,7 @@ class RedisProductIndex:
         still indexing existing hashes. Without the ladder, price filters keep working on plain NUMERIC
         ranges (slower) until the index is recreated or the catalog loaded again."""
         info = await self._ft_info()
-        if not {LE_FIELD, GE_FIELD} <= {fields.get("attribute") for fields in _attributes(info)}:
+        if not {LE_FIELD, GE_FIELD} <= {fields.get("attribute") for fields in attributes(info)}:
             count = -1  # created before the ladder
         elif int(_text(info["indexing"])):
             return None

@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from adapters.redis.codecs import text
 from adapters.redis.price_ladder import GE_FIELD, LE_FIELD
 from adapters.redis.search_query import knn_query
 
@@ -89,3 +90,11 @@ def create_command(c: IndexConfig) -> list[Any]:
 
 def flat(groups: Sequence[Sequence[Any]]) -> list[Any]:
     return [item for group in groups for item in group]
+
+
+def attributes(info: dict[str, Any]) -> list[dict[str, str]]:
+    """Each field's parameters from FT.INFO (a trailing flag without a value, e.g. INDEXMISSING, is left out)."""
+    return [
+        {text(attribute[i]): text(attribute[i + 1]) for i in range(0, len(attribute) - 1, 2)}
+        for attribute in info["attributes"]
+    ]
