@@ -10,13 +10,19 @@ batch, no gaps either.
 
 import asyncio
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-
-import redis.asyncio as aioredis
+from typing import Protocol
 
 from adapters.catalog_stream import Record
-from adapters.redis_index import RedisProductIndex
+from adapters.redis.connection import RedisConnection, translated
+from domain.models import Product, Vector
+
+
+class ProductWriter(Protocol):
+    """What a bulk load needs of an index: idempotent writes keyed by product id."""
+
+    async def upsert(self, items: Sequence[tuple[Product, Vector]]) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -30,12 +36,13 @@ class Checkpoint:
 class LoadCheckpoints:
     """One checkpoint per index, in a hash beside (never under) the index's key prefix."""
 
-    def __init__(self, client: aioredis.Redis, index_name: str, key_prefix: str) -> None:
+    def __init__(self, redis: RedisConnection, index_name: str, key_prefix: str) -> None:
         self.key = f"load-checkpoint:{index_name}"
         if self.key.startswith(key_prefix):
             raise ValueError(f"key prefix {key_prefix!r} would make the index treat {self.key!r} as a product")
-        self._redis = client
+        self._redis = redis.client
 
+    @translated
     async def read(self) -> Checkpoint | None:
         raw = await self._redis.hgetall(self.key)
         if not raw:
@@ -48,6 +55,7 @@ class LoadCheckpoints:
             complete=fields.get("complete") == "1",
         )
 
+    @translated
     async def save(self, checkpoint: Checkpoint) -> None:
         mapping = {
             "source": checkpoint.source,
@@ -57,6 +65,7 @@ class LoadCheckpoints:
         }
         await self._redis.hset(self.key, mapping=mapping)  # type: ignore[arg-type]
 
+    @translated
     async def clear(self) -> None:
         await self._redis.delete(self.key)
 
@@ -69,7 +78,7 @@ Committed = Callable[[int, int], Awaitable[None]]
 
 
 async def bulk_load(
-    index: RedisProductIndex,
+    index: ProductWriter,
     records: Iterable[Record],
     committed: Committed,
     batch_size: int = 500,

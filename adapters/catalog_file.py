@@ -7,54 +7,19 @@ in_stock, rating, embedding_b64}]}, embedding_b64 = base64 of `dim` little-endia
 import base64
 import binascii
 import json
-import math
-import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from adapters.redis.codecs import from_bytes, to_bytes
+from domain.catalog import PRODUCT_FIELDS, validate_product
 from domain.errors import CatalogError, InvalidInput
 from domain.models import Product, Vector
-from domain.validation import check_id
 
-FIELDS = ("id", "name", "description", "category", "brand", "price", "in_stock", "rating", "embedding_b64")
-
-
-def _text(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError("must be a non-empty string")
-    return value.strip()
-
-
-def _slug(value: Any) -> str:
-    # Categories and brands are compared case-insensitively: store them lower-case once.
-    # A ',' would split the value into two tags in the index (the TAG separator).
-    slug = _text(value).lower()
-    if "," in slug:
-        raise ValueError("must not contain ','")
-    if any(unicodedata.category(ch) == "Cc" for ch in slug):
-        raise ValueError("must not contain control characters")
-    return slug
-
-
-def _number(low: float, high: float) -> Callable[[Any], float]:
-    def parse(value: Any) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            raise ValueError("must be a finite number")
-        if not low <= value <= high:
-            raise ValueError(f"must be between {low:g} and {high:g}")
-        return float(value)
-
-    return parse
-
-
-def _flag(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError("must be true or false")
-    return value
+FIELDS = (*PRODUCT_FIELDS, "embedding_b64")
 
 
 def decode_vector(value: Any, dim: int) -> Vector:
@@ -66,7 +31,7 @@ def decode_vector(value: Any, dim: int) -> Vector:
         raise ValueError("is not valid base64") from exc
     if len(raw) != dim * 4:
         raise ValueError(f"holds {len(raw) // 4} float32 values, expected {dim}")
-    vector = np.frombuffer(raw, dtype="<f4").astype(np.float32)
+    vector = from_bytes(raw)
     norm = float(np.linalg.norm(vector))
     if not np.isfinite(vector).all() or norm == 0.0:
         raise ValueError("must be finite and non-zero")
@@ -74,18 +39,7 @@ def decode_vector(value: Any, dim: int) -> Vector:
 
 
 def encode_vector(vector: Vector) -> str:
-    return base64.b64encode(np.asarray(vector, dtype="<f4").tobytes()).decode()
-
-
-_PARSERS: dict[str, Callable[[Any], Any]] = {
-    "name": _text,
-    "description": _text,
-    "category": _slug,
-    "brand": _slug,
-    "price": _number(0.0, math.inf),
-    "rating": _number(0.0, 5.0),
-    "in_stock": _flag,
-}
+    return base64.b64encode(to_bytes(vector)).decode()
 
 
 def parse_product(record: Any, position: int, dim: int | None) -> tuple[Product, Vector | None]:
@@ -97,25 +51,17 @@ def parse_product(record: Any, position: int, dim: int | None) -> tuple[Product,
     missing = [name for name in wanted if name not in record]
     if missing:
         raise CatalogError(f"{label}: missing field(s) {', '.join(missing)}")
-    values: dict[str, Any] = {}
-    for name, parse in _PARSERS.items():
-        try:
-            values[name] = parse(record[name])
-        except ValueError as exc:
-            raise CatalogError(f"{label}: field {name!r} {exc}") from None
     try:
-        product_id = check_id("id", str(record["id"])) if isinstance(record["id"], str) else None
+        product = validate_product(record)
     except InvalidInput as exc:
-        raise CatalogError(f"{label}: field 'id' {exc.message}") from None
-    if product_id is None:
-        raise CatalogError(f"{label}: field 'id' must be a string")
+        raise CatalogError(f"{label}: field {exc.argument!r} {exc.message}") from None
     vector = None
     if dim is not None:
         try:
             vector = decode_vector(record["embedding_b64"], dim)
         except ValueError as exc:
             raise CatalogError(f"{label}: field 'embedding_b64' {exc}") from None
-    return Product(id=product_id, **values), vector
+    return product, vector
 
 
 def read_document(path: Path) -> dict[str, Any]:

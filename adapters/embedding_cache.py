@@ -8,15 +8,18 @@ has the same token ids (tests check the vectors on the real model).
 
 import hashlib
 import logging
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-import redis.asyncio as aioredis
+from cachetools import LRUCache
 from redis.exceptions import RedisError
 
 from adapters.embedder_wrapper import EmbedderWrapper
+from adapters.redis.codecs import from_bytes, to_bytes
+from adapters.redis.connection import RedisConnection, store_errors
+from domain.errors import StoreUnavailable
 from domain.models import Vector
 from domain.ports import Embedder
 
@@ -82,13 +85,26 @@ class _CachingEmbedder(EmbedderWrapper):
         raise NotImplementedError
 
 
+class _CountingLru(LRUCache):  # type: ignore[type-arg]
+    """cachetools' LRU, counting what it evicts for /metrics."""
+
+    def __init__(self, capacity: int, stats: CacheStats) -> None:
+        super().__init__(maxsize=capacity)
+        self._stats = stats
+
+    def popitem(self) -> Any:
+        item = super().popitem()
+        self._stats.evictions += 1
+        return item
+
+
 class LruEmbeddingCache(_CachingEmbedder):
     def __init__(self, inner: Embedder, capacity: int = 10_000) -> None:
         if capacity < 1:
             raise ValueError("capacity must be >= 1")
         super().__init__(inner)
         self.capacity = capacity
-        self._entries: OrderedDict[str, Vector] = OrderedDict()
+        self._entries = _CountingLru(capacity, self.stats)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -96,31 +112,26 @@ class LruEmbeddingCache(_CachingEmbedder):
     async def _lookup(self, keys: list[str]) -> dict[str, Vector]:
         found = {}
         for key in keys:
-            vector = self._entries.get(key)
+            vector = self._entries.get(key)  # a hit becomes the most recently used
             if vector is not None:
-                self._entries.move_to_end(key)
                 found[key] = vector
         return found
 
     async def _store(self, vectors: dict[str, Vector]) -> None:
         for key, vector in vectors.items():
             self._entries[key] = vector
-            self._entries.move_to_end(key)
-        while len(self._entries) > self.capacity:
-            self._entries.popitem(last=False)
-            self.stats.evictions += 1
 
 
 class RedisEmbeddingCache(_CachingEmbedder):
     """`emb:<model>:<sha256 of the normalised text>` → float32 bytes, with a TTL; shared by all workers."""
 
     def __init__(
-        self, inner: Embedder, client: aioredis.Redis, ttl_s: int = DEFAULT_TTL_S, model_key: str | None = None
+        self, inner: Embedder, redis: RedisConnection, ttl_s: int = DEFAULT_TTL_S, model_key: str | None = None
     ) -> None:
         if ttl_s < 1:
             raise ValueError("ttl_s must be >= 1")
         super().__init__(inner)
-        self._redis = client
+        self._redis = redis.client
         self.ttl_s = ttl_s
         # Part of the key: vectors of another model (or a quantised variant) never answer for this one.
         self.model_key = model_key or inner.model_name
@@ -130,27 +141,29 @@ class RedisEmbeddingCache(_CachingEmbedder):
 
     async def _lookup(self, keys: list[str]) -> dict[str, Vector]:
         try:
-            raw = await self._redis.mget([self.key(key) for key in keys])
-        except RedisError as exc:
+            with store_errors():
+                raw = await self._redis.mget([self.key(key) for key in keys])
+        except (StoreUnavailable, RedisError) as exc:
             self._failed("read", exc)
             return {}
         size = self.dim * 4
         return {
-            key: np.frombuffer(value, dtype="<f4")  # read-only view of the reply
+            key: from_bytes(value, copy=False)  # read-only view of the reply
             for key, value in zip(keys, raw, strict=True)
             if isinstance(value, bytes) and len(value) == size
         }
 
     async def _store(self, vectors: dict[str, Vector]) -> None:
         try:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for key, vector in vectors.items():
-                    pipe.set(self.key(key), np.asarray(vector, dtype="<f4").tobytes(), ex=self.ttl_s)
-                await pipe.execute()
-        except RedisError as exc:
+            with store_errors():
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    for key, vector in vectors.items():
+                        pipe.set(self.key(key), to_bytes(vector), ex=self.ttl_s)
+                    await pipe.execute()
+        except (StoreUnavailable, RedisError) as exc:
             self._failed("write", exc)
 
-    def _failed(self, what: str, exc: RedisError) -> None:
+    def _failed(self, what: str, exc: Exception) -> None:
         # A cache must not take the service down: the model answers instead.
         self.stats.errors += 1
         log.warning("embedding cache %s failed: %s", what, exc)

@@ -1,7 +1,7 @@
 """Working in-memory implementations of the ports, for unit tests and quick experiments.
 
 They follow the Redis adapters' semantics (the same behaviour tables run against both), including
-filter matching by the words RediSearch would index.
+filter matching by the words the search index holds (domain.text).
 """
 
 import asyncio
@@ -11,10 +11,10 @@ from dataclasses import replace
 
 import numpy as np
 
-from adapters.redis_query import filter_clause, phrase_words, text_words
 from domain.filters import ProductFilter
 from domain.models import IndexInfo, Product, UserFeatures, Vector
 from domain.ports import SearchResult
+from domain.text import phrase_words, text_words
 from domain.vectors import normalise
 
 
@@ -25,6 +25,12 @@ def _contains_phrase(words: list[str], phrase: list[str]) -> bool:
 
 def _has_phrase(text: str, phrase: str) -> bool:
     return _contains_phrase(text_words(text), phrase_words(phrase))
+
+
+def describe(filters: ProductFilter) -> str:
+    """The filter as the fake shows it: the fields that are set, or `*` for none."""
+    given = {name: value for name, value in vars(filters).items() if value not in (None, False)}
+    return " ".join(f"{name}={value!r}" for name, value in given.items()) or "*"
 
 
 def matches(product: Product, filters: ProductFilter) -> bool:
@@ -41,8 +47,10 @@ def matches(product: Product, filters: ProductFilter) -> bool:
 
 
 class InMemoryProductIndex:
-    def __init__(self, name: str = "memory") -> None:
+    def __init__(self, name: str = "memory", describe: Callable[[ProductFilter], str] = describe) -> None:
         self._name = name
+        # Tests that compare the fake with Redis pass Redis' own renderer, so both report the same clause.
+        self._describe = describe
         self._products: dict[str, tuple[Product, Vector]] = {}
 
     @property
@@ -53,7 +61,7 @@ class InMemoryProductIndex:
         self, vector: Vector, filters: ProductFilter, k: int, ef_runtime: int | None = None
     ) -> SearchResult:
         # Exact search: `ef_runtime` has nothing to tune here, as on a FLAT Redis index.
-        clause = filter_clause(filters)  # same validation (and display string) as the Redis index
+        clause = self._describe(filters)
         hits = [
             (product, float(1.0 - np.dot(stored, vector)))
             for product, stored in self._products.values()

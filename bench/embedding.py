@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from adapters.batching_embedder import BatchingEmbedder
-from adapters.embedded_redis import EmbeddedRedis
 from adapters.embedder import SPIN_MODES, FastEmbedEmbedder, default_model_dir
 from adapters.embedding_cache import LruEmbeddingCache, RedisEmbeddingCache
-from adapters.redis_connection import connect
+from adapters.redis.connection import connect
+from adapters.redis.embedded import EmbeddedRedis
 from bench.queries import fresh_text
 from domain.models import Vector
 

@@ -16,8 +16,9 @@ import time
 import numpy as np
 import redis
 
-from adapters.redis_index import IndexConfig, to_bytes
-from adapters.redis_query import filter_clause
+from adapters.redis.codecs import to_bytes
+from adapters.redis.schema import IndexConfig
+from adapters.redis.search_query import filter_clause
 from adapters.synthetic_catalog import random_unit_vectors
 from domain.filters import ProductFilter
 

@@ -7,7 +7,7 @@ adapters: the user's features (`RedisUserFeatureStore.get`: HGETALL of a hash wi
 and affinities) and the filtered KNN (`RedisProductIndex.search`: FT.SEARCH, k 10 over the 60-product
 catalog, category and stock filter), replies parsed into domain objects. Two ways of sending them:
 
-- lane: the pipelined connection (`adapters.redis_lane`), what the server uses;
+- lane: the pipelined connection (`adapters.redis.pipelined.PipelinedReads`), what the server uses;
 - pool: a pooled redis-py `Connection` per command (the path for TLS and Unix-socket URLs).
 
 Figures are this process's CPU time per request (best round), requests one after another: what each
@@ -17,49 +17,60 @@ way costs a worker. Redis' own time and the socket round trip's wall time are no
 import argparse
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
 
-from adapters.embedded_redis import EmbeddedRedis
-from adapters.redis_connection import connect
-from adapters.redis_index import IndexConfig, RedisProductIndex
-from adapters.redis_users import RedisUserFeatureStore
+from adapters.redis.connection import RedisConnection, connect
+from adapters.redis.embedded import EmbeddedRedis
+from adapters.redis.index import RedisProductIndex
+from adapters.redis.schema import IndexConfig
+from adapters.redis.users import RedisUserFeatureStore
 from bench import client
 from bench.graphql_path import best_of, catalog_items
 from domain.filters import ProductFilter
+from domain.models import Vector
 from domain.session import apply_click
 
 USER = "bench-user"
 
 
 async def measure(url: str, rounds: int, requests: int) -> dict[str, float]:
-    redis = connect(url)
-    lane = redis.lane
+    connections = {"lane": connect(url, pipelined=True), "pool": connect(url, pipelined=False)}
     try:
         items = catalog_items(384)
-        index = RedisProductIndex(redis, IndexConfig(dim=384))
-        users = RedisUserFeatureStore(redis)
-        await index.recreate()
-        await index.upsert(items)
+        config = IndexConfig(dim=384)
+        setup = RedisProductIndex(connections["lane"], config)
+        await setup.recreate()
+        await setup.upsert(items)
+        setup_users = RedisUserFeatureStore(connections["lane"])
         for product, vector in items[:3]:
-            await users.update(USER, partial(apply_click, product=product, vector=vector, alpha=0.3))
+            await setup_users.update(USER, partial(apply_click, product=product, vector=vector, alpha=0.3))
         query_vector = items[0][1]
         filters = ProductFilter(category=items[0][0].category, in_stock_only=True)
-
-        async def request() -> None:
-            await users.get(USER)
-            result = await index.search(query_vector, filters, 10)
-            assert result.hits
+        requests_by_way = {way: _request(conn, config, query_vector, filters) for way, conn in connections.items()}
 
         figures: dict[str, float] = {}
-        for way, chosen in (("lane", lane), ("pool", None), ("lane", lane), ("pool", None)):
-            redis.lane = chosen  # None: fast_command takes a pooled connection per command
-            cpu_ms = await best_of(rounds, requests, request, clock=time.process_time)
+        for way in ("lane", "pool", "lane", "pool"):
+            cpu_ms = await best_of(rounds, requests, requests_by_way[way], clock=time.process_time)
             figures[way] = min(figures.get(way, float("inf")), cpu_ms)
         return figures
     finally:
-        redis.lane = lane
-        await redis.aclose()
+        for conn in connections.values():
+            await conn.aclose()
+
+
+def _request(
+    conn: RedisConnection, config: IndexConfig, query_vector: Vector, filters: ProductFilter
+) -> Callable[[], Awaitable[None]]:
+    index, users = RedisProductIndex(conn, config), RedisUserFeatureStore(conn)
+
+    async def request() -> None:
+        await users.get(USER)
+        result = await index.search(query_vector, filters, 10)
+        assert result.hits
+
+    return request
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -32,11 +32,13 @@ import redis.asyncio as aioredis
 
 from adapters.bulk_load import Checkpoint, LoadCheckpoints, bulk_load
 from adapters.catalog_stream import Header, JsonLinesCatalog, Record, fingerprint, write_jsonl
-from adapters.embedded_redis import EmbeddedRedis
 from adapters.embedder import DIM, MODEL_NAME
-from adapters.redis_connection import connect
-from adapters.redis_index import IndexConfig, RedisProductIndex, create_command, to_bytes
-from adapters.redis_query import filter_clause
+from adapters.redis.codecs import to_bytes
+from adapters.redis.connection import RedisConnection, connect
+from adapters.redis.embedded import EmbeddedRedis
+from adapters.redis.index import RedisProductIndex
+from adapters.redis.schema import IndexConfig, create_command
+from adapters.redis.search_query import filter_clause
 from adapters.synthetic_catalog import ADJECTIVES, CATEGORIES, random_unit_vectors, synthetic_catalog
 from domain.filters import ProductFilter
 
@@ -131,11 +133,12 @@ def write_catalog(path: Path, count: int, seed: int) -> float:
 
 
 async def ingest(
-    client: aioredis.Redis, config: IndexConfig, records: Iterable[Record], batch: int, pipelines: int, source: str
+    redis_conn: RedisConnection, config: IndexConfig, records: Iterable[Record], batch: int, pipelines: int, source: str
 ) -> tuple[int, float]:
     """The `recommender load` path (pipelines in flight, checkpoint per batch); returns (count, seconds)."""
-    index = RedisProductIndex(client, config)
-    checkpoints = LoadCheckpoints(client, config.name, config.prefix)
+    client = redis_conn.client
+    index = RedisProductIndex(redis_conn, config)
+    checkpoints = LoadCheckpoints(redis_conn, config.name, config.prefix)
     loaded = 0
 
     async def committed(position: int, count: int) -> None:
@@ -150,17 +153,18 @@ async def ingest(
 
 
 async def ingest_variant(
-    client: aioredis.Redis, catalog: JsonLinesCatalog, source: str, label: str, config: IndexConfig, **load: Any
+    redis_conn: RedisConnection, catalog: JsonLinesCatalog, source: str, label: str, config: IndexConfig, **load: Any
 ) -> dict[str, Any]:
+    client = redis_conn.client
     await client.flushall()
     batch, pipelines, index_after = load.get("batch", 500), load.get("pipelines", 2), load.get("index_after", False)
     if not index_after:
         await client.execute_command(*create_command(config))
-        count, seconds = await ingest(client, config, catalog.records(), batch, pipelines, source)
+        count, seconds = await ingest(redis_conn, config, catalog.records(), batch, pipelines, source)
         row: dict[str, Any] = {"rate": count / seconds}
     else:
         # Hashes first (no index covers the prefix yet), then FT.CREATE indexes them in the background.
-        index = RedisProductIndex(client, config)
+        index = RedisProductIndex(redis_conn, config)
         start = time.perf_counter()
         await bulk_load(index, catalog.records(), _no_checkpoint, batch_size=batch, in_flight=pipelines)
         written = time.perf_counter() - start
@@ -178,7 +182,8 @@ async def _no_checkpoint(position: int, count: int) -> None:
     return None
 
 
-async def sweep(client: aioredis.Redis, path: Path, results: Results) -> None:
+async def sweep(redis_conn: RedisConnection, path: Path, results: Results) -> None:
+    client = redis_conn.client
     catalog = JsonLinesCatalog(path, MODEL_NAME, DIM)
     source = fingerprint(path)
     base = IndexConfig(name="sweep:idx", prefix="sweep:", hnsw_ef_construction=200)
@@ -198,9 +203,9 @@ async def sweep(client: aioredis.Redis, path: Path, results: Results) -> None:
     queries = np.stack(random_unit_vectors(np.random.default_rng(7), 200, DIM))
     truth = exact_top_k(vectors, queries)
     for label, config, load in variants:
-        row = await ingest_variant(client, catalog, source, label, config, **load)
+        row = await ingest_variant(redis_conn, catalog, source, label, config, **load)
         if config.algorithm == "HNSW":
-            index = RedisProductIndex(client, replace(config, query_ef_runtime=100))
+            index = RedisProductIndex(redis_conn, replace(config, query_ef_runtime=100))
             _, rows = await timed_searches(index, queries, ProductFilter())
             row["recall_at_ef100"] = round(hit_rate(rows, [set(t.tolist()) for t in truth]), 4)
         results.ingest.append(row)
@@ -311,11 +316,14 @@ def query_texts(count: int, seed: int) -> list[str]:
     return texts
 
 
-async def model_recall(client: aioredis.Redis, raw: redis.Redis, args: argparse.Namespace, results: Results) -> None:
+async def model_recall(
+    redis_conn: RedisConnection, raw: redis.Redis, args: argparse.Namespace, results: Results
+) -> None:
     """Recall on the model's own vectors: clustered like a real catalog, so much easier than random ones.
 
     Embedding takes minutes on two cores, so the catalog is kept in --out and reused by later runs.
     """
+    client = redis_conn.client
     from adapters.embedder import FastEmbedEmbedder, default_model_dir
 
     embedder = FastEmbedEmbedder(default_model_dir())
@@ -335,21 +343,21 @@ async def model_recall(client: aioredis.Redis, raw: redis.Redis, args: argparse.
         await client.flushall()
         config = IndexConfig(name="model:idx", prefix="model:", hnsw_m=m, hnsw_ef_construction=ef_construction)
         await client.execute_command(*create_command(config))
-        count, seconds = await ingest(client, config, catalog.records(), args.batch, args.pipelines, "model")
+        count, seconds = await ingest(redis_conn, config, catalog.records(), args.batch, args.pipelines, "model")
         label = f"HNSW M{m} EFC{ef_construction} (model vectors)"
         print(f"  {label}: ingest {count / seconds:,.0f}/s", flush=True)
         for ef in EF_VALUES:
-            index = RedisProductIndex(client, replace(config, query_ef_runtime=ef))
+            index = RedisProductIndex(redis_conn, replace(config, query_ef_runtime=ef))
             times, rows = await timed_searches(index, queries, ProductFilter())
             row = recall_row(label, ef, recall_by_distance(rows, queries, vectors, truth), times)
             results.recall.append(row | {"count": count, "ingest_rate": round(count / seconds)})
     # The last build stays loaded: filtered search on vectors shaped like a real catalog's.
-    await filtered_latency(client, raw, config, vectors, queries, args, results, by_distance=True)
+    await filtered_latency(redis_conn, raw, config, vectors, queries, args, results, by_distance=True)
     await client.flushall()
 
 
 async def filtered_latency(
-    client: aioredis.Redis,
+    redis_conn: RedisConnection,
     raw: redis.Redis,
     config: IndexConfig,
     vectors: np.ndarray,
@@ -360,6 +368,7 @@ async def filtered_latency(
 ) -> None:
     """Every filter under every hybrid policy. by_distance: a hit is as near as the filter's true k-th
     neighbour (model vectors have near-duplicates), else it must be one of the exact top-k ids."""
+    client = redis_conn.client
     suffix = " (model vectors)" if by_distance else ""
     case_queries = queries[: args.filtered_queries]
     for case in FILTERS:
@@ -369,7 +378,8 @@ async def filtered_latency(
         else:
             truth_sets = filtered_truth(vectors, kept, case_queries)
         for policy, knobs in POLICIES:
-            index = RedisProductIndex(client, replace(config, query_ef_runtime=args.query_ef, **knobs))
+            index = RedisProductIndex(redis_conn, replace(config, query_ef_runtime=args.query_ef, **knobs))
+            await index.ensure()  # decides whether price filters run on the ladder
             times, got = await timed_searches(index, case_queries, case.filters, raw)
             if by_distance:
                 found = sum(
@@ -392,8 +402,9 @@ def recall_by_distance(rows: list[list[int]], queries: np.ndarray, vectors: np.n
 
 
 async def main_run(
-    client: aioredis.Redis, raw: redis.Redis, path: Path, args: argparse.Namespace, results: Results
+    redis_conn: RedisConnection, raw: redis.Redis, path: Path, args: argparse.Namespace, results: Results
 ) -> None:
+    client = redis_conn.client
     catalog = JsonLinesCatalog(path, MODEL_NAME, DIM)
     config = IndexConfig(
         name="scale:idx",
@@ -405,7 +416,7 @@ async def main_run(
     await client.flushall()
     before = await used_memory(client)
     await client.execute_command(*create_command(config))
-    count, seconds = await ingest(client, config, catalog.records(), args.batch, args.pipelines, fingerprint(path))
+    count, seconds = await ingest(redis_conn, config, catalog.records(), args.batch, args.pipelines, fingerprint(path))
     after = await used_memory(client)
     info = await ft_info(client, config.name)
     results.ingest.append(
@@ -435,17 +446,17 @@ async def main_run(
     await client.execute_command(*create_command(flat))
     await wait_indexed(client, flat.name)
     print(f"  FLAT index over the same keys built in {time.perf_counter() - start:.1f}s", flush=True)
-    flat_times, flat_rows = await timed_searches(RedisProductIndex(client, flat), queries, ProductFilter(), raw)
+    flat_times, flat_rows = await timed_searches(RedisProductIndex(redis_conn, flat), queries, ProductFilter(), raw)
     flat_recall = hit_rate(flat_rows, [set(t.tolist()) for t in truth])
     results.recall.append(recall_row("FLAT", None, flat_recall, flat_times))
     for ef in EF_VALUES:
-        index = RedisProductIndex(client, replace(config, query_ef_runtime=ef))
+        index = RedisProductIndex(redis_conn, replace(config, query_ef_runtime=ef))
         times, rows = await timed_searches(index, queries, ProductFilter(), raw)
         results.recall.append(recall_row("HNSW", ef, hit_rate(rows, [set(t.tolist()) for t in truth]), times))
     results.latency.append(latency_row("unfiltered (FLAT)", "-", count, flat_times, flat_recall))
 
-    await filtered_latency(client, raw, config, vectors, queries, args, results, by_distance=False)
-    index = RedisProductIndex(client, replace(config, query_ef_runtime=args.query_ef))
+    await filtered_latency(redis_conn, raw, config, vectors, queries, args, results, by_distance=False)
+    index = RedisProductIndex(redis_conn, replace(config, query_ef_runtime=args.query_ef))
     times, got = await timed_searches(index, queries, ProductFilter(), raw)
     results.latency.append(
         latency_row("unfiltered", "HNSW", count, times, hit_rate(got, [set(t.tolist()) for t in truth]))
@@ -461,24 +472,25 @@ async def run(args: argparse.Namespace) -> Results:
         print(f"generated {args.count:,} products at {rate:,.0f}/s", flush=True)
         write_catalog(sweep_path, args.sweep_count, args.seed + 1)
         with EmbeddedRedis(work / "redis") as server:
-            client = connect(server.url)
+            redis_conn = connect(server.url)
+            client = redis_conn.client
             try:
                 info = await client.info("server")
                 results.machine["redis"] = info["redis_version"]
                 results.machine["search"] = await search_version(client)
                 if args.sweep_count:
                     print(f"ingest sweep on {args.sweep_count:,} products:", flush=True)
-                    await sweep(client, sweep_path, results)
+                    await sweep(redis_conn, sweep_path, results)
                 raw = redis.Redis(host="127.0.0.1", port=server.port)
                 if args.count:
                     print(f"main run on {args.count:,} products:", flush=True)
-                    await main_run(client, raw, main_path, args, results)
+                    await main_run(redis_conn, raw, main_path, args, results)
                 if args.model_count:
                     print(f"recall on {args.model_count:,} products embedded with the model:", flush=True)
-                    await model_recall(client, raw, args, results)
+                    await model_recall(redis_conn, raw, args, results)
                 raw.close()
             finally:
-                await client.aclose()
+                await redis_conn.aclose()
     results.machine["load_average_after"] = [round(v, 2) for v in os.getloadavg()]
     return results
 

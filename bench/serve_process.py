@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 
-from adapters.embedded_redis import free_port
+from adapters.redis.embedded import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 

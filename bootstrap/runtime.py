@@ -11,18 +11,18 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 
-import redis.asyncio as aioredis
-
 from adapters.batching_embedder import BatchingEmbedder
 from adapters.bulk_load import LoadCheckpoints
 from adapters.catalog_file import JsonCatalog
-from adapters.embedded_redis import EmbeddedRedis
 from adapters.embedder import DIM, MODEL_NAME, FastEmbedEmbedder
 from adapters.embedding_cache import LruEmbeddingCache, RedisEmbeddingCache
-from adapters.redis_connection import connect
-from adapters.redis_index import IndexConfig, RedisProductIndex
-from adapters.redis_users import RedisUserFeatureStore
+from adapters.redis.connection import RedisConnection, connect
+from adapters.redis.embedded import EmbeddedRedis
+from adapters.redis.index import RedisProductIndex
+from adapters.redis.schema import IndexConfig
+from adapters.redis.users import RedisUserFeatureStore
 from bootstrap.settings import Settings
+from domain.errors import StoreUnavailable
 from domain.ports import CatalogSource, Embedder, ProductIndex, UserFeatureStore
 from domain.service import RecommenderService
 
@@ -52,7 +52,7 @@ class Runtime:
     service: RecommenderService
     probes: dict[str, Probe] = field(default_factory=dict)
     # None when no Redis was opened (every port given): readiness then asks the index alone.
-    redis: aioredis.Redis | None = None
+    redis: RedisConnection | None = None
 
     def metrics(self) -> dict[str, object]:
         """Counters of this process (one worker): embedding batches, cache hits/misses, the Redis reads."""
@@ -65,9 +65,9 @@ class Runtime:
             checks["redis"] = False
         try:
             if self.redis is not None:
-                checks["redis"] = bool(await self.redis.ping())
+                checks["redis"] = await self.redis.ping()
             checks["index"] = await self.service.index.exists()
-        except (aioredis.ConnectionError, aioredis.TimeoutError):
+        except StoreUnavailable:
             pass
         return checks
 
@@ -84,9 +84,9 @@ def redis_url(settings: Settings) -> Iterator[str]:
 
 
 @asynccontextmanager
-async def open_redis(settings: Settings) -> AsyncIterator[aioredis.Redis]:
+async def open_redis(settings: Settings) -> AsyncIterator[RedisConnection]:
     with redis_url(settings) as url:
-        client = connect(url)
+        client = connect(url, pipelined=settings.redis_pipelined_reads)
         try:
             yield client
         finally:
@@ -116,8 +116,8 @@ async def open_runtime(
             redis_index = RedisProductIndex(client, index_config(settings, embedder.dim))
             probes["price_filters"] = lambda: {"ladder": redis_index.price_ladder}
             index = redis_index
-        if client is not None and client.lane is not None:
-            probes["redis_lane"] = client.lane.stats
+        if client is not None and client.pipelined is not None:
+            probes["redis_lane"] = client.pipelined.stats
         if users is None:
             assert client is not None
             users = RedisUserFeatureStore(client, settings.user_prefix)
@@ -162,7 +162,7 @@ def _start_up(settings: Settings) -> Callable[[RecommenderService], Awaitable[No
 
 
 def build_embedder(
-    settings: Settings, client: aioredis.Redis | None, model: Embedder | None = None
+    settings: Settings, client: RedisConnection | None, model: Embedder | None = None
 ) -> tuple[Embedder, dict[str, Probe]]:
     """model <- micro-batching <- Redis cache (optional) <- LRU; returns the outermost and its counters."""
     embedder: Embedder = model or FastEmbedEmbedder(

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bootstrap.settings import INDEX, LOAD, QUERY_PATH, SERVER, SPEEDUPS, STORE
 from cli.options import add_settings_options, settings_from
-from domain.errors import CatalogError
+from domain.errors import CatalogError, StoreUnavailable
 
 log = logging.getLogger("recommender")
 
@@ -130,6 +130,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args))
     except CatalogError as exc:
         print(f"catalog error: {exc}", file=sys.stderr)
+        return 1
+    except StoreUnavailable as exc:
+        print(f"store unavailable: {exc}", file=sys.stderr)
         return 1
 
 

@@ -26,3 +26,7 @@ class ProductNotFound(RecommenderError):
 
 class CatalogError(RecommenderError):
     """A catalog file is malformed; the message names the product and field."""
+
+
+class StoreUnavailable(RecommenderError):
+    """The data store cannot be reached (down, restarting, still loading, too slow): retry later."""

@@ -1,10 +1,10 @@
 """The request model: one typed filter, blend and re-rank settings, validated on construction."""
 
-import unicodedata
 from dataclasses import dataclass, field
 
 from domain.errors import InvalidInput
-from domain.validation import check_finite, check_id, check_range, check_text
+from domain.text import check_phrase
+from domain.validation import check_finite, check_id, check_no_control_chars, check_range, check_text
 
 MAX_QUERY_CHARS = 512
 MAX_TAG_CHARS = 64
@@ -27,11 +27,8 @@ def _optional_text(argument: str, value: str | None, max_chars: int) -> str | No
 
 
 def _optional_tag(argument: str, value: str | None) -> str | None:
-    # No stored category or brand holds a control character, and the search syntax cannot express one.
     text = _optional_text(argument, value, MAX_TAG_CHARS)
-    if text is not None and any(unicodedata.category(ch) == "Cc" for ch in text):
-        raise InvalidInput(argument, "must not contain control characters")
-    return text
+    return None if text is None else check_no_control_chars(argument, text)
 
 
 def _optional_number(argument: str, value: float | None, low: float, high: float) -> float | None:
@@ -56,7 +53,8 @@ class ProductFilter:
 
         put("category", _optional_tag("filters.category", self.category))
         put("brand", _optional_tag("filters.brand", self.brand))
-        put("text_match", _optional_text("filters.text_match", self.text_match, MAX_TEXT_MATCH_CHARS))
+        text_match = _optional_text("filters.text_match", self.text_match, MAX_TEXT_MATCH_CHARS)
+        put("text_match", None if text_match is None else check_phrase("filters.text_match", text_match))
         inf = float("inf")
         put("min_price", _optional_number("filters.min_price", self.min_price, 0.0, inf))
         put("max_price", _optional_number("filters.max_price", self.max_price, 0.0, inf))

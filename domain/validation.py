@@ -2,6 +2,7 @@
 
 import math
 import re
+import unicodedata
 
 from domain.errors import InvalidInput
 
@@ -39,3 +40,10 @@ def check_text(argument: str, value: str, max_chars: int) -> str:
     if len(text) > max_chars:
         raise InvalidInput(argument, f"must be at most {max_chars} characters, got {len(text)}")
     return text
+
+
+def check_no_control_chars(argument: str, value: str) -> str:
+    # Stored tags hold none, and the search syntax cannot express one.
+    if any(unicodedata.category(ch) == "Cc" for ch in value):
+        raise InvalidInput(argument, "must not contain control characters")
+    return value

@@ -14,11 +14,9 @@ import uuid
 from collections.abc import Iterator
 
 from graphql import GraphQLError
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 from strawberry.extensions import SchemaExtension
 
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, StoreUnavailable
 
 BAD_USER_INPUT = "BAD_USER_INPUT"
 SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
@@ -57,7 +55,7 @@ def translate(error: GraphQLError, request_id: str = "-") -> GraphQLError:
         name = graphql_name(original.argument)
         message = f"Invalid argument {name}: {_camel_mentions(original.message)}"
         return _with(error, message, {"code": BAD_USER_INPUT, "argument": name})
-    if isinstance(original, RedisConnectionError | RedisTimeoutError):
+    if isinstance(original, StoreUnavailable):
         log.warning("redis unavailable at %s: %s", error.path, original)
         return _with(error, "The recommendation store is unavailable; retry shortly.", {"code": SERVICE_UNAVAILABLE})
     if original is None or isinstance(original, GraphQLError):

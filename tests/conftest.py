@@ -12,12 +12,14 @@ import redis.asyncio as aioredis
 from starlette.testclient import TestClient
 
 from adapters.catalog_file import JsonCatalog
-from adapters.embedded_redis import EmbeddedRedis
 from adapters.embedder import FastEmbedEmbedder
 from adapters.memory import InMemoryProductIndex, InMemoryUserFeatureStore, StaticCatalog
-from adapters.redis_connection import connect
-from adapters.redis_index import IndexConfig, RedisProductIndex
-from adapters.redis_users import RedisUserFeatureStore
+from adapters.redis.connection import RedisConnection, connect
+from adapters.redis.embedded import EmbeddedRedis
+from adapters.redis.index import RedisProductIndex
+from adapters.redis.schema import IndexConfig
+from adapters.redis.search_query import filter_clause
+from adapters.redis.users import RedisUserFeatureStore
 from bootstrap.settings import Settings
 from domain.models import Product, Vector
 from domain.service import RecommenderService
@@ -56,26 +58,32 @@ def namespace() -> str:
 
 
 @pytest.fixture
-async def redis_client(redis_server: EmbeddedRedis) -> AsyncIterator[aioredis.Redis]:
-    client = connect(redis_server.url)
-    yield client
-    await client.aclose()
+async def redis_conn(redis_server: EmbeddedRedis) -> AsyncIterator[RedisConnection]:
+    connection = connect(redis_server.url)
+    yield connection
+    await connection.aclose()
+
+
+@pytest.fixture
+def redis_client(redis_conn: RedisConnection) -> aioredis.Redis:
+    """The redis-py client of `redis_conn`, for arranging and inspecting keys directly."""
+    return redis_conn.client
 
 
 @pytest.fixture
 async def redis_index(
-    redis_client: aioredis.Redis, namespace: str, catalog_items: list[tuple[Product, Vector]]
+    redis_conn: RedisConnection, namespace: str, catalog_items: list[tuple[Product, Vector]]
 ) -> AsyncIterator[RedisProductIndex]:
-    index = RedisProductIndex(redis_client, IndexConfig(name=f"{namespace}idx", prefix=f"{namespace}product:"))
+    index = RedisProductIndex(redis_conn, IndexConfig(name=f"{namespace}idx", prefix=f"{namespace}product:"))
     await index.recreate()
     await index.upsert(catalog_items)
     yield index
-    await redis_client.execute_command("FT.DROPINDEX", index.name, "DD")
+    await redis_conn.client.execute_command("FT.DROPINDEX", index.name, "DD")
 
 
 @pytest.fixture
 async def memory_index(catalog_items: list[tuple[Product, Vector]]) -> InMemoryProductIndex:
-    index = InMemoryProductIndex()
+    index = InMemoryProductIndex(describe=filter_clause)  # reports the clause Redis would run
     await index.upsert(catalog_items)
     return index
 
@@ -83,7 +91,7 @@ async def memory_index(catalog_items: list[tuple[Product, Vector]]) -> InMemoryP
 @pytest.fixture
 def redis_service(
     redis_index: RedisProductIndex,
-    redis_client: aioredis.Redis,
+    redis_conn: RedisConnection,
     namespace: str,
     embedder: FastEmbedEmbedder,
     catalog_items: list[tuple[Product, Vector]],
@@ -92,7 +100,7 @@ def redis_service(
     return RecommenderService(
         embedder=embedder,
         index=redis_index,
-        users=RedisUserFeatureStore(redis_client, prefix=f"{namespace}user:"),
+        users=RedisUserFeatureStore(redis_conn, prefix=f"{namespace}user:"),
         catalog=StaticCatalog(catalog_items),
     )
 

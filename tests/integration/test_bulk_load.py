@@ -14,9 +14,10 @@ import redis
 
 from adapters.bulk_load import Checkpoint, LoadCheckpoints, bulk_load
 from adapters.catalog_stream import Header, JsonLinesCatalog, Record, fingerprint, write_jsonl
-from adapters.embedded_redis import EmbeddedRedis
-from adapters.redis_connection import connect
-from adapters.redis_index import IndexConfig, RedisProductIndex
+from adapters.redis.connection import connect
+from adapters.redis.embedded import EmbeddedRedis
+from adapters.redis.index import RedisProductIndex
+from adapters.redis.schema import IndexConfig
 from adapters.synthetic_catalog import synthetic_catalog
 from tests.conftest import ROOT
 
@@ -147,7 +148,7 @@ async def test_checkpoint_never_passes_an_unacknowledged_batch(
         await bulk_load(index, catalog.records(saved.position), committed, batch_size=100, in_flight=2)
         assert (await index.info()).num_docs == 500 and loaded == 500
     finally:
-        await client.execute_command("FT.DROPINDEX", index.name, "DD")
+        await client.client.execute_command("FT.DROPINDEX", index.name, "DD")
         await checkpoints.clear()
         await client.aclose()
 

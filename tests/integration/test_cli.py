@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from adapters.catalog_file import JsonCatalog, write_catalog
-from adapters.embedded_redis import EmbeddedRedis
-from adapters.redis_connection import connect
-from adapters.redis_index import IndexConfig, RedisProductIndex
+from adapters.redis.connection import connect
+from adapters.redis.embedded import EmbeddedRedis
+from adapters.redis.index import RedisProductIndex
+from adapters.redis.schema import IndexConfig
 from domain.models import Product, Vector
 from tests.conftest import ROOT
 

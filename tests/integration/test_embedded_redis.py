@@ -4,7 +4,7 @@ from pathlib import Path
 
 import redis
 
-from adapters.embedded_redis import EmbeddedRedis
+from adapters.redis.embedded import EmbeddedRedis
 
 
 def test_starts_with_search_and_aof_and_keeps_data_across_restarts(tmp_path: Path) -> None:

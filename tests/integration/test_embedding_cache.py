@@ -4,12 +4,11 @@ import hashlib
 
 import numpy as np
 import pytest
-import redis.asyncio as aioredis
 
-from adapters.embedded_redis import free_port
 from adapters.embedder import FastEmbedEmbedder
 from adapters.embedding_cache import LruEmbeddingCache, RedisEmbeddingCache, normalise_text
-from adapters.redis_connection import connect
+from adapters.redis.connection import RedisConnection, connect
+from adapters.redis.embedded import free_port
 from domain.models import Product, Vector
 
 pytestmark = pytest.mark.anyio
@@ -75,29 +74,29 @@ async def test_cached_vectors_cannot_be_modified_in_place(embedder: FastEmbedEmb
 
 
 async def test_redis_cache_is_shared_between_instances(
-    embedder: FastEmbedEmbedder, redis_client: aioredis.Redis, namespace: str
+    embedder: FastEmbedEmbedder, redis_conn: RedisConnection, namespace: str
 ) -> None:
     text = f"Ultralight tent {namespace}"  # unique per test run: no other test shares this key
     key = f"emb:{embedder.model_name}:{hashlib.sha256(normalise_text(text).encode()).hexdigest()}"
     try:
-        writer = RedisEmbeddingCache(embedder, redis_client, ttl_s=600)
+        writer = RedisEmbeddingCache(embedder, redis_conn, ttl_s=600)
         [stored] = await writer.embed([text])
         assert writer.key(normalise_text(text)) == key
-        assert 0 < await redis_client.ttl(key) <= 600
-        assert await redis_client.strlen(key) == 4 * embedder.dim
+        assert 0 < await redis_conn.client.ttl(key) <= 600
+        assert await redis_conn.client.strlen(key) == 4 * embedder.dim
 
-        reader = RedisEmbeddingCache(embedder, redis_client, ttl_s=600)  # e.g. another worker
+        reader = RedisEmbeddingCache(embedder, redis_conn, ttl_s=600)  # e.g. another worker
         [found] = await reader.embed([text.upper()])
         assert (reader.stats.hits, reader.stats.misses) == (1, 0)
         assert same(found, stored)
         assert same(found, embedder.embed_sync([text])[0])
     finally:
-        await redis_client.delete(key)
+        await redis_conn.client.delete(key)
 
 
-async def test_redis_cache_keys_include_the_model(embedder: FastEmbedEmbedder, redis_client: aioredis.Redis) -> None:
-    a = RedisEmbeddingCache(embedder, redis_client)
-    b = RedisEmbeddingCache(embedder, redis_client, model_key="all-MiniLM-L6-v2-int8")
+async def test_redis_cache_keys_include_the_model(embedder: FastEmbedEmbedder, redis_conn: RedisConnection) -> None:
+    a = RedisEmbeddingCache(embedder, redis_conn)
+    b = RedisEmbeddingCache(embedder, redis_conn, model_key="all-MiniLM-L6-v2-int8")
     assert a.key("tent") != b.key("tent")
     assert b.key("tent").startswith("emb:all-MiniLM-L6-v2-int8:")
 

@@ -8,11 +8,11 @@ from typing import Any
 
 import numpy as np
 import pytest
-import redis.asyncio as aioredis
 
 from adapters.memory import HashingEmbedder, InMemoryProductIndex
-from adapters.redis_index import RedisProductIndex
-from adapters.redis_query import filter_clause, knn_query
+from adapters.redis.connection import RedisConnection
+from adapters.redis.index import RedisProductIndex
+from adapters.redis.search_query import filter_clause, knn_query
 from domain.errors import InvalidInput
 from domain.filters import ProductFilter
 from domain.models import Product, Vector
@@ -117,9 +117,9 @@ def _odd_items() -> list[tuple[Product, Vector]]:
 
 @pytest.fixture(params=["memory", "redis"])
 async def odd_index(
-    request: pytest.FixtureRequest, redis_client: aioredis.Redis, namespace: str
+    request: pytest.FixtureRequest, redis_conn: RedisConnection, namespace: str
 ) -> AsyncIterator[ProductIndex]:
-    async with seeded_index(request.param, redis_client, f"{namespace}odd", _odd_items()) as index:
+    async with seeded_index(request.param, redis_conn, f"{namespace}odd", _odd_items()) as index:
         yield index
 
 

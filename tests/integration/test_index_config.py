@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
-from adapters.redis_index import IndexConfig, RedisProductIndex
-from adapters.redis_query import knn_query
+from adapters.redis.connection import RedisConnection
+from adapters.redis.index import RedisProductIndex
+from adapters.redis.schema import IndexConfig
+from adapters.redis.search_query import knn_query
 from domain.filters import ProductFilter
 from domain.models import Product, Vector
 
@@ -69,13 +71,13 @@ def test_impossible_configs_are_refused(fields: dict[str, Any], message: str) ->
 
 @pytest.fixture
 async def make_index(
-    redis_client: aioredis.Redis, namespace: str, catalog_items: list[tuple[Product, Vector]]
+    redis_conn: RedisConnection, namespace: str, catalog_items: list[tuple[Product, Vector]]
 ) -> AsyncIterator[Any]:
     made: list[RedisProductIndex] = []
 
     async def make(**fields: Any) -> RedisProductIndex:
         name = f"{namespace}{len(made)}"
-        index = RedisProductIndex(redis_client, IndexConfig(name=f"{name}idx", prefix=f"{name}:", **fields))
+        index = RedisProductIndex(redis_conn, IndexConfig(name=f"{name}idx", prefix=f"{name}:", **fields))
         made.append(index)
         await index.recreate()
         await index.upsert(catalog_items)
@@ -83,7 +85,7 @@ async def make_index(
 
     yield make
     for index in made:
-        await redis_client.execute_command("FT.DROPINDEX", index.name, "DD")
+        await redis_conn.client.execute_command("FT.DROPINDEX", index.name, "DD")
 
 
 async def test_flat_and_hnsw_parameters_reach_the_index(
@@ -103,7 +105,7 @@ async def test_flat_and_hnsw_parameters_reach_the_index(
 
 
 async def test_per_query_knobs_return_the_exact_neighbours(
-    make_index: Any, redis_client: aioredis.Redis, catalog_items: list[tuple[Product, Vector]]
+    make_index: Any, redis_conn: RedisConnection, catalog_items: list[tuple[Product, Vector]]
 ) -> None:
     index = await make_index()
     query = catalog_items[3][1]
@@ -121,7 +123,7 @@ async def test_per_query_knobs_return_the_exact_neighbours(
         {"hybrid_policy": "BATCHES", "batch_size": 4},
         {"query_ef_runtime": 50, "batch_size": 20},
     ):
-        tuned = RedisProductIndex(redis_client, replace(index.config, **knobs))
+        tuned = RedisProductIndex(redis_conn, replace(index.config, **knobs))
         assert [p.id for p, _ in (await tuned.search(query, ProductFilter(), 10)).hits] == expected["*"], knobs
         assert [p.id for p, _ in (await tuned.search(query, filters, 10)).hits] == expected["filtered"], knobs
 
@@ -155,12 +157,12 @@ async def test_a_searchs_own_ef_runtime_reaches_redis(
 
 
 async def test_ensure_says_when_the_existing_index_has_other_parameters(
-    make_index: Any, redis_client: aioredis.Redis, caplog: pytest.LogCaptureFixture
+    make_index: Any, redis_conn: RedisConnection, caplog: pytest.LogCaptureFixture
 ) -> None:
     index = await make_index(hnsw_m=8)
     with caplog.at_level(logging.WARNING, logger="recommender"):
-        await RedisProductIndex(redis_client, replace(index.config, hnsw_m=32)).ensure()
-        await RedisProductIndex(redis_client, index.config).ensure()
+        await RedisProductIndex(redis_conn, replace(index.config, hnsw_m=32)).ensure()
+        await RedisProductIndex(redis_conn, index.config).ensure()
     assert [r.getMessage() for r in caplog.records if "until it is recreated" in r.getMessage()] == [
         f"index {index.name} keeps {{'M': '8'}} (configured {{'algorithm': 'HNSW', 'dim': '384', 'M': '32', "
         f"'ef_construction': '{IndexConfig.hnsw_ef_construction}'}}) until it is recreated"

@@ -12,8 +12,11 @@ import pytest
 import redis.asyncio as aioredis
 
 from adapters.memory import HashingEmbedder
-from adapters.price_ladder import GE_FIELD, LE_FIELD, NONE_TAG, STEPS, ladder_fields, price_clause
-from adapters.redis_index import IndexConfig, RedisProductIndex, create_command, field_map, product_mapping
+from adapters.redis.codecs import field_map, product_mapping
+from adapters.redis.connection import RedisConnection
+from adapters.redis.index import RedisProductIndex
+from adapters.redis.price_ladder import GE_FIELD, LE_FIELD, NONE_TAG, STEPS, ladder_fields, price_clause
+from adapters.redis.schema import IndexConfig, create_command
 from domain.filters import ProductFilter
 from domain.models import Product, Vector
 from domain.ports import ProductIndex
@@ -88,9 +91,9 @@ def test_every_price_gets_the_steps_it_lies_under_and_over() -> None:
 
 @pytest.fixture(params=["memory", "redis"])
 async def priced_index(
-    request: pytest.FixtureRequest, redis_client: aioredis.Redis, namespace: str
+    request: pytest.FixtureRequest, redis_conn: RedisConnection, namespace: str
 ) -> AsyncIterator[ProductIndex]:
-    async with seeded_index(request.param, redis_client, f"{namespace}priced", _items(PRICES)) as index:
+    async with seeded_index(request.param, redis_conn, f"{namespace}priced", _items(PRICES)) as index:
         yield index
 
 
@@ -103,11 +106,11 @@ async def test_bounds_select_exactly_the_products_in_range(
     assert result.filter_clause == clause
 
 
-async def test_random_bounds_match_a_plain_predicate(redis_client: aioredis.Redis, namespace: str) -> None:
+async def test_random_bounds_match_a_plain_predicate(redis_conn: RedisConnection, namespace: str) -> None:
     rng = random.Random(7)
     # Prices with cents, a third of them exactly on a step; bounds likewise.
     prices = {f"r{i}": rng.choice([float(rng.choice(STEPS)), round(rng.uniform(0, 2_000), 2)]) for i in range(400)}
-    index = RedisProductIndex(redis_client, IndexConfig(name=f"{namespace}rnd", prefix=f"{namespace}rnd:"))
+    index = RedisProductIndex(redis_conn, IndexConfig(name=f"{namespace}rnd", prefix=f"{namespace}rnd:"))
     await index.recreate()
     await index.upsert(_items(prices))
     query = HashingEmbedder().vector("q")
@@ -131,8 +134,8 @@ async def test_random_bounds_match_a_plain_predicate(redis_client: aioredis.Redi
         await index.recreate()
 
 
-async def test_an_upsert_replaces_the_previous_prices_tags(redis_client: aioredis.Redis, namespace: str) -> None:
-    index = RedisProductIndex(redis_client, IndexConfig(name=f"{namespace}up", prefix=f"{namespace}up:"))
+async def test_an_upsert_replaces_the_previous_prices_tags(redis_conn: RedisConnection, namespace: str) -> None:
+    index = RedisProductIndex(redis_conn, IndexConfig(name=f"{namespace}up", prefix=f"{namespace}up:"))
     await index.recreate()
     query = HashingEmbedder().vector("q")
     try:
@@ -160,15 +163,25 @@ async def _wait_indexed(client: aioredis.Redis, index_name: str) -> None:
     raise AssertionError(f"{index_name} did not finish indexing")
 
 
+async def _wait_ladder_decided(index: RedisProductIndex) -> None:
+    # ensure() over hashes Redis is still indexing leaves the decision to a recheck once indexing is done.
+    for _ in range(500):
+        if index.price_ladder is not None:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{index.name}: price ladder never decided")
+
+
 @pytest.mark.parametrize("created_by", ["older version", "this version", "ensure() over old hashes"])
 async def test_data_from_before_the_ladder_filters_on_numeric_ranges(
-    redis_client: aioredis.Redis, namespace: str, created_by: str, caplog: pytest.LogCaptureFixture
+    redis_conn: RedisConnection, namespace: str, created_by: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     """An index without the ladder's fields, hashes written without them under a new index, or a new index
     that `ensure()` (serve --no-reset) builds over such hashes: price filters fall back to NUMERIC ranges
     and stay exact; recreating the index brings the ladder back."""
+    redis_client = redis_conn.client
     config = IndexConfig(name=f"{namespace}old", prefix=f"{namespace}old:")
-    index = RedisProductIndex(redis_client, config)
+    index = RedisProductIndex(redis_conn, config)
     if created_by == "ensure() over old hashes":
         await _write_without_ladder(redis_client, config, PRICES)
         await index.ensure()
@@ -181,6 +194,10 @@ async def test_data_from_before_the_ladder_filters_on_numeric_ranges(
         await redis_client.execute_command(*command)
         await _write_without_ladder(redis_client, config, PRICES)
     await _wait_indexed(redis_client, config.name)
+    if created_by == "ensure() over old hashes":
+        await _wait_ladder_decided(index)
+    else:
+        await index.ensure()  # what the server does at start-up (serve --no-reset)
     query = HashingEmbedder().vector("q")
     try:
         for low, high in [(None, 87.5), (20.0, None), (5.0, 90.0)]:

@@ -7,7 +7,7 @@ import httpx
 import uvicorn
 from starlette.applications import Starlette
 
-from adapters.embedded_redis import free_port
+from adapters.redis.embedded import free_port
 from tests.polling import wait_until
 
 

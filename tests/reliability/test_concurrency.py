@@ -9,7 +9,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from adapters.embedder import FastEmbedEmbedder
-from adapters.redis_index import RedisProductIndex
+from adapters.redis.index import RedisProductIndex
 from bootstrap.settings import Settings
 from serving.app import create_app
 from tests.reliability.conftest import live_server
@@ -47,8 +47,8 @@ def test_200_clicks_from_16_clients_are_all_counted(settings: Settings, embedder
             assert solo["data"]["userFeatures"]["affinities"] == [{"category": "outerwear", "weight": 1.0}]
 
     async def session_norm() -> float:
-        from adapters.redis_connection import connect
-        from adapters.redis_users import RedisUserFeatureStore
+        from adapters.redis.connection import connect
+        from adapters.redis.users import RedisUserFeatureStore
 
         client = connect(settings.redis_url or "")
         try:

@@ -9,10 +9,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.embedded_redis import EmbeddedRedis
 from adapters.memory import HashingEmbedder, matches
-from adapters.redis_connection import connect
-from adapters.redis_index import IndexConfig, RedisProductIndex
+from adapters.redis.connection import connect
+from adapters.redis.embedded import EmbeddedRedis
+from adapters.redis.index import RedisProductIndex
+from adapters.redis.schema import IndexConfig
 from domain.errors import InvalidInput
 from domain.filters import ProductFilter
 from domain.models import Product

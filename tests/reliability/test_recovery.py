@@ -6,10 +6,11 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from adapters.embedded_redis import EmbeddedRedis
 from adapters.embedder import FastEmbedEmbedder
-from adapters.redis_connection import connect
-from adapters.redis_index import IndexConfig, RedisProductIndex
+from adapters.redis.connection import connect
+from adapters.redis.embedded import EmbeddedRedis
+from adapters.redis.index import RedisProductIndex
+from adapters.redis.schema import IndexConfig
 from bootstrap.runtime import open_runtime
 from bootstrap.settings import Settings
 from domain.models import Product, Vector
@@ -60,7 +61,7 @@ async def test_no_reset_creates_a_missing_index_over_existing_products(
         index = RedisProductIndex(client, IndexConfig(name=settings.index_name, prefix=settings.key_prefix))
         await index.recreate()
         await index.upsert(catalog_items)
-        await client.execute_command("FT.DROPINDEX", settings.index_name)  # keep the hashes, lose the index
+        await client.client.execute_command("FT.DROPINDEX", settings.index_name)  # keep the hashes, lose the index
         assert not await index.exists()
         async with open_runtime(settings.model_copy(update={"reset": False}), embedder=embedder) as runtime:
             assert await runtime.service.index.exists()

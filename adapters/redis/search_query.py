@@ -3,19 +3,17 @@
 TAG values are lower-cased (categories and brands are stored lower-case) and every ASCII character
 that is not a letter or digit is backslash-escaped, so no value can close the `{...}`
 or start an operator. TEXT is searched as an exact phrase of the words RediSearch itself would cut
-the text into: a quoted phrase of separator-free words has nothing left to escape or inject.
+the text into (domain.text): a quoted phrase of separator-free words has nothing left to escape or inject.
 """
 
 import string
 
-from adapters.price_ladder import number, numeric_clause, price_clause
-from domain.errors import InvalidInput
+from adapters.redis.price_ladder import number, numeric_clause, price_clause
 from domain.filters import ProductFilter
+from domain.text import phrase_words
 
 MATCH_ALL = "*"
 
-# RediSearch's default tokenizer separators: a document's text is cut into words at these.
-TEXT_SEPARATORS = frozenset(" \t\n\r\f\v,./(){}[]:;\\~!@#$%^&*-=+|'`\"<>?")
 # Even "_" is escaped: a TAG value of a lone "_" is a syntax error unescaped.
 _PLAIN_ASCII = frozenset(string.ascii_letters + string.digits)
 
@@ -24,33 +22,10 @@ def escape_tag(value: str) -> str:
     return "".join(ch if ch in _PLAIN_ASCII or not ch.isascii() else "\\" + ch for ch in value.lower())
 
 
-def text_words(text: str) -> list[str]:
-    """The words RediSearch would index for `text` (lower-cased; no stop words: the index keeps them)."""
-    words: list[str] = []
-    current: list[str] = []
-    for ch in text:
-        if ch in TEXT_SEPARATORS or not ch.isprintable():
-            if current:
-                words.append("".join(current))
-                current = []
-        else:
-            current.append(ch)
-    if current:
-        words.append("".join(current))
-    return [word.lower() for word in words]
-
-
-def phrase_words(text: str) -> list[str]:
-    """The words of a textMatch phrase. RediSearch matches a phrase's consecutive repeats ("go go")
-    against a single occurrence, so they are collapsed here: the clause says what Redis really does."""
-    words = text_words(text)
-    return [word for i, word in enumerate(words) if i == 0 or word != words[i - 1]]
-
-
 def filter_clause(filters: ProductFilter, price_ladder: bool = True) -> str:
     """The pre-filter part of a hybrid query, `*` when nothing is filtered.
 
-    Price bounds go through the ladder's TAG fields (adapters.price_ladder) unless `price_ladder` is off,
+    Price bounds go through the ladder's TAG fields (adapters.redis.price_ladder) unless `price_ladder` is off,
     for an index created before those fields existed.
     """
     parts = []
@@ -66,9 +41,7 @@ def filter_clause(filters: ProductFilter, price_ladder: bool = True) -> str:
     if filters.min_rating is not None:
         parts.append(f"@rating:[{number(filters.min_rating)} +inf]")
     if filters.text_match is not None:
-        words = phrase_words(filters.text_match)
-        if not words:
-            raise InvalidInput("filters.text_match", "has no searchable words (only punctuation)")
+        words = phrase_words(filters.text_match)  # never empty: ProductFilter refuses punctuation alone
         parts.append(f'@description:"{" ".join(words)}"')
     return " ".join(parts) if parts else MATCH_ALL
 

@@ -1,12 +1,13 @@
-"""One pipelined connection for the hot-path reads, replies matched to commands in the order sent.
+"""The hot-path reads (HGETALL of a user's features, FT.SEARCH, HMGET, FT.INFO), raw RESP2 replies.
 
-Every recommendation sends two reads (HGETALL of the user's features, FT.SEARCH). Through redis-py's
-pool each one takes a connection, checks its health, wraps the write in `asyncio.wait_for` (a new task
-per command when a socket timeout is set), reads under a timeout and gives the connection back: on
-this machine class ~0.18 ms of client CPU per command, of which the socket round trip is ~0.1 ms.
-A lane is one connection per event loop on which any number of commands can be in flight: a command
-is packed, written, and its future queued; replies arrive in order and resolve the futures in turn
-(parsed by hiredis, as redis-py does). Redis runs one connection's commands in order anyway.
+Two implementations of one small interface, chosen once by `connection.connect`:
+
+`PipelinedReads`: one connection per event loop on which any number of commands are in flight. Through
+redis-py's pool each command takes a connection, checks its health, wraps the write in `asyncio.wait_for`
+(a new task per command when a socket timeout is set), reads under a timeout and gives the connection
+back: on this machine class ~0.18 ms of client CPU per command, of which the socket round trip is
+~0.1 ms. Here a command is packed, written, and its future queued; replies arrive in order and resolve
+the futures in turn (parsed by hiredis, as redis-py does). Redis runs one connection's commands in order.
 
 Why this stays correct:
 - A caller cancelled while waiting leaves its future in the queue; its reply is read and dropped, so
@@ -15,21 +16,44 @@ Why this stays correct:
   opens a new connection (one attempt at a time, shared by the callers that arrive meanwhile).
 - A command not answered within the socket timeout aborts the connection (Redis is hung or the
   network is gone) and raises redis-py's TimeoutError; what else was in flight fails as above.
-- Error replies become redis-py's own exception classes (its parser's table), so callers see exactly
-  what the client would raise (ResponseError, and BusyLoadingError while Redis loads its data).
+- Error replies become redis-py's own exception classes, so both implementations raise the same
+  (ResponseError, and BusyLoadingError while Redis loads its data).
 
-Only for reads that are safe to send again (`redis_fast` retries once on a connection error) and
-never for blocking commands: a BLPOP would hold every command queued behind it on the connection.
+`PooledReads`: redis-py's own pool and Connection, for what the pipelined one does not speak (TLS, Unix
+sockets, RESP3, credential providers) or when the speedup is switched off.
+
+Only for reads that are safe to send again (`connection.RetryingReads` retries once) and never for
+blocking commands: a BLPOP would hold every command queued behind it on the pipelined connection.
 """
 
 import asyncio
 from collections import deque
-from typing import Any
+from typing import Any, Protocol
 
 import hiredis
-from redis._parsers.base import BaseParser  # redis-py's error-reply table (its hiredis parser uses it too)
-from redis.exceptions import ConnectionError, InvalidResponse
+import redis.asyncio as aioredis
+from redis.exceptions import ConnectionError, InvalidResponse, RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+
+
+class HotPathReads(Protocol):
+    async def command(self, *args: Any) -> Any:
+        """The raw RESP2 reply of one read (no response callbacks: HGETALL gives a flat list); an error
+        reply raises redis-py's exception for it."""
+        ...
+
+
+def _error_reply(message: str) -> RedisError:
+    """An error reply as the redis-py exception its own parsers would raise.
+
+    Uses redis-py's private error table (`redis._parsers.base`), so that both implementations raise the
+    same classes; covered by the pinned redis range in pyproject.toml and by the test that runs the same
+    reads through PipelinedReads and PooledReads. Imported here only, on first use.
+    """
+    from redis._parsers.base import BaseParser
+
+    error: RedisError = BaseParser.parse_error(message)
+    return error
 
 
 def pack(args: tuple[Any, ...]) -> bytes:
@@ -52,7 +76,7 @@ class _Replies(asyncio.Protocol):
     """The connection: writes commands, hands each parsed reply to the oldest waiting future."""
 
     def __init__(self) -> None:
-        self.reader = hiredis.Reader(protocolError=InvalidResponse, replyError=BaseParser.parse_error)
+        self.reader = hiredis.Reader(protocolError=InvalidResponse, replyError=_error_reply)
         self.waiting: deque[asyncio.Future[Any]] = deque()
         self.transport: asyncio.Transport | None = None
         self.closed = False
@@ -91,8 +115,8 @@ class _Replies(asyncio.Protocol):
         self.closed = True
 
 
-class RedisLane:
-    """`await lane.command("HGETALL", key)` → the raw RESP2 reply. Built from a pool's connection settings."""
+class PipelinedReads:
+    """HotPathReads on one pipelined connection per event loop, with the credentials of a redis:// URL."""
 
     def __init__(
         self,
@@ -201,3 +225,22 @@ class RedisLane:
             reply = await replies.send(pack(step))
             if isinstance(reply, Exception):
                 raise reply
+
+
+class PooledReads:
+    """HotPathReads on a connection from redis-py's pool, with none of the client's per-command layers.
+
+    redis-py's Connection connects on demand and disconnects on any error or cancellation, so a
+    connection never goes back to the pool with a reply pending.
+    """
+
+    def __init__(self, pool: aioredis.ConnectionPool) -> None:
+        self.pool = pool
+
+    async def command(self, *args: Any) -> Any:
+        connection = await self.pool.get_connection()  # connects when needed: may raise ConnectionError too
+        try:
+            await connection.send_command(*args)
+            return await connection.read_response()
+        finally:
+            await self.pool.release(connection)

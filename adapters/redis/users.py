@@ -10,11 +10,10 @@ import random
 from collections.abc import Callable, Mapping
 from typing import cast
 
-import redis.asyncio as aioredis
 from redis.exceptions import WatchError
 
-from adapters.redis_fast import fast_command
-from adapters.redis_index import field_map, from_bytes, to_bytes
+from adapters.redis.codecs import field_map, from_bytes, to_bytes
+from adapters.redis.connection import RedisConnection, translated
 from domain.errors import RecommenderError
 from domain.models import UserFeatures
 
@@ -54,17 +53,20 @@ def features_to_hash(features: UserFeatures) -> dict[str, str | bytes]:
 
 
 class RedisUserFeatureStore:
-    def __init__(self, client: aioredis.Redis, prefix: str = "user:") -> None:
-        self._redis = client
+    def __init__(self, redis: RedisConnection, prefix: str = "user:") -> None:
+        self._redis = redis.client
+        self._reads = redis.reads
         self._prefix = prefix
 
     def key(self, user_id: str) -> str:
         return f"{self._prefix}{user_id}:features"
 
+    @translated
     async def get(self, user_id: str) -> UserFeatures:
-        # On every recommendation: the lean command path, and the flat reply paired up here.
-        return features_from_hash(user_id, field_map(await fast_command(self._redis, "HGETALL", self.key(user_id))))
+        # On every recommendation: the hot-path reads, and the flat reply paired up here.
+        return features_from_hash(user_id, field_map(await self._reads.command("HGETALL", self.key(user_id))))
 
+    @translated
     async def update(self, user_id: str, change: Callable[[UserFeatures], UserFeatures]) -> UserFeatures:
         key = self.key(user_id)
         for attempt in range(MAX_ATTEMPTS):
@@ -83,5 +85,6 @@ class RedisUserFeatureStore:
                     await asyncio.sleep(random.uniform(0, 0.002 * min(attempt + 1, 10)))
         raise RecommenderError(f"too many concurrent updates of user {user_id!r}; try again")
 
+    @translated
     async def delete(self, user_id: str) -> None:
         await self._redis.delete(self.key(user_id))

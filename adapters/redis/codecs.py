@@ -1,0 +1,65 @@
+"""Bytes in and out of Redis: vectors, flat RESP2 replies, a product's hash.
+
+Vectors are stored as `dim` little-endian float32 values, in Redis hashes, in the embedding cache and
+(base64) in catalog files: one encoding, written once here.
+"""
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from adapters.redis.price_ladder import ladder_fields
+from domain.models import Product, Vector
+
+FLOAT32_LE = "<f4"
+# Every field of a product's hash except the embedding and the price ladder's tags.
+PRODUCT_FIELDS = ("name", "description", "category", "brand", "price", "rating", "in_stock")
+
+
+def to_bytes(vector: Vector) -> bytes:
+    return np.asarray(vector, dtype=FLOAT32_LE).tobytes()
+
+
+def from_bytes(raw: bytes, *, copy: bool = True) -> Vector:
+    """`copy=False` gives a read-only view of `raw` (no allocation), for vectors shared as they are."""
+    view = np.frombuffer(raw, dtype=FLOAT32_LE)
+    return view.astype(np.float32) if copy else view
+
+
+def field_map(flat: Sequence[bytes]) -> dict[str, bytes]:
+    """A flat RESP2 `[field, value, ...]` reply (HGETALL, an FT.SEARCH document, FT.INFO) as {field: value}."""
+    return {flat[i].decode(): flat[i + 1] for i in range(0, len(flat), 2)}
+
+
+def text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def product_mapping(product: Product, vector: Vector) -> dict[str, str | bytes]:
+    return {
+        "name": product.name,
+        "description": product.description,
+        "category": product.category,
+        "brand": product.brand,
+        "price": repr(product.price),
+        "rating": repr(product.rating),
+        "in_stock": "true" if product.in_stock else "false",
+        **ladder_fields(product.price),
+        "embedding": to_bytes(vector),
+    }
+
+
+def product_from_fields(product_id: str, fields: dict[str, bytes]) -> Product:
+    def value(name: str) -> str:
+        return fields[name].decode()
+
+    return Product(
+        id=product_id,
+        name=value("name"),
+        description=value("description"),
+        category=value("category"),
+        brand=value("brand"),
+        price=float(value("price")),
+        rating=float(value("rating")),
+        in_stock=value("in_stock") == "true",
+    )

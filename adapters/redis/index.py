@@ -1,0 +1,249 @@
+"""ProductIndex on Redis Search: one HASH per product, one index over every field.
+
+A recommendation is a single FT.SEARCH: the filter clause pre-selects documents and the HNSW KNN
+ranks them, in one round trip. Every read goes through the connection's hot-path reads (one reply
+shape, raw RESP2, one retry rule); writes and the index's lifecycle through the redis-py client.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from redis.exceptions import ResponseError
+
+from adapters.redis.codecs import PRODUCT_FIELDS, field_map, from_bytes, product_from_fields, product_mapping, to_bytes
+from adapters.redis.codecs import text as _text
+from adapters.redis.connection import RedisConnection, translated
+from adapters.redis.price_ladder import GE_FIELD, LE_FIELD
+from adapters.redis.schema import IndexConfig, attributes, create_command, flat, vector_attributes
+from adapters.redis.search_query import MATCH_ALL, filter_clause
+from domain.errors import StoreUnavailable
+from domain.filters import ProductFilter
+from domain.models import IndexInfo, Product, Vector
+from domain.ports import SearchResult
+
+log = logging.getLogger("recommender")
+
+INGEST_BATCH = 500
+# While Redis indexes hashes that predate the index, how often to ask whether it is done (FT.INFO is cheap).
+LADDER_RECHECK_S = 0.1
+
+# Replace the vector only if the product exists: a refresh racing a delete must not leave a hash
+# holding nothing but an embedding (which the index would count as a broken document).
+_SET_VECTOR_IF_EXISTS = """
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('HSET', KEYS[1], 'embedding', ARGV[1])
+  return 1
+end
+return 0
+"""
+
+
+def _documents(raw: list[Any]) -> list[tuple[bytes, list[bytes]]]:
+    """FT.SEARCH's RESP2 reply `[total, key, [field, value, ...], key, ...]` as (key, fields) pairs."""
+    return list(zip(raw[1::2], raw[2::2], strict=True))
+
+
+class RedisProductIndex:
+    def __init__(self, redis: RedisConnection, config: IndexConfig) -> None:
+        self._client = redis.client
+        self._reads = redis.reads
+        self.config = config
+        self._set_vector = redis.client.register_script(_SET_VECTOR_IF_EXISTS)
+        # Whether price filters use the ladder's TAG fields, decided by ensure() and recreate(); None until
+        # then, or while Redis still indexes older hashes: plain NUMERIC ranges, exact on any index.
+        self._ladder: bool | None = None
+        self._ladder_recheck: asyncio.Task[None] | None = None
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    @property
+    def price_ladder(self) -> bool | None:
+        """Whether price filters run on the ladder's tags (False: plain NUMERIC ranges; None: not decided yet)."""
+        return self._ladder
+
+    def key(self, product_id: str) -> str:
+        return f"{self.config.prefix}{product_id}"
+
+    def _id_of(self, key: bytes) -> str:
+        return key.decode()[len(self.config.prefix) :]
+
+    @translated
+    async def search(
+        self, vector: Vector, filters: ProductFilter, k: int, ef_runtime: int | None = None
+    ) -> SearchResult:
+        clause = filter_clause(filters, price_ladder=bool(self._ladder))
+        returned = [*PRODUCT_FIELDS, "vector_score"]
+        options: list[list[Any]] = [
+            ["PARAMS", 2, "vec", to_bytes(vector)],
+            ["SORTBY", "vector_score", "ASC"],
+            ["RETURN", len(returned), *returned],
+            ["LIMIT", 0, k],
+            ["DIALECT", 2],
+        ]
+        query = self.config.knn(clause, k, ef_runtime)
+        raw = await self._reads.command("FT.SEARCH", self.config.name, query, *flat(options))
+        hits = []
+        for key, fields_flat in _documents(raw):
+            fields = field_map(fields_flat)
+            hits.append((product_from_fields(self._id_of(key), fields), float(fields["vector_score"])))
+        return SearchResult(hits, clause)
+
+    async def get(self, product_id: str) -> Product | None:
+        found = await self.get_vector(product_id)
+        return None if found is None else found[0]
+
+    @translated
+    async def get_vector(self, product_id: str) -> tuple[Product, Vector] | None:
+        names = [*PRODUCT_FIELDS, "embedding"]
+        values = await self._reads.command("HMGET", self.key(product_id), *names)
+        if any(value is None for value in values):
+            return None
+        fields = dict(zip(names, values, strict=True))
+        return product_from_fields(product_id, fields), from_bytes(fields["embedding"])
+
+    @translated
+    async def set_vector(self, product_id: str, vector: Vector) -> bool:
+        return bool(await self._set_vector(keys=[self.key(product_id)], args=[to_bytes(vector)]))
+
+    @translated
+    async def upsert(self, items: Sequence[tuple[Product, Vector]]) -> int:
+        for start in range(0, len(items), INGEST_BATCH):
+            async with self._client.pipeline(transaction=False) as pipe:
+                for product, vector in items[start : start + INGEST_BATCH]:
+                    pipe.hset(self.key(product.id), mapping=product_mapping(product, vector))  # type: ignore[arg-type]
+                await pipe.execute()
+        return len(items)
+
+    @translated
+    async def exists(self) -> bool:
+        try:
+            await self._reads.command("FT.INFO", self.config.name)
+        except ResponseError:
+            return False
+        return True
+
+    @translated
+    async def ensure(self) -> None:
+        if not await self.exists():
+            # Hashes under the prefix may predate the ladder: the check below looks at them once indexed.
+            await self._create()
+        else:
+            # FT.CREATE's vector parameters are fixed for the index's life: say so rather than ignore them.
+            actual = await self.vector_attributes()
+            wanted = vector_attributes(self.config)
+            differing = {name: actual.get(name) for name, value in wanted.items() if actual.get(name) != value}
+            if differing:
+                log.warning("index %s keeps %s (configured %s) until it is recreated", self.name, differing, wanted)
+        await self._decide_price_ladder()
+
+    @translated
+    async def recreate(self) -> None:
+        self._stop_ladder_recheck()
+        with contextlib.suppress(ResponseError):  # no index yet
+            await self._client.execute_command("FT.DROPINDEX", self.config.name, "DD")
+        # DD removes indexed documents only; sweep the prefix for any that failed to index.
+        async for key in self._client.scan_iter(match=self._glob(), count=1000):
+            await self._client.delete(key)
+        await self._create()
+        self._ladder = True  # empty: every product from now on is written with the ladder fields
+
+    @translated
+    async def list_products(self, limit: int) -> list[Product]:
+        # FT.AGGREGATE can sort by the key itself, which FT.SEARCH cannot: a stable order by id.
+        fields = ["@__key", *(f"@{name}" for name in PRODUCT_FIELDS)]
+        options: list[list[Any]] = [
+            ["LOAD", len(fields), *fields],
+            ["SORTBY", 2, "@__key", "ASC", "MAX", limit],
+            ["DIALECT", 2],
+        ]
+        raw = await self._reads.command("FT.AGGREGATE", self.config.name, MATCH_ALL, *flat(options))
+        rows = [field_map(row) for row in raw[1:]]
+        return [product_from_fields(self._id_of(row["__key"]), row) for row in rows]
+
+    async def categories(self) -> list[str]:
+        return await self._tag_values("category")
+
+    async def brands(self) -> list[str]:
+        return await self._tag_values("brand")
+
+    @translated
+    async def vector_attributes(self) -> dict[str, str]:
+        """The vector field's parameters as FT.INFO reports them (algorithm, M, ef_construction, ...)."""
+        fields_of = attributes(await self._ft_info())
+        return next((fields for fields in fields_of if fields.get("attribute") == "embedding"), {})
+
+    @translated
+    async def info(self) -> IndexInfo:
+        info = await self._ft_info()
+        return IndexInfo(
+            index_name=self.config.name,
+            num_docs=int(_text(info["num_docs"])),
+            indexing_failures=int(_text(info["hash_indexing_failures"])),
+            vector_index_size_mb=float(_text(info["vector_index_sz_mb"])),
+        )
+
+    async def _ft_info(self) -> dict[str, Any]:
+        return field_map(await self._reads.command("FT.INFO", self.config.name))
+
+    @translated
+    async def _tag_values(self, field: str) -> list[str]:
+        values = await self._reads.command("FT.TAGVALS", self.config.name, field)
+        return sorted(v.decode() for v in values)
+
+    def _glob(self) -> str:
+        # The prefix is configuration, not user input, but escape glob characters all the same.
+        escaped = "".join("\\" + ch if ch in "*?[]\\" else ch for ch in self.config.prefix)
+        return escaped + "*"
+
+    async def _create(self) -> None:
+        await self._client.execute_command(*create_command(self.config))
+
+    async def _decide_price_ladder(self) -> None:
+        self._stop_ladder_recheck()
+        self._ladder = await self._has_price_ladder()
+        if self._ladder is None:  # Redis is still indexing older hashes: look again once it is done
+            self._ladder_recheck = asyncio.create_task(self._recheck_price_ladder_once_indexed())
+
+    async def _recheck_price_ladder_once_indexed(self) -> None:
+        while self._ladder is None:
+            await asyncio.sleep(LADDER_RECHECK_S)
+            try:
+                self._ladder = await self._has_price_ladder()
+            except StoreUnavailable:
+                continue  # Redis is away for now: NUMERIC ranges stay exact meanwhile
+            except ResponseError:
+                return  # the index was dropped under us
+
+    def _stop_ladder_recheck(self) -> None:
+        if self._ladder_recheck is not None:
+            self._ladder_recheck.cancel()
+            self._ladder_recheck = None
+
+    @translated
+    async def _has_price_ladder(self) -> bool | None:
+        """True when the index has the ladder's fields and every product carries them; None while Redis is
+        still indexing existing hashes. Without the ladder, price filters keep working on plain NUMERIC
+        ranges (slower) until the index is recreated or the catalog loaded again."""
+        info = await self._ft_info()
+        if not {LE_FIELD, GE_FIELD} <= {fields.get("attribute") for fields in attributes(info)}:
+            count = -1  # created before the ladder
+        elif int(_text(info["indexing"])):
+            return None
+        else:
+            missing = f"ismissing(@{LE_FIELD}) | ismissing(@{GE_FIELD})"
+            reply = await self._reads.command("FT.SEARCH", self.name, missing, "LIMIT", 0, 0, "DIALECT", 2)
+            count = int(reply[0])
+        if count != 0:
+            held = "has no price ladder fields" if count < 0 else f"holds {count} products written without them"
+            log.warning(
+                "index %s %s: price filters use NUMERIC ranges (slower) until the index is recreated, "
+                "or the catalog is loaded again and the server restarted",
+                self.name,
+                held,
+            )
+        return count == 0

@@ -1,0 +1,63 @@
+"""A product's fields as a catalog supplies them (untyped JSON values), checked before anything is stored.
+
+Each check raises InvalidInput naming the field, so a catalog reader can say which product and field is bad.
+"""
+
+import math
+from collections.abc import Callable, Mapping
+
+from domain.errors import InvalidInput
+from domain.models import Product
+from domain.validation import check_id, check_no_control_chars, check_range
+
+MAX_RATING = 5.0
+
+
+def check_nonempty(argument: str, value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(argument, "must be a non-empty string")
+    return value.strip()
+
+
+def check_slug(argument: str, value: object) -> str:
+    """Categories and brands are compared case-insensitively, so they are stored lower-case once;
+    a ',' would split the value into two tags in the index (the TAG separator)."""
+    slug = check_nonempty(argument, value).lower()
+    if "," in slug:
+        raise InvalidInput(argument, "must not contain ','")
+    return check_no_control_chars(argument, slug)
+
+
+def check_number(argument: str, value: object, low: float, high: float) -> float:
+    # JSON booleans are ints to Python; a price of `true` is a mistake, not 1.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidInput(argument, "must be a finite number")
+    return check_range(argument, value, low, high)
+
+
+def check_flag(argument: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidInput(argument, "must be true or false")
+    return value
+
+
+_FIELD_CHECKS: dict[str, Callable[[str, object], object]] = {
+    "name": check_nonempty,
+    "description": check_nonempty,
+    "category": check_slug,
+    "brand": check_slug,
+    "price": lambda name, value: check_number(name, value, 0.0, math.inf),
+    "rating": lambda name, value: check_number(name, value, 0.0, MAX_RATING),
+    "in_stock": check_flag,
+}
+# In the order catalog files write them.
+PRODUCT_FIELDS = ("id", "name", "description", "category", "brand", "price", "in_stock", "rating")
+
+
+def validate_product(fields: Mapping[str, object]) -> Product:
+    """A Product from every field of PRODUCT_FIELDS; the first bad field raises InvalidInput naming it."""
+    values = {name: check(name, fields[name]) for name, check in _FIELD_CHECKS.items()}
+    product_id = fields["id"]
+    if not isinstance(product_id, str):
+        raise InvalidInput("id", "must be a string")
+    return Product(id=check_id("id", product_id), **values)  # type: ignore[arg-type]

@@ -1,0 +1,37 @@
+"""Words of free text as the search index cuts them, so a phrase filter means the same on every store."""
+
+from domain.errors import InvalidInput
+
+# RediSearch's default tokenizer separators. The rule lives here, not in the Redis adapter, because the
+# in-memory store must cut text at exactly the same characters for the two to agree.
+TEXT_SEPARATORS = frozenset(" \t\n\r\f\v,./(){}[]:;\\~!@#$%^&*-=+|'`\"<>?")
+
+
+def text_words(text: str) -> list[str]:
+    """The words an index holds for `text`, lower-cased; stop words are kept (the index keeps them)."""
+    words: list[str] = []
+    current: list[str] = []
+    for ch in text:
+        if ch in TEXT_SEPARATORS or not ch.isprintable():
+            if current:
+                words.append("".join(current))
+                current = []
+        else:
+            current.append(ch)
+    if current:
+        words.append("".join(current))
+    return [word.lower() for word in words]
+
+
+def phrase_words(text: str) -> list[str]:
+    """The words of a phrase filter. RediSearch matches a phrase's consecutive repeats ("go go") against
+    a single occurrence, so they are collapsed: every store then matches what Redis really matches."""
+    words = text_words(text)
+    return [word for i, word in enumerate(words) if i == 0 or word != words[i - 1]]
+
+
+def check_phrase(argument: str, text: str) -> str:
+    """A phrase of punctuation alone would match everything or nothing depending on the store: refuse it."""
+    if not phrase_words(text):
+        raise InvalidInput(argument, "has no searchable words (only punctuation)")
+    return text
