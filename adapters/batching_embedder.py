@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from adapters.embedder_wrapper import EmbedderWrapper
+from adapters.embedding_stage import EmbeddingStage
 from domain.models import Vector
 from domain.ports import Embedder
 
@@ -43,7 +43,7 @@ class BatchStats:
         }
 
 
-class BatchingEmbedder(EmbedderWrapper):
+class BatchingEmbedder(EmbeddingStage):
     def __init__(self, inner: Embedder, max_batch: int = 32, window_ms: float = 0.0) -> None:
         if max_batch < 1 or window_ms < 0:
             raise ValueError("max_batch must be >= 1 and window_ms >= 0")

@@ -16,7 +16,7 @@ import numpy as np
 from cachetools import LRUCache
 from redis.exceptions import RedisError
 
-from adapters.embedder_wrapper import EmbedderWrapper
+from adapters.embedding_stage import EmbeddingStage
 from adapters.redis.codecs import from_bytes, to_bytes
 from adapters.redis.connection import RedisConnection, store_errors
 from domain.errors import StoreUnavailable
@@ -58,7 +58,7 @@ class CacheStats:
         }
 
 
-class _CachingEmbedder(EmbedderWrapper):
+class _CachingEmbedder(EmbeddingStage):
     """Looks every normalised text up, embeds the distinct misses in one inner call, stores them."""
 
     def __init__(self, inner: Embedder) -> None:

@@ -17,7 +17,6 @@ stops accepting and asks every worker to finish its requests and exit.
 """
 
 import asyncio
-import ctypes
 import logging
 import multiprocessing
 import os
@@ -25,16 +24,16 @@ import signal
 import socket
 import threading
 import time
-from contextlib import suppress
 from multiprocessing.process import BaseProcess
 from types import FrameType
 from typing import Any
 
 import uvicorn
 
+from adapters.child_process import terminate_with_parent
+
 log = logging.getLogger("recommender.workers")
 
-PR_SET_PDEATHSIG = 1
 STOP_TIMEOUT_S = 30.0
 BACKLOG = 2048
 
@@ -56,8 +55,7 @@ def _die_with_parent() -> None:
     # Workers run in their own process group (so a terminal's Ctrl-C reaches only the pool, which
     # then stops each worker once); this keeps them from outliving a pool that was killed outright.
     os.setpgid(0, 0)
-    with suppress(OSError):  # not Linux: nothing to arrange
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    terminate_with_parent()
 
 
 class HandedConnectionsServer(uvicorn.Server):

@@ -4,8 +4,6 @@ Started as a child process on loopback with AOF on, so acknowledged writes survi
 used when no REDIS_URL is given and by the test suite.
 """
 
-import ctypes
-import signal
 import socket
 import subprocess
 import time
@@ -14,19 +12,11 @@ from types import TracebackType
 
 import redis
 
-PR_SET_PDEATHSIG = 1
+from adapters.child_process import terminate_with_parent
 
 
 class EmbeddedRedisError(RuntimeError):
     pass
-
-
-def _terminate_with_parent() -> None:
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except OSError:
-        pass  # not Linux: the server's shutdown path still stops Redis
 
 
 def free_port() -> int:
@@ -97,7 +87,7 @@ class EmbeddedRedis:
         # Own session: Ctrl-C in a terminal reaches the server, which then stops Redis in order.
         # Parent-death signal: if the server is killed outright, Redis still shuts down (and fsyncs).
         self._process = subprocess.Popen(
-            self.command(), stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_terminate_with_parent
+            self.command(), stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=terminate_with_parent
         )
         self._wait_for_ping()
         return self

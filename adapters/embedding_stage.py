@@ -1,9 +1,9 @@
-"""Base of the embedders that wrap another one (batching, caches): same model, same dimension."""
+"""A stage in front of an embedder (micro-batching, caches): same model, same dimension, fewer model calls."""
 
 from domain.ports import Embedder
 
 
-class EmbedderWrapper:
+class EmbeddingStage:
     def __init__(self, inner: Embedder) -> None:
         self.inner = inner
 
