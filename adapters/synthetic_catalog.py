@@ -12,8 +12,10 @@ whatever the caller's batch sizes; random vectors come from a second stream, so 
 with or without them.
 """
 
+import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -33,99 +35,14 @@ class Category:
     uses: tuple[str, ...]
 
 
-CATEGORIES = (
-    Category(
-        "outerwear", 13, 160,
-        ("parka", "rain jacket", "softshell", "down vest", "fleece", "anorak", "insulated coat", "wind shell"),
-        ("a waterproof breathable membrane", "taped seams", "an adjustable hood", "pit zips", "800-fill down",
-         "a recycled ripstop shell", "fleece-lined pockets", "a two-way front zip"),
-        ("winter commutes", "alpine hikes", "rainy city days", "ski touring", "cold morning runs"),
-    ),
-    Category(
-        "footwear", 12, 110,
-        ("trail runner", "hiking boot", "chelsea boot", "sneaker", "sandal", "approach shoe", "winter boot"),
-        ("a grippy rubber outsole", "a cushioned midsole", "a waterproof leather upper", "a rock plate",
-         "a padded collar", "a resoleable welt", "breathable mesh panels"),
-        ("muddy trails", "long days on your feet", "city walks", "scrambles", "snowy streets"),
-    ),
-    Category(
-        "camping", 10, 70,
-        ("tent", "sleeping bag", "camp stove", "headlamp", "sleeping pad", "camp kettle", "tarp", "lantern"),
-        ("ultralight titanium parts", "a packable stuff sack", "a rated comfort limit", "fast pitching clips",
-         "a rechargeable battery", "a windproof burner", "taped floor seams"),
-        ("backpacking trips", "car camping", "bikepacking", "festival weekends", "thru-hikes"),
-    ),
-    Category(
-        "fitness", 10, 45,
-        ("yoga mat", "kettlebell", "foam roller", "resistance band set", "jump rope", "dumbbell pair", "pull-up bar"),
-        ("a non-slip surface", "a powder-coated grip", "high-density foam", "adjustable resistance",
-         "a knurled handle", "ball-bearing swivels"),
-        ("home workouts", "recovery days", "strength training", "hotel-room sessions", "warm-ups"),
-    ),
-    Category(
-        "home-audio", 8, 150,
-        ("bookshelf speakers", "soundbar", "turntable", "stereo amplifier", "subwoofer", "smart speaker"),
-        ("a silk dome tweeter", "Bluetooth and optical inputs", "a walnut veneer cabinet", "a built-in phono stage",
-         "room correction", "a rear bass port"),
-        ("movie nights", "vinyl listening", "small living rooms", "parties", "desk setups"),
-    ),
-    Category(
-        "kitchen", 9, 60,
-        ("chef knife", "cast iron skillet", "blender", "pour-over kettle", "stand mixer", "cutting board"),
-        ("a full-tang forged blade", "a pre-seasoned surface", "a 1400 watt motor", "a gooseneck spout",
-         "a dishwasher-safe jar", "a juice groove"),
-        ("weeknight dinners", "smoothies", "slow weekend breakfasts", "baking bread", "meal prep"),
-    ),
-    Category(
-        "bags", 8, 85,
-        ("daypack", "duffel", "laptop briefcase", "messenger bag", "hip pack", "travel backpack", "tote"),
-        ("a padded laptop sleeve", "water-resistant fabric", "a luggage pass-through strap", "YKK zips",
-         "a clamshell opening", "vegetable-tanned leather"),
-        ("daily commutes", "weekend trips", "carry-on travel", "gym days", "campus life"),
-    ),
-    Category(
-        "electronics", 9, 75,
-        ("power bank", "wireless earbuds", "action camera", "smartwatch", "e-reader", "USB-C charger"),
-        ("USB-C fast charging", "active noise cancelling", "a splash-resistant body", "a solar panel",
-         "GPS tracking", "a glare-free screen"),
-        ("backcountry trips", "long flights", "daily training", "reading in bed", "remote work"),
-    ),
-    Category(
-        "cycling", 6, 95,
-        ("bike helmet", "saddle bag", "bike light", "cycling jersey", "floor pump", "multi-tool"),
-        ("MIPS protection", "a 1000 lumen beam", "a roll-top closure", "a pressure gauge", "reflective trim"),
-        ("gravel rides", "night commutes", "bikepacking", "road training", "weekend spins"),
-    ),
-    Category(
-        "climbing", 4, 55,
-        ("chalk bag", "harness", "belay device", "climbing shoe", "crash pad", "quickdraw set"),
-        ("a brushed fleece lining", "gear loops", "an assisted-braking cam", "a downturned last",
-         "a hinged foam core"),
-        ("gym sessions", "bouldering trips", "multi-pitch days", "crag weekends", "training boards"),
-    ),
-    Category(
-        "home-office", 5, 140,
-        ("standing desk", "desk lamp", "ergonomic chair", "monitor arm", "mechanical keyboard", "webcam"),
-        ("a dual-motor lift", "adjustable colour temperature", "lumbar support", "hot-swappable switches",
-         "a gas spring arm", "a 1080p sensor"),
-        ("remote work", "long coding sessions", "video calls", "small apartments", "study nights"),
-    ),
-    Category(
-        "travel", 6, 40,
-        ("packing cubes", "travel pillow", "passport wallet", "toiletry bag", "luggage scale", "travel adapter"),
-        ("RFID blocking", "compression zips", "memory foam", "a hanging hook", "a universal plug"),
-        ("long-haul flights", "weekend getaways", "business trips", "backpacking abroad", "road trips"),
-    ),
-)  # fmt: skip
-
-ADJECTIVES = (
-    "Alpine", "Classic", "Compact", "Everyday", "Featherweight", "Heritage", "Modular", "Pro", "Rugged",
-    "Summit", "Trail", "Urban", "Vintage", "Weatherproof", "Ultralight", "Essential", "Expedition", "Studio",
-)  # fmt: skip
-QUALITIES = (
-    "Built to last", "Designed for comfort", "Made with recycled materials", "Tested in harsh conditions",
-    "Light enough to forget", "Easy to care for", "Backed by a lifetime warranty", "Repairable by design",
-)  # fmt: skip
+# The vocabulary is data: categories with their weights, median prices, nouns, features and uses.
+_VOCABULARY = json.loads((Path(__file__).parent / "synthetic_vocabulary.json").read_text())
+CATEGORIES = tuple(
+    Category(c["name"], c["weight"], c["median_price"], tuple(c["nouns"]), tuple(c["features"]), tuple(c["uses"]))
+    for c in _VOCABULARY["categories"]
+)
+ADJECTIVES: tuple[str, ...] = tuple(_VOCABULARY["adjectives"])
+QUALITIES: tuple[str, ...] = tuple(_VOCABULARY["qualities"])
 _BRAND_HEADS = ("north", "iron", "volt", "trail", "blue", "kestrel", "copper", "ember", "granite", "salt", "fern")
 _BRAND_TAILS = ("peak", "haven", "wave", "craft", "fjord", "labs", "leaf", "line", "works", "-and-co")
 BRANDS_PER_CATEGORY = 10
