@@ -54,6 +54,10 @@ class RecommenderGraphQL(GraphQL[Any, None]):
         self.persisted = persisted
         self.observer = observer
 
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # A GET naming a persisted query by hash has no `query` either; it wants the result, not GraphiQL.
+        return "extensions" not in request.query_params and super().should_render_graphql_ide(request)
+
     def encode_json(self, data: object) -> bytes:
         # Responses only: requests stay on json.loads, which reads NaN/Infinity literals, so such a
         # value gets a BAD_USER_INPUT naming its argument rather than a bare "invalid JSON".
