@@ -1,4 +1,4 @@
-"""CORS in the real Chromium: a page served from another port calls the API; allowed origin works, others are blocked."""
+"""CORS in the real Chromium: a page on another port calls the API; the allowed origin works, others are blocked."""
 
 import http.server
 import threading

@@ -67,9 +67,9 @@ def test_redis_down_fails_open_and_says_so(
     app_with: Callable[..., Any], caplog: pytest.LogCaptureFixture, sync_redis: redis.Redis, namespace: str
 ) -> None:
     dead = f"redis://127.0.0.1:{free_port()}"  # nothing listens there
-    with caplog.at_level(logging.WARNING, logger="recommender.rate_limits"):
-        with app_with(rate_limits=("recommendations=1/minute",), rate_limit_redis_url=dead) as http:
-            for _ in range(3):
-                assert http.post("/graphql", json={"query": CATEGORIES}).status_code == 200
+    limits = {"rate_limits": ("recommendations=1/minute",), "rate_limit_redis_url": dead}
+    with caplog.at_level(logging.WARNING, logger="recommender.rate_limits"), app_with(**limits) as http:
+        for _ in range(3):
+            assert http.post("/graphql", json={"query": CATEGORIES}).status_code == 200
     assert "fail open" in caplog.text
     assert list(sync_redis.scan_iter(f"{namespace}rl*")) == []
