@@ -91,10 +91,10 @@ def prepare_user(port: int) -> None:
 
 
 def server_metrics(port: int, workers: int) -> list[Any]:
-    """GET /metrics from every worker (each new connection may land on another one); [] without the route."""
+    """GET /metrics.json from every worker (each new connection may land on another one); [] without the route."""
     seen: dict[Any, Any] = {}
     for _ in range(16 * workers):
-        status, body = http_json(port, "GET", "/metrics")
+        status, body = http_json(port, "GET", "/metrics.json")
         if status != 200 or not isinstance(body, dict):
             return []
         seen[body.get("pid")] = body

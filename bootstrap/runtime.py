@@ -53,6 +53,7 @@ class Runtime:
     probes: dict[str, Probe] = field(default_factory=dict)
     # None when no Redis was opened (every port given): readiness then asks the index alone.
     redis: RedisConnection | None = None
+    redis_url: str | None = None
 
     def metrics(self) -> dict[str, object]:
         """Counters of this process (one worker): embedding batches, cache hits/misses, the Redis reads."""
@@ -85,10 +86,16 @@ def redis_url(settings: Settings) -> Iterator[str]:
 
 @asynccontextmanager
 async def open_redis(settings: Settings) -> AsyncIterator[RedisConnection]:
+    async with open_redis_at(settings) as (client, _):
+        yield client
+
+
+@asynccontextmanager
+async def open_redis_at(settings: Settings) -> AsyncIterator[tuple[RedisConnection, str]]:
     with redis_url(settings) as url:
         client = connect(url, pipelined=settings.redis_pipelined_reads)
         try:
-            yield client
+            yield client, url
         finally:
             await client.aclose()
 
@@ -109,7 +116,7 @@ async def open_runtime(
     """
     async with AsyncExitStack() as stack:
         needs_redis = index is None or users is None or settings.embed_cache_redis
-        client = await stack.enter_async_context(open_redis(settings)) if needs_redis else None
+        client, url = await stack.enter_async_context(open_redis_at(settings)) if needs_redis else (None, None)
         embedder, probes = build_embedder(settings, client, embedder)
         if index is None:
             assert client is not None
@@ -128,7 +135,7 @@ async def open_runtime(
             catalog=catalog or JsonCatalog(settings.catalog, embedder.model_name, embedder.dim),
         )
         await (prepare or _start_up(settings))(service)
-        yield Runtime(service, probes, client)
+        yield Runtime(service, probes, client, url)
 
 
 @dataclass

@@ -26,7 +26,9 @@ def _extra(field: FieldInfo) -> dict[str, Any]:
 
 
 def _plain(annotation: Any) -> Any:
-    """`int | None` → int; other annotations as they are."""
+    """`int | None` → int; `Annotated[X, ...]` → X; other annotations as they are."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        return _plain(typing.get_args(annotation)[0])
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         (inner,) = (arg for arg in typing.get_args(annotation) if arg is not type(None))
         return inner
@@ -42,6 +44,8 @@ def _add(group: argparse._ArgumentGroup, name: str, field: FieldInfo) -> None:
         group.add_argument(*flags, action=argparse.BooleanOptionalAction, **common)
     elif typing.get_origin(kind) is typing.Literal:
         group.add_argument(*flags, choices=typing.get_args(kind), **common)
+    elif typing.get_origin(kind) is tuple:  # repeatable: --cors-origin A --cors-origin B
+        group.add_argument(*flags, action="append", **common)
     elif kind in (int, float, str, Path):
         group.add_argument(*flags, type=kind, **common)
     else:

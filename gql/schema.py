@@ -1,6 +1,6 @@
 """The Strawberry schema. Resolvers only translate: GraphQL input → use case → GraphQL type."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import strawberry
@@ -14,7 +14,10 @@ from domain.service import RecommenderService
 from gql.document_cache import DocumentCache, DocumentStore
 from gql.errors import ErrorPolicy
 from gql.fast_execution import FastExecutionContext
+from gql.identity import Caller, acting_user, required_user
 from gql.limits import MAX_SEARCH_FIELDS, limit_extensions
+from gql.observed import NoObserver, Observed, Observer
+from gql.rate_limited import RateCheck, RateLimited
 from gql.types import (
     BlendInput,
     ClickRecorded,
@@ -39,8 +42,12 @@ from gql.types import (
 @dataclass
 class Context:
     service: RecommenderService
-    is_admin: bool = True  # decided per request from the Authorization header (see serving.app)
+    is_admin: bool = True  # decided per request from the Authorization header (see serving.auth)
     request_id: str = "-"
+    caller: Caller = field(default_factory=Caller)  # tokens off: userId arguments are trusted
+    response: Any = None  # status code and headers of the HTTP response (Strawberry's sub-response)
+    rate_check: RateCheck | None = None  # None: no rate limits
+    observer: Observer = field(default_factory=NoObserver)  # metrics
 
 
 Info = strawberry.Info[Context, None]
@@ -75,22 +82,27 @@ class Query:
             ),
         ] = None,
     ) -> Recommendations:
+        acting = acting_user(info.context.caller, user_id)
+        anonymous = BlendInput(enabled=False), RerankInput(enabled=False)  # no user state read
         request = RecommendRequest(
             query=query,
-            user_id=DEFAULT_USER_ID if user_id is None else str(user_id),
+            user_id=acting or DEFAULT_USER_ID,
             filters=(filters or ProductFilter()).to_domain(),
-            blend=(blend or BlendInput()).to_domain(),
-            rerank=(rerank or RerankInput()).to_domain(),
+            blend=(anonymous[0] if acting is None else blend or BlendInput()).to_domain(),
+            rerank=(anonymous[1] if acting is None else rerank or RerankInput()).to_domain(),
             k=10 if k is None else k,
             ef_runtime=ef_runtime,
         )
-        return Recommendations.from_domain(await info.context.service.recommend(request))
+        found = await info.context.service.recommend(request)
+        info.context.observer.stages(found.timings)
+        return Recommendations.from_domain(found)
 
     @strawberry.field(description="Session vector, category affinities and clicks of one user.")
     async def user_features(
         self, info: Info, user_id: Annotated[strawberry.ID, _arg("The user to describe.")]
     ) -> UserFeatures:
-        return UserFeatures.from_domain(await info.context.service.user_features(str(user_id)))
+        acting = required_user(info.context.caller, user_id)
+        return UserFeatures.from_domain(await info.context.service.user_features(acting))
 
     @strawberry.field(description="Catalog products ordered by id.")
     async def products(
@@ -124,8 +136,9 @@ class Mutation:
         user_id: Annotated[strawberry.ID, _arg("Who clicked.")],
         product_id: Annotated[strawberry.ID, _arg("What was clicked.")],
     ) -> RecordClickResult:
+        acting = required_user(info.context.caller, user_id)
         try:
-            features = await info.context.service.record_click(str(user_id), str(product_id))
+            features = await info.context.service.record_click(acting, str(product_id))
         except DomainProductNotFound as exc:
             return ProductNotFound.of(exc.product_id)
         return ClickRecorded.from_domain(features)
@@ -149,8 +162,9 @@ class Mutation:
 
     @strawberry.mutation(description="Forget a user's session vector, affinities and clicks.")
     async def reset_user(self, info: Info, user_id: Annotated[strawberry.ID, _arg("The user to reset.")]) -> UserReset:
-        await info.context.service.reset_user(str(user_id))
-        return UserReset(user_id=user_id)
+        acting = required_user(info.context.caller, user_id)
+        await info.context.service.reset_user(acting)
+        return UserReset(user_id=strawberry.ID(acting))
 
     @strawberry.mutation(
         description="Drop the index and its products, recreate it and reseed it from the catalog (admin)."
@@ -191,7 +205,9 @@ def build_schema(
         mutation=Mutation,
         execution_context_class=FastExecutionContext if fast_execution else None,
         extensions=[
+            Observed,  # first: it sees the outcome ErrorPolicy decided
             ErrorPolicy,
+            RateLimited,
             *limit_extensions(introspection=introspection, max_search_fields=max_search_fields),
             *([lambda: DocumentCache(documents)] if document_cache else []),
         ],

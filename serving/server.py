@@ -9,10 +9,12 @@ behind another's back.
 
 import asyncio
 import os
+import tempfile
 from typing import TYPE_CHECKING
 
 from bootstrap.runtime import open_runtime, redis_url
 from bootstrap.settings import Settings
+from serving.metrics import MULTIPROC_ENV
 from serving.workers import WorkerPool
 
 if TYPE_CHECKING:
@@ -34,16 +36,21 @@ def run(settings: Settings, log_level: str = "info") -> None:
 
     if settings.workers <= 1:
         from serving.app import create_app
+        from serving.lifecycle import DrainingServer
 
-        uvicorn.run(
+        config = uvicorn.Config(
             create_app(settings),
             host=settings.host,
             port=settings.port,
             log_level=log_level,
             access_log=settings.access_log,
         )
+        server = DrainingServer(config)
+        server.drain_s = settings.drain_s
+        server.run()
         return
-    with redis_url(settings) as url:
+    with redis_url(settings) as url, tempfile.TemporaryDirectory(prefix="recommender-metrics-") as metrics_dir:
+        os.environ[MULTIPROC_ENV] = metrics_dir  # before any worker starts: prometheus-client reads it at import
         shared = settings.model_copy(update={"redis_url": url, "onnx_threads": settings.onnx_threads_per_worker()})
         asyncio.run(_prepare_store(shared))
         os.environ[SETTINGS_ENV] = shared.model_copy(update={"reset": False}).model_dump_json()
@@ -55,6 +62,7 @@ def run(settings: Settings, log_level: str = "info") -> None:
             log_level,
             settings.access_log,
             settings.worker_startup_grace_s,
+            settings.drain_s,
         )
         status = pool.run()
     if status:

@@ -31,6 +31,7 @@ from typing import Any
 import uvicorn
 
 from adapters.child_process import terminate_with_parent
+from serving.lifecycle import DrainingServer
 
 log = logging.getLogger("recommender.workers")
 
@@ -58,7 +59,7 @@ def _die_with_parent() -> None:
     terminate_with_parent()
 
 
-class HandedConnectionsServer(uvicorn.Server):
+class HandedConnectionsServer(DrainingServer):
     """A uvicorn server without a listening socket: its connections arrive accepted, over `channel`."""
 
     def __init__(self, config: uvicorn.Config, channel: socket.socket) -> None:
@@ -106,11 +107,13 @@ class HandedConnectionsServer(uvicorn.Server):
             log.warning("could not serve a handed-over connection: %s", task.exception())
 
 
-def worker_main(app_factory: str, channel: socket.socket, log_level: str, access_log: bool) -> None:
+def worker_main(app_factory: str, channel: socket.socket, log_level: str, access_log: bool, drain_s: float) -> None:
     """One worker process: uvicorn serving the connections the pool hands over `channel`."""
     _die_with_parent()
     config = uvicorn.Config(app_factory, factory=True, log_level=log_level, access_log=access_log)
-    HandedConnectionsServer(config, channel).run()
+    server = HandedConnectionsServer(config, channel)
+    server.drain_s = drain_s
+    server.run()
 
 
 class WorkerPool:
@@ -123,6 +126,7 @@ class WorkerPool:
         log_level: str,
         access_log: bool,
         startup_grace_s: float,
+        drain_s: float = 0.0,
     ) -> None:
         self.app_factory = app_factory
         self.startup_grace_s = startup_grace_s  # a worker that dies sooner is broken, not unlucky: no restart
@@ -139,6 +143,8 @@ class WorkerPool:
         for pool_end, _ in self._channels:
             pool_end.setblocking(False)  # a stuck worker must not stall the dealer
         self._turn = 0
+        self.drain_s = drain_s
+        self._signalled: set[int] = set()  # workers already sent SIGTERM (a second one would force their exit)
 
     def run(self) -> int:
         """Serve until SIGINT/SIGTERM; 0 on a clean stop, 1 when a worker could not start."""
@@ -167,12 +173,25 @@ class WorkerPool:
         return 1 if failed else 0
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
-        self._stop.set()
+        if signum != signal.SIGTERM or self.drain_s <= 0 or self._signalled:
+            self._stop.set()
+            return
+        # Drain: the workers answer /readyz with 503 at once, and connections are still dealt until they stop.
+        self._signal_workers()
+        timer = threading.Timer(self.drain_s, self._stop.set)
+        timer.daemon = True
+        timer.start()
+
+    def _signal_workers(self) -> None:
+        for process, _ in self._processes:
+            if process.is_alive() and process.pid is not None and process.pid not in self._signalled:
+                self._signalled.add(process.pid)
+                os.kill(process.pid, signal.SIGTERM)  # uvicorn: finish in-flight requests, run shutdown
 
     def _spawn(self, slot: int) -> tuple[BaseProcess, float]:
         process = self._context.Process(
             target=worker_main,
-            args=(self.app_factory, self._channels[slot][1], self.log_level, self.access_log),
+            args=(self.app_factory, self._channels[slot][1], self.log_level, self.access_log, self.drain_s),
             name=f"recommender-worker-{slot}",
         )
         process.start()
@@ -208,7 +227,7 @@ class WorkerPool:
 
     def _replace_dead(self) -> bool:
         for i, (process, started) in enumerate(self._processes):
-            if process.is_alive() or self._stop.is_set():
+            if process.is_alive() or self._stop.is_set() or process.pid in self._signalled:
                 continue
             if time.monotonic() - started < self.startup_grace_s:
                 log.error("worker %s exited with code %s while starting; stopping", process.pid, process.exitcode)
@@ -218,9 +237,7 @@ class WorkerPool:
         return False
 
     def _stop_all(self) -> None:
-        for process, _ in self._processes:
-            if process.is_alive() and process.pid is not None:
-                os.kill(process.pid, signal.SIGTERM)  # uvicorn: finish in-flight requests, run shutdown
+        self._signal_workers()
         deadline = time.monotonic() + STOP_TIMEOUT_S
         for process, _ in self._processes:
             process.join(max(0.0, deadline - time.monotonic()))

@@ -55,7 +55,7 @@ def test_recommendations_clicks_and_features_without_redis(gql: GraphQLClient) -
 def test_readiness_without_redis_asks_the_index(gql: GraphQLClient) -> None:
     ready = gql.http.get("/readyz")
     assert ready.status_code == 200 and ready.json()["checks"] == {"index": True, "model": True}
-    assert set(gql.http.get("/metrics").json()) == {"pid", "embed_batching", "embed_cache_lru"}
+    assert set(gql.http.get("/metrics.json").json()) == {"pid", "embed_batching", "embed_cache_lru"}
 
 
 def test_admin_operations_need_the_token_when_one_is_set() -> None:

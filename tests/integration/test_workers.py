@@ -89,7 +89,7 @@ def pids_behind(port: int, connections: int) -> list[int]:
             conn.connect()
         pids = []
         for conn in opened:
-            conn.request("GET", "/metrics")
+            conn.request("GET", "/metrics.json")
             pids.append(json.loads(conn.getresponse().read())["pid"])
         return pids
     finally:

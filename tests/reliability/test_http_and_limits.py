@@ -198,10 +198,10 @@ def test_limits_keep_validation_cacheable() -> None:
 
 
 def test_metrics_report_embedding_and_redis_lane_counters(http: TestClient) -> None:
-    before = http.get("/metrics").json()["redis_lane"]["commands"]
+    before = http.get("/metrics.json").json()["redis_lane"]["commands"]
     for _ in range(2):
         http.post("/graphql", json={"query": '{ recommendations(query: "same text", k: 1) { filterClause } }'})
-    body = http.get("/metrics").json()
+    body = http.get("/metrics.json").json()
     assert body["pid"] > 0
     assert body["embed_cache_lru"]["hits"] >= 1
     lane = body["redis_lane"]
@@ -209,4 +209,6 @@ def test_metrics_report_embedding_and_redis_lane_counters(http: TestClient) -> N
     assert lane["connections_opened"] == 1 and lane["timeouts"] == 0
     impersonal = '{ recommendations(query: "x", blend: {enabled: false}, rerank: {enabled: false}) { usedRerank } }'
     http.post("/graphql", json={"query": impersonal})
-    assert http.get("/metrics").json()["redis_lane"]["commands"] == before + 5  # the search alone: no features read
+    assert (
+        http.get("/metrics.json").json()["redis_lane"]["commands"] == before + 5
+    )  # the search alone: no features read
