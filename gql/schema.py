@@ -1,6 +1,5 @@
 """The Strawberry schema. Resolvers only translate: GraphQL input → use case → GraphQL type."""
 
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 import strawberry
@@ -10,7 +9,8 @@ from strawberry.types import ExecutionContext
 
 from domain.errors import ProductNotFound as DomainProductNotFound
 from domain.filters import DEFAULT_USER_ID, RecommendRequest
-from domain.service import RecommenderService
+from gql.catalog_types import CatalogMutations
+from gql.context import Context, Info
 from gql.document_cache import DocumentCache, DocumentStore
 from gql.errors import ErrorPolicy
 from gql.fast_execution import FastExecutionContext
@@ -34,16 +34,9 @@ from gql.types import (
     UserReset,
     use_plain_inputs,
 )
+from gql.user_types import EventKind, EventRecorded, ExcludeInput, RecordEventResult
 
-
-@dataclass
-class Context:
-    service: RecommenderService
-    is_admin: bool = True  # decided per request from the Authorization header (see serving.app)
-    request_id: str = "-"
-
-
-Info = strawberry.Info[Context, None]
+__all__ = ["Context", "Info", "build_schema", "schema"]
 DEFAULT_USER = strawberry.ID(DEFAULT_USER_ID)
 
 
@@ -74,6 +67,13 @@ class Query:
                 "selective filter."
             ),
         ] = None,
+        exclude: Annotated[
+            ExcludeInput | None,
+            _arg(
+                "Products to leave out, from the user's history or by id, inside the KNN pre-filter: the results "
+                "still hold k products when the catalog has them. Omitted: nothing is excluded."
+            ),
+        ] = UNSET,
     ) -> Recommendations:
         request = RecommendRequest(
             query=query,
@@ -83,6 +83,7 @@ class Query:
             rerank=(rerank or RerankInput()).to_domain(),
             k=10 if k is None else k,
             ef_runtime=ef_runtime,
+            exclude=exclude.to_domain() if exclude else None,
         )
         return Recommendations.from_domain(await info.context.service.recommend(request))
 
@@ -112,8 +113,25 @@ class Query:
         return IndexInfo.from_domain(await info.context.service.index_status())
 
 
-@strawberry.type(description="Record behaviour and maintain the index.")
-class Mutation:
+@strawberry.type(description="Record behaviour and maintain the index and the catalog.")
+class Mutation(CatalogMutations):
+    @strawberry.mutation(
+        description="Record an event of a user on a product: its weight moves the session vector (or, for DISMISS, "
+        "the dismissed vector) and the category affinity; one atomic write, also appended to the user's history."
+    )
+    async def record_event(
+        self,
+        info: Info,
+        user_id: Annotated[strawberry.ID, _arg("Who did it.")],
+        product_id: Annotated[strawberry.ID, _arg("Which product.")],
+        kind: Annotated[EventKind, _arg("What the user did.")],
+    ) -> RecordEventResult:
+        try:
+            features = await info.context.service.record_event(str(user_id), str(product_id), kind.to_domain())
+        except DomainProductNotFound as exc:
+            return ProductNotFound.of(exc.product_id)
+        return EventRecorded(kind=kind, user=UserFeatures.from_domain(features))
+
     @strawberry.mutation(
         description="Record a click: updates the user's session vector (EWMA), category affinity and click "
         "count atomically; the next recommendation uses them."
@@ -147,7 +165,7 @@ class Mutation:
             return ProductNotFound.of(exc.product_id)
         return EmbeddingRefreshed.from_domain(refreshed)
 
-    @strawberry.mutation(description="Forget a user's session vector, affinities and clicks.")
+    @strawberry.mutation(description="Forget a user's session and dismissed vectors, affinities, counts and history.")
     async def reset_user(self, info: Info, user_id: Annotated[strawberry.ID, _arg("The user to reset.")]) -> UserReset:
         await info.context.service.reset_user(str(user_id))
         return UserReset(user_id=user_id)
