@@ -6,11 +6,13 @@ filter matching by the words the search index holds (domain.text).
 
 import asyncio
 import hashlib
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import numpy as np
 
+from domain.events import HISTORY_LENGTH, Event
 from domain.filters import ProductFilter
 from domain.models import IndexInfo, Product, UserFeatures, Vector
 from domain.ports import SearchResult
@@ -29,7 +31,7 @@ def _has_phrase(text: str, phrase: str) -> bool:
 
 def describe(filters: ProductFilter) -> str:
     """The filter as the fake shows it: the fields that are set, or `*` for none."""
-    given = {name: value for name, value in vars(filters).items() if value not in (None, False)}
+    given = {name: value for name, value in vars(filters).items() if value not in (None, False, ())}
     return " ".join(f"{name}={value!r}" for name, value in given.items()) or "*"
 
 
@@ -42,6 +44,7 @@ def matches(product: Product, filters: ProductFilter) -> bool:
         filters.max_price is None or product.price <= filters.max_price,
         filters.min_rating is None or product.rating >= filters.min_rating,
         filters.text_match is None or _has_phrase(product.description, filters.text_match),
+        product.id not in filters.excluded_ids,
     ]
     return all(checks)
 
@@ -88,6 +91,17 @@ class InMemoryProductIndex:
             self._products[product.id] = (product, normalise(vector))
         return len(items)
 
+    async def get_many(self, product_ids: Sequence[str]) -> list[tuple[Product, Vector] | None]:
+        return [self._products.get(product_id) for product_id in product_ids]
+
+    async def replace_existing(self, items: Sequence[tuple[Product, Vector]]) -> list[str]:
+        present = [(product, vector) for product, vector in items if product.id in self._products]
+        await self.upsert(present)
+        return [product.id for product, _ in present]
+
+    async def delete(self, product_ids: Sequence[str]) -> list[str]:
+        return [product_id for product_id in product_ids if self._products.pop(product_id, None) is not None]
+
     async def exists(self) -> bool:
         return True  # an in-memory index exists as long as its object does
 
@@ -112,21 +126,30 @@ class InMemoryProductIndex:
 
 
 class InMemoryUserFeatureStore:
+    """No expiry: an idle user stays until deleted (the Redis store's TTL has no clock to follow here)."""
+
     def __init__(self) -> None:
         self._users: dict[str, UserFeatures] = {}
+        self._history: defaultdict[str, list[Event]] = defaultdict(list)
         self._lock = asyncio.Lock()
 
     async def get(self, user_id: str) -> UserFeatures:
         return self._users.get(user_id, UserFeatures(user_id))
 
-    async def update(self, user_id: str, change: Callable[[UserFeatures], UserFeatures]) -> UserFeatures:
+    async def record(self, event: Event, user_id: str, change: Callable[[UserFeatures], UserFeatures]) -> UserFeatures:
         async with self._lock:
             updated = change(self._users.get(user_id, UserFeatures(user_id)))
             self._users[user_id] = replace(updated, affinities=dict(updated.affinities))
+            self._history[user_id][:0] = [event]
+            del self._history[user_id][HISTORY_LENGTH:]
             return updated
+
+    async def history(self, user_id: str, limit: int) -> list[Event]:
+        return self._history[user_id][:limit]
 
     async def delete(self, user_id: str) -> None:
         self._users.pop(user_id, None)
+        self._history.pop(user_id, None)
 
 
 class HashingEmbedder:

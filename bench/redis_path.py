@@ -28,6 +28,7 @@ from adapters.redis.schema import IndexConfig
 from adapters.redis.users import RedisUserFeatureStore
 from bench import client
 from bench.graphql_path import best_of, catalog_items
+from domain.events import Event, EventKind
 from domain.filters import ProductFilter
 from domain.models import Vector
 from domain.session import apply_click
@@ -45,7 +46,8 @@ async def measure(url: str, rounds: int, requests: int) -> dict[str, float]:
         await setup.upsert(items)
         setup_users = RedisUserFeatureStore(connections["lane"])
         for product, vector in items[:3]:
-            await setup_users.update(USER, partial(apply_click, product=product, vector=vector, alpha=0.3))
+            click = Event(product.id, EventKind.CLICK, 0.0)
+            await setup_users.record(click, USER, partial(apply_click, product=product, vector=vector, alpha=0.3))
         query_vector = items[0][1]
         filters = ProductFilter(category=items[0][0].category, in_stock_only=True)
         requests_by_way = {way: _request(conn, config, query_vector, filters) for way, conn in connections.items()}

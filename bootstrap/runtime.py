@@ -127,12 +127,13 @@ async def open_runtime(
             probes["redis_lane"] = client.pipelined.stats
         if users is None:
             assert client is not None
-            users = RedisUserFeatureStore(client, settings.user_prefix)
+            users = RedisUserFeatureStore(client, settings.user_prefix, settings.user_ttl_s)
         service = RecommenderService(
             embedder=embedder,
             index=index,
             users=users,
             catalog=catalog or JsonCatalog(settings.catalog, embedder.model_name, embedder.dim),
+            policy=settings.event_policy(),
         )
         await (prepare or _start_up(settings))(service)
         yield Runtime(service, probes, client, url)

@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from domain.events import EventKind, EventPolicy
+
 ENV_PREFIX = "RECOMMENDER_"
 
 # Which commands offer a field as a flag; fields without a group are environment-only (secrets, and
@@ -26,6 +28,7 @@ RATE_LIMIT_CLASSES = ("recommendations", "events", "admin")
 # Lists read from the environment comma-separated (RECOMMENDER_CORS_ORIGINS=https://a.example,https://b.example),
 # and from repeated flags (--cors-origin A --cors-origin B).
 Names = Annotated[tuple[str, ...], NoDecode]
+EVENTS = "events"
 
 
 def option(default: Any, description: str, group: str | None = None, **extra: Any) -> Any:
@@ -80,6 +83,20 @@ class Settings(BaseSettings):
         None, "force this hybrid policy for filtered queries", INDEX
     )
     batch_size: int | None = option(None, "BATCH_SIZE of the BATCHES hybrid policy", INDEX, ge=1)
+
+    # Events (README, "Events, exclusion and catalog updates"): weights scale the EWMA step and the affinity change.
+    event_weight_view: float = option(0.5, "weight of a VIEW event", EVENTS, gt=0)
+    event_weight_click: float = option(1.0, "weight of a CLICK event (recordClick)", EVENTS, gt=0)
+    event_weight_add_to_cart: float = option(2.0, "weight of an ADD_TO_CART event", EVENTS, gt=0)
+    event_weight_purchase: float = option(3.0, "weight of a PURCHASE event", EVENTS, gt=0)
+    event_weight_dismiss: float = option(
+        1.0, "weight of a DISMISS event (affinity lowered, dismissed vector)", EVENTS, gt=0
+    )
+    session_alpha: float = option(
+        0.4, "EWMA step of a weight-1 event; weight w steps 1-(1-alpha)^w", EVENTS, gt=0, lt=1
+    )
+    affinity_half_life_s: float = option(7 * 24 * 3600.0, "category affinities halve over this idle time", EVENTS, gt=0)
+    user_ttl_s: float = option(30 * 24 * 3600.0, "a user's keys expire after this long without an event", EVENTS, gt=0)
 
     # Query path (README, "Performance"). Processes share the cores: ONNX threads x workers <= cores.
     workers: int = option(1, "uvicorn worker processes", QUERY_PATH, ge=1)
@@ -178,6 +195,10 @@ class Settings(BaseSettings):
 
     def tokens_on(self) -> bool:
         return any(v is not None for v in (self.jwt_secret, self.jwt_public_key, self.jwt_jwks))
+
+    def event_policy(self) -> EventPolicy:
+        weights = {kind: getattr(self, f"event_weight_{kind.value.lower()}") for kind in EventKind}
+        return EventPolicy(weights=weights, alpha=self.session_alpha, half_life_s=self.affinity_half_life_s)
 
     def onnx_threads_per_worker(self) -> int:
         return self.onnx_threads or max(1, len(os.sched_getaffinity(0)) // self.workers)

@@ -12,7 +12,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from bootstrap.settings import BROWSER, INDEX, LOAD, QUERY_PATH, SERVER, SPEEDUPS, STORE
+from bootstrap.settings import BROWSER, EVENTS, INDEX, LOAD, QUERY_PATH, SERVER, SPEEDUPS, STORE
 from cli.options import add_settings_options, settings_from
 from domain.errors import CatalogError, StoreUnavailable
 
@@ -95,7 +95,7 @@ def parser() -> argparse.ArgumentParser:
     commands = root.add_subparsers(dest="command", required=True)
 
     p = commands.add_parser("serve", help="serve the GraphQL API (GraphiQL at /graphql)")
-    add_settings_options(p, SERVER, STORE, INDEX, QUERY_PATH, SPEEDUPS, BROWSER)
+    add_settings_options(p, SERVER, STORE, INDEX, QUERY_PATH, SPEEDUPS, EVENTS, BROWSER)
     # The older switch: --onnx-spinning meant `always`, --no-onnx-spinning `off`.
     for flag, mode in (("--onnx-spinning", "always"), ("--no-onnx-spinning", "off")):
         p.add_argument(flag, dest="onnx_spin", action="store_const", const=mode, help=argparse.SUPPRESS)

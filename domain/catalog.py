@@ -41,7 +41,7 @@ def check_flag(argument: str, value: object) -> bool:
     return value
 
 
-_FIELD_CHECKS: dict[str, Callable[[str, object], object]] = {
+FIELD_CHECKS: dict[str, Callable[[str, object], object]] = {
     "name": check_nonempty,
     "description": check_nonempty,
     "category": check_slug,
@@ -56,7 +56,7 @@ PRODUCT_FIELDS = ("id", "name", "description", "category", "brand", "price", "in
 
 def validate_product(fields: Mapping[str, object]) -> Product:
     """A Product from every field of PRODUCT_FIELDS; the first bad field raises InvalidInput naming it."""
-    values = {name: check(name, fields[name]) for name, check in _FIELD_CHECKS.items()}
+    values = {name: check(name, fields[name]) for name, check in FIELD_CHECKS.items()}
     product_id = fields["id"]
     if not isinstance(product_id, str):
         raise InvalidInput("id", "must be a string")

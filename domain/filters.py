@@ -15,6 +15,10 @@ MIN_K, MAX_K = 1, 100
 MIN_EF_RUNTIME, MAX_EF_RUNTIME = 1, 1000
 MAX_RATING = 5.0
 DEFAULT_BLEND_WEIGHT = 0.3
+DEFAULT_DISMISSED_WEIGHT = 0.2
+# Ids a request may exclude by name; the history adds at most HISTORY_LENGTH more. RediSearch ran a
+# negated TAG set of 1,000 ids inside the KNN pre-filter in a few ms (INFRA.md, 2026-12-02).
+MAX_EXCLUDED_IDS = 1000
 DEFAULT_RERANK_WEIGHT = 0.15
 MAX_RERANK_WEIGHT = 10.0
 DEFAULT_USER_ID = "demo"
@@ -46,10 +50,14 @@ class ProductFilter:
     min_rating: float | None = None
     in_stock_only: bool = False
     text_match: str | None = None
+    # Never these products (ids checked by ExcludeSettings or taken from the user's history).
+    excluded_ids: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         def put(name: str, value: object) -> None:
             object.__setattr__(self, name, value)
+
+        put("excluded_ids", tuple(sorted(set(self.excluded_ids))))
 
         put("category", _optional_tag("filters.category", self.category))
         put("brand", _optional_tag("filters.brand", self.brand))
@@ -72,17 +80,40 @@ class ProductFilter:
 
 @dataclass(frozen=True)
 class BlendSettings:
-    """Mix the user's session vector into the query vector: normalise((1-w)·q + w·s)."""
+    """Mix the user's session vector into the query vector and push it away from the dismissed vector:
+    normalise((1-w)·q + w·s - w_d·d) (domain.vectors.blend)."""
 
     enabled: bool = True
     weight: float = DEFAULT_BLEND_WEIGHT
+    dismissed_weight: float = DEFAULT_DISMISSED_WEIGHT
 
     def __post_init__(self) -> None:
         check_range("blend.weight", self.weight, 0.0, 1.0)
+        check_range("blend.dismissed_weight", self.dismissed_weight, 0.0, 1.0)
 
     @property
     def active(self) -> bool:
-        return self.enabled and self.weight > 0
+        return self.enabled and (self.weight > 0 or self.dismissed_weight > 0)
+
+
+@dataclass(frozen=True)
+class ExcludeSettings:
+    """Products kept out of the results: by the user's history (the last HISTORY_LENGTH events) and by id."""
+
+    seen: bool = False  # viewed or clicked
+    dismissed: bool = True
+    purchased: bool = False
+    product_ids: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if len(self.product_ids) > MAX_EXCLUDED_IDS:
+            raise InvalidInput("exclude.product_ids", f"at most {MAX_EXCLUDED_IDS} ids, got {len(self.product_ids)}")
+        for i, product_id in enumerate(self.product_ids):
+            check_id(f"exclude.product_ids[{i}]", product_id)
+
+    @property
+    def uses_history(self) -> bool:
+        return self.seen or self.dismissed or self.purchased
 
 
 @dataclass(frozen=True)
@@ -109,6 +140,7 @@ class RecommendRequest:
     rerank: RerankSettings = field(default_factory=RerankSettings)
     k: int = 10
     ef_runtime: int | None = None  # None: the index's (or the server's) EF_RUNTIME
+    exclude: ExcludeSettings | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "query", check_text("query", self.query, MAX_QUERY_CHARS))

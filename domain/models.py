@@ -37,12 +37,19 @@ class Candidate:
 
 @dataclass(frozen=True)
 class UserFeatures:
+    """`affinities` are as stored at `affinity_times` (seconds since the epoch, per category): read them
+    through domain.session.decay_to, which applies the half-life. `clicks` counts CLICK events only,
+    `events` every kind; `dismissed_vector` is the EWMA of dismissed products."""
+
     user_id: str
     clicks: int = 0
     session_vector: Vector | None = None
     affinities: dict[str, float] = field(default_factory=dict)
     last_clicked_id: str | None = None
     last_clicked_category: str | None = None
+    events: int = 0
+    dismissed_vector: Vector | None = None
+    affinity_times: dict[str, float] = field(default_factory=dict)
 
     def affinity(self, category: str) -> float:
         return self.affinities.get(category, 0.0)

@@ -4,6 +4,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from domain.events import Event
 from domain.filters import ProductFilter
 from domain.models import IndexInfo, Product, UserFeatures, Vector
 
@@ -47,6 +48,18 @@ class ProductIndex(Protocol):
 
     async def upsert(self, items: Sequence[tuple[Product, Vector]]) -> int: ...
 
+    async def get_many(self, product_ids: Sequence[str]) -> list[tuple[Product, Vector] | None]:
+        """Each product with its vector, in order; None where there is none."""
+        ...
+
+    async def replace_existing(self, items: Sequence[tuple[Product, Vector]]) -> list[str]:
+        """Write each product that still exists (none is created); the ids written."""
+        ...
+
+    async def delete(self, product_ids: Sequence[str]) -> list[str]:
+        """Delete these products; the ids that existed."""
+        ...
+
     async def exists(self) -> bool: ...
 
     async def ensure(self) -> None:
@@ -69,8 +82,13 @@ class ProductIndex(Protocol):
 class UserFeatureStore(Protocol):
     async def get(self, user_id: str) -> UserFeatures: ...
 
-    async def update(self, user_id: str, change: Callable[[UserFeatures], UserFeatures]) -> UserFeatures:
-        """Apply `change` atomically: concurrent updates of one user never lose each other's effect."""
+    async def record(self, event: Event, user_id: str, change: Callable[[UserFeatures], UserFeatures]) -> UserFeatures:
+        """Apply `change` and put `event` first in the user's history, in one atomic write: concurrent events
+        of one user never lose each other's effect. Refreshes the user's idle expiry."""
+        ...
+
+    async def history(self, user_id: str, limit: int) -> list[Event]:
+        """The user's latest events, newest first (at most domain.events.HISTORY_LENGTH are kept)."""
         ...
 
     async def delete(self, user_id: str) -> None: ...

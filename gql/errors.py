@@ -24,6 +24,8 @@ VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 INTERNAL = "INTERNAL_SERVER_ERROR"
 
 log = logging.getLogger("recommender.errors")
+# graphql-core's message for a variable value its type refuses (a NaN Float, a string for an Int, ...).
+_VARIABLE_PATH = re.compile(r"Variable '\$([A-Za-z_][A-Za-z0-9_]*)' has invalid value(?: at ([^:\s]+))?:")
 
 
 def graphql_name(argument: str) -> str:
@@ -67,6 +69,9 @@ def translate(error: GraphQLError, request_id: str = "-") -> GraphQLError:
             error.path is not None or error.message.startswith("Variable '$") or error.message.startswith('Variable "$')
         )
         extensions.setdefault("code", BAD_USER_INPUT if bad_value else VALIDATION_FAILED)
+        variable = _VARIABLE_PATH.match(error.message)
+        if variable:  # name the value as the client sent it: `$products` at `[3].price` → `products[3].price`
+            extensions.setdefault("argument", variable.group(1) + (variable.group(2) or ""))
         return _with(error, error.message, extensions)
     error_id = uuid.uuid4().hex[:12]
     log.error("unexpected error %s (request %s) at %s", error_id, request_id, error.path, exc_info=original)

@@ -1,6 +1,6 @@
 """The Strawberry schema. Resolvers only translate: GraphQL input → use case → GraphQL type."""
 
-from dataclasses import dataclass, field
+from dataclasses import replace
 from typing import Annotated, Any
 
 import strawberry
@@ -10,14 +10,15 @@ from strawberry.types import ExecutionContext
 
 from domain.errors import ProductNotFound as DomainProductNotFound
 from domain.filters import DEFAULT_USER_ID, RecommendRequest
-from domain.service import RecommenderService
+from gql.catalog_types import CatalogMutations
+from gql.context import Context, Info
 from gql.document_cache import DocumentCache, DocumentStore
 from gql.errors import ErrorPolicy
 from gql.fast_execution import FastExecutionContext
-from gql.identity import Caller, acting_user, required_user
+from gql.identity import acting_user, required_user
 from gql.limits import MAX_SEARCH_FIELDS, limit_extensions
-from gql.observed import NoObserver, Observed, Observer
-from gql.rate_limited import RateCheck, RateLimited
+from gql.observed import Observed
+from gql.rate_limited import RateLimited
 from gql.types import (
     BlendInput,
     ClickRecorded,
@@ -37,20 +38,9 @@ from gql.types import (
     UserReset,
     use_plain_inputs,
 )
+from gql.user_types import EventKind, EventRecorded, ExcludeInput, RecordEventResult
 
-
-@dataclass
-class Context:
-    service: RecommenderService
-    is_admin: bool = True  # decided per request from the Authorization header (see serving.auth)
-    request_id: str = "-"
-    caller: Caller = field(default_factory=Caller)  # tokens off: userId arguments are trusted
-    response: Any = None  # status code and headers of the HTTP response (Strawberry's sub-response)
-    rate_check: RateCheck | None = None  # None: no rate limits
-    observer: Observer = field(default_factory=NoObserver)  # metrics
-
-
-Info = strawberry.Info[Context, None]
+__all__ = ["Context", "Info", "build_schema", "schema"]
 DEFAULT_USER = strawberry.ID(DEFAULT_USER_ID)
 
 
@@ -81,9 +71,19 @@ class Query:
                 "selective filter."
             ),
         ] = None,
+        exclude: Annotated[
+            ExcludeInput | None,
+            _arg(
+                "Products to leave out, from the user's history or by id, inside the KNN pre-filter: the results "
+                "still hold k products when the catalog has them. Omitted: nothing is excluded."
+            ),
+        ] = UNSET,
     ) -> Recommendations:
         acting = acting_user(info.context.caller, user_id)
         anonymous = BlendInput(enabled=False), RerankInput(enabled=False)  # no user state read
+        excluded = exclude.to_domain() if exclude else None
+        if acting is None and excluded is not None:  # nobody's history to exclude from: ids only
+            excluded = replace(excluded, seen=False, dismissed=False, purchased=False)
         request = RecommendRequest(
             query=query,
             user_id=acting or DEFAULT_USER_ID,
@@ -92,6 +92,7 @@ class Query:
             rerank=(anonymous[1] if acting is None else rerank or RerankInput()).to_domain(),
             k=10 if k is None else k,
             ef_runtime=ef_runtime,
+            exclude=excluded,
         )
         found = await info.context.service.recommend(request)
         info.context.observer.stages(found.timings)
@@ -124,8 +125,26 @@ class Query:
         return IndexInfo.from_domain(await info.context.service.index_status())
 
 
-@strawberry.type(description="Record behaviour and maintain the index.")
-class Mutation:
+@strawberry.type(description="Record behaviour and maintain the index and the catalog.")
+class Mutation(CatalogMutations):
+    @strawberry.mutation(
+        description="Record an event of a user on a product: its weight moves the session vector (or, for DISMISS, "
+        "the dismissed vector) and the category affinity; one atomic write, also appended to the user's history."
+    )
+    async def record_event(
+        self,
+        info: Info,
+        user_id: Annotated[strawberry.ID, _arg("Who did it.")],
+        product_id: Annotated[strawberry.ID, _arg("Which product.")],
+        kind: Annotated[EventKind, _arg("What the user did.")],
+    ) -> RecordEventResult:
+        acting = required_user(info.context.caller, user_id)
+        try:
+            features = await info.context.service.record_event(acting, str(product_id), kind.to_domain())
+        except DomainProductNotFound as exc:
+            return ProductNotFound.of(exc.product_id)
+        return EventRecorded(kind=kind, user=UserFeatures.from_domain(features))
+
     @strawberry.mutation(
         description="Record a click: updates the user's session vector (EWMA), category affinity and click "
         "count atomically; the next recommendation uses them."
@@ -160,7 +179,7 @@ class Mutation:
             return ProductNotFound.of(exc.product_id)
         return EmbeddingRefreshed.from_domain(refreshed)
 
-    @strawberry.mutation(description="Forget a user's session vector, affinities and clicks.")
+    @strawberry.mutation(description="Forget a user's session and dismissed vectors, affinities, counts and history.")
     async def reset_user(self, info: Info, user_id: Annotated[strawberry.ID, _arg("The user to reset.")]) -> UserReset:
         acting = required_user(info.context.caller, user_id)
         await info.context.service.reset_user(acting)

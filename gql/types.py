@@ -14,6 +14,10 @@ from domain import filters as domain_filters
 from domain import models
 from domain.service import EmbeddingRefreshed as DomainEmbeddingRefreshed
 from domain.service import IndexStatus
+from gql.product_types import NotAuthorized, Product, ProductNotFound
+from gql.user_types import UserFeatures
+
+__all__ = ["NotAuthorized", "Product", "ProductNotFound", "UserFeatures"]  # re-exported for gql.schema
 
 T = TypeVar("T")
 _SCALARS = (str, float, int, bool)
@@ -60,31 +64,6 @@ def use_plain_inputs(enabled: bool) -> None:
     """Process-wide: the marked inputs are built by `_from_plain_input` (on) or Strawberry's stock conversion."""
     for definition in _PLAIN_INPUTS:
         definition.from_input = _from_plain_input if enabled else None
-
-
-@strawberry.type(description="A catalog product as stored in its Redis hash `product:<id>`.")
-class Product:
-    id: strawberry.ID = strawberry.field(description="Product id; the Redis key is `product:<id>`.")
-    name: str = strawberry.field(description="Display name.")
-    description: str = strawberry.field(description="Marketing text; searchable with `ProductFilter.textMatch`.")
-    category: str = strawberry.field(description="Category slug (lower-case), as listed by `categories`.")
-    brand: str = strawberry.field(description="Brand slug (lower-case), as listed by `brands`.")
-    price: float = strawberry.field(description="Price in the catalog's currency.")
-    rating: float = strawberry.field(description="Average customer rating, 0 to 5.")
-    in_stock: bool = strawberry.field(description="Whether the product can be ordered now.")
-
-    @classmethod
-    def from_domain(cls, p: models.Product) -> "Product":
-        return cls(
-            id=strawberry.ID(p.id),
-            name=p.name,
-            description=p.description,
-            category=p.category,
-            brand=p.brand,
-            price=p.price,
-            rating=p.rating,
-            in_stock=p.in_stock,
-        )
 
 
 @strawberry.type(description="One recommended product with how it was ranked.")
@@ -140,40 +119,6 @@ class Recommendations:
             used_session=r.used_session,
             used_rerank=r.used_rerank,
             timings=Timings(embed_ms=t.embed_ms, search_ms=t.search_ms, rerank_ms=t.rerank_ms, total_ms=t.total_ms),
-        )
-
-
-@strawberry.type(description="How much a user has engaged with one category.")
-class CategoryAffinity:
-    category: str = strawberry.field(description="Category slug.")
-    weight: float = strawberry.field(description="Accumulated clicks on products of this category.")
-
-
-@strawberry.type(description="Real-time features of one user, stored in `user:<id>:features`.")
-class UserFeatures:
-    user_id: strawberry.ID = strawberry.field(description="The user these features belong to.")
-    clicks: int = strawberry.field(description="Clicks recorded for this user.")
-    last_clicked_id: strawberry.ID | None = strawberry.field(description="Product id of the latest click, if any.")
-    last_clicked_category: str | None = strawberry.field(description="Category of the latest click, if any.")
-    affinities: list[CategoryAffinity] = strawberry.field(
-        description="Clicked categories, strongest first (ties by name)."
-    )
-    has_session_vector: bool = strawberry.field(
-        description="True once the user has clicked: the session vector (EWMA of clicked products) exists."
-    )
-    session_vector_dim: int = strawberry.field(description="Dimension of the session vector; 0 when there is none.")
-
-    @classmethod
-    def from_domain(cls, f: models.UserFeatures) -> "UserFeatures":
-        vector = f.session_vector
-        return cls(
-            user_id=strawberry.ID(f.user_id),
-            clicks=f.clicks,
-            last_clicked_id=None if f.last_clicked_id is None else strawberry.ID(f.last_clicked_id),
-            last_clicked_category=f.last_clicked_category,
-            affinities=[CategoryAffinity(category=c, weight=w) for c, w in f.sorted_affinities()],
-            has_session_vector=vector is not None,
-            session_vector_dim=0 if vector is None else len(vector),
         )
 
 
@@ -233,16 +178,25 @@ class ProductFilter:
 
 
 @plain_input
-@strawberry.input(description="Blending of the user's session vector into the query vector.")
+@strawberry.input(
+    description="Blending of the user's session vector into the query vector, away from dismissed products."
+)
 class BlendInput:
     enabled: bool = strawberry.field(default=True, description="Blend when the user has a session vector.")
     weight: float = strawberry.field(
         default=domain_filters.DEFAULT_BLEND_WEIGHT,
-        description="w in normalise((1-w)*query + w*session), 0 to 1; 0 turns blending off.",
+        description="w in normalise((1-w)*query + w*session - wd*dismissed), 0 to 1; 0 leaves the session out.",
+    )
+    dismissed_weight: float = strawberry.field(
+        default=domain_filters.DEFAULT_DISMISSED_WEIGHT,
+        description="wd in normalise((1-w)*query + w*session - wd*dismissed), 0 to 1: how far searches move away "
+        "from the products the user dismissed; 0 turns that off.",
     )
 
     def to_domain(self) -> domain_filters.BlendSettings:
-        return domain_filters.BlendSettings(enabled=self.enabled, weight=self.weight)
+        return domain_filters.BlendSettings(
+            enabled=self.enabled, weight=self.weight, dismissed_weight=self.dismissed_weight
+        )
 
 
 @plain_input
@@ -278,16 +232,6 @@ class ClickRecorded:
         )
 
 
-@strawberry.type(description="No product has this id.")
-class ProductNotFound:
-    message: str = strawberry.field(description="Human-readable explanation.")
-    product_id: strawberry.ID = strawberry.field(description="The id that was not found.")
-
-    @classmethod
-    def of(cls, product_id: str) -> "ProductNotFound":
-        return cls(message=f"No product with id '{product_id}'.", product_id=strawberry.ID(product_id))
-
-
 @strawberry.type(description="The product's vector was replaced; the next search uses it.")
 class EmbeddingRefreshed:
     product_id: strawberry.ID = strawberry.field(description="The refreshed product.")
@@ -307,17 +251,6 @@ class UserReset:
 class IndexReset:
     index_name: str = strawberry.field(description="The recreated index.")
     seeded: int = strawberry.field(description="Products loaded from the catalog.")
-
-
-@strawberry.type(
-    description="This operation needs the admin token: send `Authorization: Bearer <RECOMMENDER_ADMIN_TOKEN>`."
-)
-class NotAuthorized:
-    message: str = strawberry.field(description="Human-readable explanation.")
-
-    @classmethod
-    def admin_only(cls, operation: str) -> "NotAuthorized":
-        return cls(message=f"{operation} is an admin operation: send the admin token as a Bearer token.")
 
 
 RecordClickResult = Annotated[

@@ -24,6 +24,7 @@ from bootstrap.settings import Settings
 from domain.models import Product, Vector
 from domain.service import RecommenderService
 from serving.app import create_app
+from tests.clock import FakeClock
 from tests.graphql_client import GraphQLClient
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,12 +90,19 @@ async def memory_index(catalog_items: list[tuple[Product, Vector]]) -> InMemoryP
 
 
 @pytest.fixture
+def clock() -> FakeClock:
+    """The services' clock: time stands still unless a test advances it."""
+    return FakeClock()
+
+
+@pytest.fixture
 def redis_service(
     redis_index: RedisProductIndex,
     redis_conn: RedisConnection,
     namespace: str,
     embedder: FastEmbedEmbedder,
     catalog_items: list[tuple[Product, Vector]],
+    clock: FakeClock,
 ) -> RecommenderService:
     """The real thing: Redis Search, Redis user features and the ONNX model."""
     return RecommenderService(
@@ -102,15 +110,23 @@ def redis_service(
         index=redis_index,
         users=RedisUserFeatureStore(redis_conn, prefix=f"{namespace}user:"),
         catalog=StaticCatalog(catalog_items),
+        clock=clock,
     )
 
 
 @pytest.fixture
 def memory_service(
-    memory_index: InMemoryProductIndex, embedder: FastEmbedEmbedder, catalog_items: list[tuple[Product, Vector]]
+    memory_index: InMemoryProductIndex,
+    embedder: FastEmbedEmbedder,
+    catalog_items: list[tuple[Product, Vector]],
+    clock: FakeClock,
 ) -> RecommenderService:
     return RecommenderService(
-        embedder=embedder, index=memory_index, users=InMemoryUserFeatureStore(), catalog=StaticCatalog(catalog_items)
+        embedder=embedder,
+        index=memory_index,
+        users=InMemoryUserFeatureStore(),
+        catalog=StaticCatalog(catalog_items),
+        clock=clock,
     )
 
 

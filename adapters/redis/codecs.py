@@ -45,6 +45,7 @@ def product_mapping(product: Product, vector: Vector) -> dict[str, str | bytes]:
         "rating": repr(product.rating),
         "in_stock": "true" if product.in_stock else "false",
         **ladder_fields(product.price),
+        "pid": product.id,
         "embedding": to_bytes(vector),
     }
 

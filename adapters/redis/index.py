@@ -16,10 +16,9 @@ from redis.exceptions import ResponseError
 from adapters.redis.codecs import PRODUCT_FIELDS, field_map, from_bytes, product_from_fields, product_mapping, to_bytes
 from adapters.redis.codecs import text as _text
 from adapters.redis.connection import RedisConnection, translated
-from adapters.redis.price_ladder import GE_FIELD, LE_FIELD
+from adapters.redis.index_fields import IndexFields
 from adapters.redis.schema import IndexConfig, attributes, create_command, flat, vector_attributes
 from adapters.redis.search_query import MATCH_ALL, filter_clause
-from domain.errors import StoreUnavailable
 from domain.filters import ProductFilter
 from domain.models import IndexInfo, Product, Vector
 from domain.ports import SearchResult
@@ -27,14 +26,20 @@ from domain.ports import SearchResult
 log = logging.getLogger("recommender")
 
 INGEST_BATCH = 500
-# While Redis indexes hashes that predate the index, how often to ask whether it is done (FT.INFO is cheap).
-LADDER_RECHECK_S = 0.1
 
 # Replace the vector only if the product exists: a refresh racing a delete must not leave a hash
 # holding nothing but an embedding (which the index would count as a broken document).
 _SET_VECTOR_IF_EXISTS = """
 if redis.call('EXISTS', KEYS[1]) == 1 then
   redis.call('HSET', KEYS[1], 'embedding', ARGV[1])
+  return 1
+end
+return 0
+"""
+# A patch of an existing product writes its whole hash, but never creates one for a product deleted meanwhile.
+_REPLACE_IF_EXISTS = """
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('HSET', KEYS[1], unpack(ARGV))
   return 1
 end
 return 0
@@ -52,10 +57,10 @@ class RedisProductIndex:
         self._reads = redis.reads
         self.config = config
         self._set_vector = redis.client.register_script(_SET_VECTOR_IF_EXISTS)
-        # Whether price filters use the ladder's TAG fields, decided by ensure() and recreate(); None until
-        # then, or while Redis still indexes older hashes: plain NUMERIC ranges, exact on any index.
-        self._ladder: bool | None = None
-        self._ladder_recheck: asyncio.Task[None] | None = None
+        self._replace = redis.client.register_script(_REPLACE_IF_EXISTS)
+        # Whether the price ladder's and the id's TAG fields can be used, decided by ensure() and recreate();
+        # None until then, or while Redis still indexes older hashes: the exact fallbacks serve meanwhile.
+        self._fields = IndexFields(redis.reads, config.name)
 
     @property
     def name(self) -> str:
@@ -64,7 +69,12 @@ class RedisProductIndex:
     @property
     def price_ladder(self) -> bool | None:
         """Whether price filters run on the ladder's tags (False: plain NUMERIC ranges; None: not decided yet)."""
-        return self._ladder
+        return self._fields.ladder
+
+    @property
+    def id_tags(self) -> bool | None:
+        """Whether excluded ids are negated in the pre-filter (False: over-fetched and dropped; None: not decided)."""
+        return self._fields.pid
 
     def key(self, product_id: str) -> str:
         return f"{self.config.prefix}{product_id}"
@@ -76,21 +86,27 @@ class RedisProductIndex:
     async def search(
         self, vector: Vector, filters: ProductFilter, k: int, ef_runtime: int | None = None
     ) -> SearchResult:
-        clause = filter_clause(filters, price_ladder=bool(self._ladder))
+        excluded = filters.excluded_ids
+        negated = bool(self._fields.pid)
+        clause = filter_clause(filters, price_ladder=bool(self._fields.ladder), exclusion=negated)
+        # Without the id TAG, the k nearest of the rest are among the k + |excluded| nearest of all.
+        fetch = k if negated or not excluded else k + len(excluded)
         returned = [*PRODUCT_FIELDS, "vector_score"]
         options: list[list[Any]] = [
             ["PARAMS", 2, "vec", to_bytes(vector)],
             ["SORTBY", "vector_score", "ASC"],
             ["RETURN", len(returned), *returned],
-            ["LIMIT", 0, k],
+            ["LIMIT", 0, fetch],
             ["DIALECT", 2],
         ]
-        query = self.config.knn(clause, k, ef_runtime)
+        query = self.config.knn(clause, fetch, ef_runtime)
         raw = await self._reads.command("FT.SEARCH", self.config.name, query, *flat(options))
         hits = []
         for key, fields_flat in _documents(raw):
             fields = field_map(fields_flat)
             hits.append((product_from_fields(self._id_of(key), fields), float(fields["vector_score"])))
+        if fetch != k:
+            hits = [hit for hit in hits if hit[0].id not in excluded][:k]
         return SearchResult(hits, clause)
 
     async def get(self, product_id: str) -> Product | None:
@@ -105,6 +121,31 @@ class RedisProductIndex:
             return None
         fields = dict(zip(names, values, strict=True))
         return product_from_fields(product_id, fields), from_bytes(fields["embedding"])
+
+    async def get_many(self, product_ids: Sequence[str]) -> list[tuple[Product, Vector] | None]:
+        # Sent together: on the pipelined connection they share round trips.
+        return list(await asyncio.gather(*(self.get_vector(product_id) for product_id in product_ids)))
+
+    @translated
+    async def replace_existing(self, items: Sequence[tuple[Product, Vector]]) -> list[str]:
+        written: list[str] = []
+        for start in range(0, len(items), INGEST_BATCH):
+            batch = items[start : start + INGEST_BATCH]
+            async with self._client.pipeline(transaction=False) as pipe:
+                for product, vector in batch:
+                    args = [x for pair in product_mapping(product, vector).items() for x in pair]
+                    await self._replace(keys=[self.key(product.id)], args=args, client=pipe)
+                done = await pipe.execute()
+            written += [product.id for (product, _), ok in zip(batch, done, strict=True) if ok]
+        return written
+
+    @translated
+    async def delete(self, product_ids: Sequence[str]) -> list[str]:
+        async with self._client.pipeline(transaction=False) as pipe:
+            for product_id in product_ids:
+                pipe.delete(self.key(product_id))
+            done = await pipe.execute()
+        return [product_id for product_id, count in zip(product_ids, done, strict=True) if count]
 
     @translated
     async def set_vector(self, product_id: str, vector: Vector) -> bool:
@@ -139,18 +180,18 @@ class RedisProductIndex:
             differing = {name: actual.get(name) for name, value in wanted.items() if actual.get(name) != value}
             if differing:
                 log.warning("index %s keeps %s (configured %s) until it is recreated", self.name, differing, wanted)
-        await self._decide_price_ladder()
+        await self._fields.decide()
 
     @translated
     async def recreate(self) -> None:
-        self._stop_ladder_recheck()
+        self._fields.stop()
         with contextlib.suppress(ResponseError):  # no index yet
             await self._client.execute_command("FT.DROPINDEX", self.config.name, "DD")
         # DD removes indexed documents only; sweep the prefix for any that failed to index.
         async for key in self._client.scan_iter(match=self._glob(), count=1000):
             await self._client.delete(key)
         await self._create()
-        self._ladder = True  # empty: every product from now on is written with the ladder fields
+        self._fields.all_present()
 
     @translated
     async def list_products(self, limit: int) -> list[Product]:
@@ -202,48 +243,3 @@ class RedisProductIndex:
 
     async def _create(self) -> None:
         await self._client.execute_command(*create_command(self.config))
-
-    async def _decide_price_ladder(self) -> None:
-        self._stop_ladder_recheck()
-        self._ladder = await self._has_price_ladder()
-        if self._ladder is None:  # Redis is still indexing older hashes: look again once it is done
-            self._ladder_recheck = asyncio.create_task(self._recheck_price_ladder_once_indexed())
-
-    async def _recheck_price_ladder_once_indexed(self) -> None:
-        while self._ladder is None:
-            await asyncio.sleep(LADDER_RECHECK_S)
-            try:
-                self._ladder = await self._has_price_ladder()
-            except StoreUnavailable:
-                continue  # Redis is away for now: NUMERIC ranges stay exact meanwhile
-            except ResponseError:
-                return  # the index was dropped under us
-
-    def _stop_ladder_recheck(self) -> None:
-        if self._ladder_recheck is not None:
-            self._ladder_recheck.cancel()
-            self._ladder_recheck = None
-
-    @translated
-    async def _has_price_ladder(self) -> bool | None:
-        """True when the index has the ladder's fields and every product carries them; None while Redis is
-        still indexing existing hashes. Without the ladder, price filters keep working on plain NUMERIC
-        ranges (slower) until the index is recreated or the catalog loaded again."""
-        info = await self._ft_info()
-        if not {LE_FIELD, GE_FIELD} <= {fields.get("attribute") for fields in attributes(info)}:
-            count = -1  # created before the ladder
-        elif int(_text(info["indexing"])):
-            return None
-        else:
-            missing = f"ismissing(@{LE_FIELD}) | ismissing(@{GE_FIELD})"
-            reply = await self._reads.command("FT.SEARCH", self.name, missing, "LIMIT", 0, 0, "DIALECT", 2)
-            count = int(reply[0])
-        if count != 0:
-            held = "has no price ladder fields" if count < 0 else f"holds {count} products written without them"
-            log.warning(
-                "index %s %s: price filters use NUMERIC ranges (slower) until the index is recreated, "
-                "or the catalog is loaded again and the server restarted",
-                self.name,
-                held,
-            )
-        return count == 0

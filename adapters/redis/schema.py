@@ -82,6 +82,8 @@ def create_command(c: IndexConfig) -> list[Any]:
         # Price bounds as tags (adapters.redis.price_ladder); INDEXMISSING finds hashes written without them.
         [LE_FIELD, "TAG", "INDEXMISSING"],
         [GE_FIELD, "TAG", "INDEXMISSING"],
+        # The id as a TAG, for excluding products inside the KNN pre-filter; ids are case-sensitive.
+        ["pid", "TAG", "CASESENSITIVE", "INDEXMISSING"],
         ["embedding", "VECTOR", c.algorithm, 2 * len(vector), *flat(vector)],
     ]
     # STOPWORDS 0 keeps stop words searchable: "Description contains: on the go" must match.

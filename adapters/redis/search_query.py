@@ -22,11 +22,22 @@ def escape_tag(value: str) -> str:
     return "".join(ch if ch in _PLAIN_ASCII or not ch.isascii() else "\\" + ch for ch in value.lower())
 
 
-def filter_clause(filters: ProductFilter, price_ladder: bool = True) -> str:
+def escape_id(value: str) -> str:
+    """A product id as an exact (case-sensitive) TAG value: ids keep their case, unlike slugs."""
+    return "".join(ch if ch in _PLAIN_ASCII or not ch.isascii() else "\\" + ch for ch in value)
+
+
+def exclusion_clause(product_ids: tuple[str, ...]) -> str:
+    """Every product but these: a negated TAG set on `pid`, inside the KNN pre-filter."""
+    return f"-@pid:{{{'|'.join(escape_id(product_id) for product_id in product_ids)}}}"
+
+
+def filter_clause(filters: ProductFilter, price_ladder: bool = True, exclusion: bool = True) -> str:
     """The pre-filter part of a hybrid query, `*` when nothing is filtered.
 
     Price bounds go through the ladder's TAG fields (adapters.redis.price_ladder) unless `price_ladder` is off,
-    for an index created before those fields existed.
+    and excluded ids are negated on `pid` unless `exclusion` is off: for an index created before those fields
+    existed (adapters.redis.index_fields).
     """
     parts = []
     if filters.category is not None:
@@ -43,6 +54,8 @@ def filter_clause(filters: ProductFilter, price_ladder: bool = True) -> str:
     if filters.text_match is not None:
         words = phrase_words(filters.text_match)  # never empty: ProductFilter refuses punctuation alone
         parts.append(f'@description:"{" ".join(words)}"')
+    if filters.excluded_ids and exclusion:
+        parts.append(exclusion_clause(filters.excluded_ids))
     return " ".join(parts) if parts else MATCH_ALL
 
 

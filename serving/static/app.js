@@ -16,8 +16,9 @@ const EXAMPLES = [
 // ---------------------------------------------------------------- GraphQL documents (variables only)
 
 const PRODUCT_FIELDS = "id name description category brand price rating inStock";
-const USER_FIELDS = `userId clicks lastClickedId lastClickedCategory affinities { category weight }
-  hasSessionVector sessionVectorDim`;
+const USER_FIELDS = `userId clicks events lastClickedId lastClickedCategory affinities { category weight }
+  hasSessionVector sessionVectorDim hasDismissedVector
+  recent(limit: ${RECENT_LIMIT}) { productId kind at product { id name category } }`;
 const INDEX_FIELDS = "indexName numDocs indexingFailures vectorIndexSizeMb model dim";
 
 const BOOT = `query Boot($limit: Int!) {
@@ -32,8 +33,9 @@ const INDEX_INFO = `query IndexInfo { indexInfo { ${INDEX_FIELDS} } }`;
 const USER_FEATURES = `query UserFeatures($userId: ID!) { userFeatures(userId: $userId) { ${USER_FIELDS} } }`;
 
 const RECOMMEND = `query Recommend($query: String!, $userId: ID, $filters: ProductFilter, $blend: BlendInput,
-  $rerank: RerankInput, $k: Int) {
-  recommendations(query: $query, userId: $userId, filters: $filters, blend: $blend, rerank: $rerank, k: $k) {
+  $rerank: RerankInput, $k: Int, $exclude: ExcludeInput) {
+  recommendations(query: $query, userId: $userId, filters: $filters, blend: $blend, rerank: $rerank, k: $k,
+    exclude: $exclude) {
     items { product { ${PRODUCT_FIELDS} } vectorDistance score affinityBonus }
     filterClause usedSession usedRerank
     timings { embedMs searchMs rerankMs totalMs }
@@ -54,6 +56,14 @@ const REFRESH_EMBEDDING = `mutation RefreshEmbedding($productId: ID!, $text: Str
     ... on EmbeddingRefreshed { productId embedMs }
     ... on ProductNotFound { message productId }
     ... on NotAuthorized { message }
+  }
+}`;
+
+const RECORD_EVENT = `mutation RecordEvent($userId: ID!, $productId: ID!, $kind: EventKind!) {
+  recordEvent(userId: $userId, productId: $productId, kind: $kind) {
+    __typename
+    ... on EventRecorded { kind user { ${USER_FIELDS} } }
+    ... on ProductNotFound { message productId }
   }
 }`;
 
@@ -277,7 +287,6 @@ function hideBanner() {
 const state = {
   products: [],
   productsById: new Map(),
-  recent: new Map(), // userId -> [{ product, at }], newest first, kept in memory only
   searchSeq: 0,
   searchCount: 0,
   hasSearched: false,
@@ -420,6 +429,8 @@ function readSearch() {
     filters,
     blend: { enabled: $("blend").checked },
     rerank: { enabled: $("rerank").checked },
+    // Dismissed products are always left out ("not interested"); seen ones when the toggle is on.
+    exclude: { seen: $("exclude-seen").checked, dismissed: true },
   };
   const k = numberField("k", local);
   if (k !== undefined) {
@@ -512,6 +523,14 @@ function renderResults(recs) {
       attrs: { "aria-label": `Click ${p.name}` },
     });
     button.addEventListener("click", () => clickProduct(p.id, button, error));
+    const dismiss = el("button", {
+      type: "button",
+      className: "btn ghost small",
+      text: "Not interested",
+      dataset: { testid: "dismiss-btn" },
+      attrs: { "aria-label": `Not interested in ${p.name}` },
+    });
+    dismiss.addEventListener("click", () => dismissProduct(p, dismiss, error));
     const badges = [];
     if (!p.inStock) badges.push(el("span", { className: "badge oos", text: "out of stock", dataset: { testid: "out-of-stock" } }));
     if (item.affinityBonus > 0) {
@@ -546,7 +565,7 @@ function renderResults(recs) {
         el("span", { className: "mini-label", text: "score " }),
         fmt.num(item.score, 4),
       ),
-      el("span", { className: "action" }, button),
+      el("span", { className: "action" }, button, dismiss),
       error,
     );
   });
@@ -589,6 +608,7 @@ function renderSession(f) {
   state.features = f;
   $("session-user").textContent = f.userId;
   $("session-clicks").textContent = String(f.clicks);
+  $("session-events").textContent = String(f.events);
   const last = f.lastClickedId ? state.productsById.get(f.lastClickedId) : null;
   $("session-last").textContent = f.lastClickedId
     ? `${last ? last.name : f.lastClickedId} (${f.lastClickedCategory || "?"})`
@@ -613,23 +633,25 @@ function renderSession(f) {
         )
       : [el("span", { className: "muted small", text: "No affinities yet: click a product." })]),
   );
-  renderRecent(f.userId);
+  renderRecent(f.recent || []);
 }
 
-function renderRecent(userId) {
-  const list = state.recent.get(userId) || [];
+/** The user's event history as the server keeps it (newest first); a deleted product shows its id. */
+function renderRecent(events) {
   $("recent-clicks").replaceChildren(
-    ...(list.length
-      ? list.map(({ product, at }) =>
-          el(
+    ...(events.length
+      ? events.map((e) => {
+          const at = new Date(e.at);
+          return el(
             "li",
-            { dataset: { testid: "recent-click", productId: product.id } },
-            el("span", { className: "name", text: product.name }),
-            el("span", { className: "muted small", text: product.category }),
+            { dataset: { testid: "recent-event", productId: e.productId, kind: e.kind } },
+            el("span", { className: `badge kind kind-${e.kind.toLowerCase()}`, text: e.kind.replace(/_/g, " ").toLowerCase() }),
+            el("span", { className: "name", text: e.product ? e.product.name : e.productId }),
+            el("span", { className: "muted small", text: e.product ? e.product.category : "deleted" }),
             el("time", { className: "muted small mono", text: fmt.time(at), dateTime: at.toISOString() }),
-          ),
-        )
-      : [el("li", { className: "muted small empty-item", text: "No clicks yet." })]),
+          );
+        })
+      : [el("li", { className: "muted small empty-item", text: "No events yet." })]),
   );
 }
 
@@ -648,8 +670,6 @@ async function clickProduct(productId, button, errorSlot) {
       return;
     }
     const product = state.productsById.get(result.lastClickedId) || { id: productId, name: productId, category: result.category };
-    const list = [{ product, at: new Date() }, ...(state.recent.get(userId) || [])].slice(0, RECENT_LIMIT);
-    state.recent.set(userId, list);
     renderSession(result.user);
     toast(`Clicked ${product.name} · ${result.category} affinity ${fmt.weight(result.affinity)} · ${result.clicks} click${
       result.clicks === 1 ? "" : "s"
@@ -671,6 +691,30 @@ async function clickProduct(productId, button, errorSlot) {
   }
 }
 
+async function dismissProduct(product, button, errorSlot) {
+  errorSlot.textContent = "";
+  errorSlot.classList.remove("visible");
+  clearErrors(["err-session", "err-user-id"]);
+  setBusy(button, true, "…");
+  let recorded = false;
+  try {
+    const result = (await gql(RECORD_EVENT, { userId: currentUser(), productId: product.id, kind: "DISMISS" })).recordEvent;
+    if (result.__typename === "ProductNotFound") {
+      errorSlot.textContent = result.message;
+      errorSlot.classList.add("visible");
+      return;
+    }
+    renderSession(result.user);
+    toast(`Not interested in ${product.name}: left out of results, ${product.category} lowered`);
+    recorded = true;
+  } catch (failure) {
+    reportErrors(failure, "err-session", ["userId"]);
+  } finally {
+    setBusy(button, false);
+  }
+  if (recorded) await rerunSearch();
+}
+
 async function resetSession() {
   hideToast();
   const userId = currentUser();
@@ -679,7 +723,6 @@ async function resetSession() {
   setBusy(button, true, "Resetting…");
   try {
     await gql(RESET_USER, { userId });
-    state.recent.delete(userId);
     await loadSession();
     await rerunSearch();
   } catch (failure) {
@@ -746,7 +789,6 @@ async function resetEverything() {
     }
     const userId = currentUser();
     await gql(RESET_USER, { userId });
-    state.recent.delete(userId);
     note.textContent = `Index ${reset.indexName} recreated and seeded with ${reset.seeded} products; session of ${userId} cleared.`;
     $("refresh-result").textContent = "";
     await loadAll();
@@ -798,7 +840,8 @@ function init() {
     for (const id of spec.inputs) $(id).addEventListener("input", () => clearErrors([spec.slot]));
   }
 
-  renderRecent(currentUser());
+  $("exclude-seen").addEventListener("change", rerunSearch);
+  renderRecent([]);
   Promise.all([loadAll(), loadSession()]).then(() => {
     // Again once both are in: the "last clicked" line names the product once the catalogue is known.
     if (state.features && state.features.userId === currentUser()) renderSession(state.features);

@@ -102,13 +102,37 @@ def test_demo_page_search_click_refresh_reset_and_errors(browser: Browser, live_
         expect(badge).to_contain_text("2")
         expect(page.get_by_test_id("toast")).to_contain_text("footwear affinity 2")
         expect(page.get_by_test_id("session-vector")).to_contain_text("384")
-        expect(page.get_by_test_id("recent-click")).to_have_count(2)
+        expect(page.get_by_test_id("recent-event")).to_have_count(2)
         newest = footwear.nth(1).get_attribute("data-product-id")
-        expect(page.get_by_test_id("recent-click").first).to_have_attribute("data-product-id", newest or "")
+        expect(page.get_by_test_id("recent-event").first).to_have_attribute("data-product-id", newest or "")
+        expect(page.get_by_test_id("recent-event").first).to_have_attribute("data-kind", "CLICK")
         expect(page.get_by_test_id("results").get_by_test_id("affinity-bonus").first).to_be_visible()
         expect(page.get_by_test_id("used-rerank")).to_have_text("yes")
         expect(page.get_by_test_id("used-session")).to_have_text("yes")
         _shot(page, artifacts, "03-after-two-footwear-clicks")
+
+        # 3b. "Not interested" on the top result: recorded as DISMISS in the history (kept in Redis), and the
+        # product leaves the re-run results. "Exclude seen" then leaves out the two clicked products too.
+        dismissed = _result_ids(page)[0]
+        before = _search_count(page)
+        page.get_by_test_id("result-row").first.get_by_test_id("dismiss-btn").click()
+        expect(page.get_by_test_id("session-events")).to_have_text("3")
+        first_event = page.get_by_test_id("recent-event").first
+        expect(first_event).to_have_attribute("data-kind", "DISMISS")
+        expect(first_event).to_have_attribute("data-product-id", dismissed)
+        _wait_for_search_after(page, before)
+        assert dismissed not in _result_ids(page)
+        clicked = {footwear.nth(i).get_attribute("data-product-id") for i in range(2)}
+        shown = len(_result_ids(page))
+        before = _search_count(page)
+        page.get_by_test_id("exclude-seen").check()
+        _wait_for_search_after(page, before)
+        ids = _result_ids(page)
+        assert len(ids) == shown and not clicked & set(ids) and dismissed not in ids
+        _shot(page, artifacts, "03b-not-interested-and-exclude-seen")
+        before = _search_count(page)
+        page.get_by_test_id("exclude-seen").uncheck()
+        _wait_for_search_after(page, before)
 
         # 4. Re-embed a product that is not in the top results with the query text: it jumps to the top.
         shown = set(_result_ids(page))
@@ -135,6 +159,7 @@ def test_demo_page_search_click_refresh_reset_and_errors(browser: Browser, live_
         expect(page.get_by_test_id("session-clicks")).to_have_text("0")
         expect(page.get_by_test_id("affinity-badge")).to_have_count(0)
         expect(page.get_by_test_id("session-vector")).to_have_text("none")
+        expect(page.get_by_test_id("recent-event")).to_have_count(0)
         _wait_for_search_after(page, before)
         expect(page.get_by_test_id("used-rerank")).to_have_text("no")
         expect(page.get_by_test_id("results").get_by_test_id("affinity-bonus")).to_have_count(0)

@@ -16,6 +16,7 @@ from adapters.redis.pipelined import PooledReads
 from adapters.redis.schema import IndexConfig
 from adapters.redis.users import RedisUserFeatureStore
 from domain.errors import StoreUnavailable
+from domain.events import Event, EventKind
 from domain.filters import ProductFilter
 
 pytestmark = pytest.mark.anyio
@@ -163,7 +164,8 @@ async def test_every_adapter_reports_redis_away_as_store_unavailable() -> None:
         index.categories(),
         index.list_products(5),
         users.get("u"),
-        users.update("u", lambda features: features),
+        users.record(Event("p1", EventKind.VIEW, 0.0), "u", lambda features: features),
+        users.history("u", 5),
         users.delete("u"),
     ]
     try:

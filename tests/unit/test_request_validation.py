@@ -75,7 +75,8 @@ def test_blend_weight_range(weight: float) -> None:
 
 
 def test_settings_activity() -> None:
-    assert BlendSettings().active and not BlendSettings(weight=0.0).active
+    assert BlendSettings().active and not BlendSettings(weight=0.0, dismissed_weight=0.0).active
+    assert BlendSettings(weight=0.0).active  # still steers away from dismissed products
     assert not BlendSettings(enabled=False).active
     assert RerankSettings().active and not RerankSettings(enabled=False).active
     with pytest.raises(InvalidInput):
