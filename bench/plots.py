@@ -2,8 +2,8 @@
 
 1. docs/bench/query-path.png: req/s and p50 against clients, cached and uncached, one column per server
    configuration, from a `make bench` file (default bench-results/latest.json; the median over rounds).
-2. docs/bench/recall.png: recall@10 against EF_RUNTIME per index and vector kind, from a
-   `make bench-scale` file (default: the newest bench-results/scale-*.json).
+2. docs/bench/recall.png: recall@10 against EF_RUNTIME per index and vector kind, from one or more
+   `make bench-scale` files (default: the newest bench-results/scale-*.json).
 
 matplotlib is imported here only, and only when drawing: nothing else in the project needs it.
 """
@@ -28,6 +28,17 @@ def pyplot() -> Any:
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def log_axis(axis: Any, which: str) -> None:
+    """A log scale labelled 1, 2, 5, 10, 20, ... rather than powers of ten."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    target = axis.yaxis if which == "y" else axis.xaxis
+    (axis.set_yscale if which == "y" else axis.set_xscale)("log")
+    target.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    target.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    target.set_minor_formatter(NullFormatter())
 
 
 def query_path_points(report: dict[str, Any]) -> dict[str, dict[str, list[tuple[int, float, float]]]]:
@@ -65,24 +76,27 @@ def plot_query_path(report: dict[str, Any], out: Path) -> Path:
             axis.plot(ref_clients, values, "--", color="grey", marker="x", label="reference demo")
             axis.set_xscale("log", base=2)
             axis.set_xticks(ref_clients, [str(c) for c in ref_clients])
+            axis.set_xlim(ref_clients[0] * 0.8, ref_clients[-1] * 1.4)  # room for the value labels
             axis.grid(True, alpha=0.3)
-        top.set_yscale("log")
-        bottom.set_yscale("log")
-        top.set_title(f"server {config.replace(' x ', ' workers x ')} ONNX threads")
+        log_axis(top, "y")
+        log_axis(bottom, "y")
+        workers, _, threads = config.partition(" x ")
+        top.set_title(f"server {workers.rstrip('w')} worker(s) x {threads.rstrip('t')} ONNX thread(s)")
         top.set_ylabel("requests/s (log)")
         bottom.set_ylabel("p50 latency, ms (log)")
         bottom.set_xlabel("keep-alive clients")
-        top.legend(fontsize=8)
-    rounds = report.get("rounds", 1)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=9)
+    other = [r["cpu_cores"]["other"] for run in report["runs"] for r in run["results"]]
     fig.suptitle(
-        f"make bench: {report['duration_s']:g} s per scenario, {rounds} round(s) (median); "
-        f"CPU reference loop {report['machine'].get('reference_loop_ms_at_start', '?')} ms"
+        f"make bench: {report['duration_s']:g} s per scenario, {report.get('rounds', 1)} round(s) (median); "
+        f"other work on the box {min(other):.2f}-{max(other):.2f} cores"
     )
     return save(fig, plt, out / "query-path.png")
 
 
-def plot_recall(results: dict[str, Any], out: Path) -> Path:
-    plt = pyplot()
+def recall_series(results: dict[str, Any]) -> dict[str, list[tuple[int, float]]]:
+    """label -> [(EF_RUNTIME, recall@10)] for every HNSW build in one scale results file."""
     series: dict[str, list[tuple[int, float]]] = defaultdict(list)
     main_count = int(results["args"]["count"])
     for row in results["recall"]:
@@ -94,14 +108,19 @@ def plot_recall(results: dict[str, Any], out: Path) -> Path:
             name = f"HNSW M{results['args']['hnsw_m']} EFC{results['args']['ef_construction']}"
         count = int(row.get("count", main_count))  # older files carry no count for the main run's rows
         series[f"{name}, {vectors}, {count:,} products"].append((int(row["ef_runtime"]), float(row["recall"])))
+    return series
+
+
+def plot_recall(files: list[dict[str, Any]], out: Path) -> Path:
+    """Every build of every file on one chart; a label found in two files keeps the later file's line."""
+    plt = pyplot()
+    series = {label: rows for results in files for label, rows in recall_series(results).items()}
     fig, axis = plt.subplots(figsize=(8, 5))
     for label, rows in series.items():
         rows.sort()
         axis.plot([ef for ef, _ in rows], [r for _, r in rows], marker="o", label=label)
     axis.axhline(0.95, color="grey", linestyle="--", linewidth=1, label="0.95 bar")
-    axis.set_xscale("log")
-    efs = sorted({ef for rows in series.values() for ef, _ in rows})
-    axis.set_xticks(efs, [str(ef) for ef in efs])
+    log_axis(axis, "x")
     axis.set_ylim(0, 1.02)
     axis.set_xlabel("EF_RUNTIME (log)")
     axis.set_ylabel("recall@10")
@@ -113,7 +132,7 @@ def plot_recall(results: dict[str, Any], out: Path) -> Path:
 
 def save(fig: Any, plt: Any, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.05 if fig.legends else 0, 1, 1))  # room for a figure-level legend
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
@@ -127,15 +146,17 @@ def newest(pattern: str) -> Path | None:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.plots", description=__doc__)
     p.add_argument("--bench", type=Path, default=RESULTS / "latest.json", help="a `make bench` JSON file")
-    p.add_argument("--scale", type=Path, default=None, help="a `make bench-scale` JSON file (default: newest)")
+    p.add_argument(
+        "--scale", type=Path, action="append", help="a `make bench-scale` JSON file, repeatable (default: newest)"
+    )
     p.add_argument("--out", type=Path, default=OUT, help="folder for the PNG files")
     args = p.parse_args(argv)
-    scale = args.scale or newest("scale-*.json")
+    scale = args.scale or [path for path in [newest("scale-*.json")] if path is not None]
     drawn = []
     if args.bench.exists():
         drawn.append(plot_query_path(json.loads(args.bench.read_text()), args.out))
-    if scale is not None and scale.exists():
-        drawn.append(plot_recall(json.loads(scale.read_text()), args.out))
+    if scale:
+        drawn.append(plot_recall([json.loads(path.read_text()) for path in scale], args.out))
     for path in drawn:
         print(f"wrote {path}")
     if not drawn:
