@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install model run test lint typecheck schema loadtest browser bench bench-scale clean
+.PHONY: install model run test lint typecheck schema loadtest browser bench bench-scale bench-plots clean
 
 install: $(STAMP)
 
@@ -58,6 +58,11 @@ bench: install model
 # latency per hybrid policy (about 12 minutes; BENCH_SCALE_ARGS="--count 20000" for a quick look).
 bench-scale: install
 	$(BIN)/python -m bench.scale $(BENCH_SCALE_ARGS)
+
+# The two figures of BENCHMARKS.md (docs/bench/*.png) from bench-results/latest.json and the newest
+# bench-results/scale-*.json; needs matplotlib (the dev extra).
+bench-plots: install
+	$(BIN)/python -m bench.plots $(BENCH_PLOTS_ARGS)
 
 clean:
 	rm -rf $(VENV) .models .data .pytest_cache .mypy_cache .ruff_cache

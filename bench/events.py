@@ -29,11 +29,11 @@ from adapters.redis.schema import IndexConfig
 from adapters.redis.users import RedisUserFeatureStore
 from adapters.synthetic_catalog import random_unit_vectors, synthetic_catalog
 from bench.client import Connection
-from bench.serve_process import ServeProcess
 from domain.events import Event, EventKind
 from domain.filters import ProductFilter
 from domain.service import RecommenderService
 from domain.session import apply_event
+from tests.server_process import ServeProcess
 
 EVENT = (
     "mutation E($u: ID!, $p: ID!, $k: EventKind!) { recordEvent(userId: $u, productId: $p, kind: $k) { __typename } }"

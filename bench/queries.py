@@ -62,16 +62,14 @@ def fresh_text(i: int) -> str:
     return f"{_ADJECTIVES[adjective]} {_COLOURS[colour]} {_NOUNS[noun]} for {_USES[use]}"
 
 
-def request_body(text: str, document: str = DOCUMENT) -> bytes:
+def request_body(text: str) -> bytes:
     variables = {"q": text, "user": USER_ID, "category": CATEGORY, "k": K}
-    return json.dumps({"query": document, "variables": variables}).encode()
+    return json.dumps({"query": DOCUMENT, "variables": variables}).encode()
 
 
-def body_source(cached: bool, counter: Iterator[int], document: str = DOCUMENT) -> Callable[[], bytes]:
-    """A function giving the next request body; `counter` is shared so fresh texts never repeat.
-
-    `document`: a variant of DOCUMENT taking the same variables (bench.personalisation's)."""
+def body_source(cached: bool, counter: Iterator[int]) -> Callable[[], bytes]:
+    """A function giving the next request body; `counter` is shared so fresh texts never repeat."""
     if cached:
-        prebuilt = [request_body(text, document) for text in REPEATED]
+        prebuilt = [request_body(text) for text in REPEATED]
         return lambda: prebuilt[next(counter) % len(prebuilt)]
-    return lambda: request_body(fresh_text(next(counter)), document)
+    return lambda: request_body(fresh_text(next(counter)))

@@ -26,7 +26,7 @@ import numpy as np
 
 from bench import client, cpu, queries
 from bench.report import REFERENCE, print_table, targets_over_rounds
-from bench.serve_process import ServeProcess, ServerNotReady
+from tests.server_process import ServeProcess, ServerNotReady
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = ROOT / "bench-results"

@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from bench.serve_process import ServeProcess, ServerNotReady
+from tests.server_process import ServeProcess, ServerNotReady
 
 WORDS = [
     "warm",

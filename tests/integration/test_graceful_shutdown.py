@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.serve_process import ServeProcess
 from tests.polling import wait_until
+from tests.server_process import ServeProcess
 
 QUERY = json.dumps({"query": '{ recommendations(query: "warm boots", k: 3) { items { product { id } } } }'}).encode()
 

@@ -9,8 +9,8 @@ import socket
 from collections import Counter
 from pathlib import Path
 
-from bench.serve_process import ServeProcess
 from tests.polling import wait_until
+from tests.server_process import ServeProcess, process_age_s
 
 GRACE_S = 1.0  # RECOMMENDER_WORKER_STARTUP_GRACE_S for the restart test: a worker older than this is restarted
 
@@ -57,7 +57,7 @@ def test_a_worker_that_dies_is_replaced(tmp_path: Path) -> None:
         before = set(pids_behind(server.port, connections=4))
         assert len(before) == 2
         # Past start-up: a worker killed sooner would count as broken, and the server would stop.
-        assert wait_until(lambda: min(age_s(pid) for pid in before) > GRACE_S + 0.2)
+        assert wait_until(lambda: min(map(process_age_s, before)) > GRACE_S + 0.2)
         victim = before.pop()  # `before` keeps the survivor
         os.kill(victim, signal.SIGKILL)
         now: set[int] = set()
@@ -69,13 +69,6 @@ def test_a_worker_that_dies_is_replaced(tmp_path: Path) -> None:
 
         assert wait_until(replaced, timeout=60, interval=0.5)
         assert before <= now and victim not in now and len(now) == 2, now  # the survivor and a new worker
-
-
-def age_s(pid: int) -> float:
-    """Seconds since the process started (from /proc: its start time in clock ticks after boot)."""
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    started = int(stat[stat.rindex(")") + 2 :].split()[19]) / os.sysconf("SC_CLK_TCK")
-    return float(Path("/proc/uptime").read_text().split()[0]) - started
 
 
 def pids_behind(port: int, connections: int) -> list[int]:

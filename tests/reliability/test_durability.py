@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx
 
-from bench.serve_process import ServeProcess
 from tests.polling import wait_until
+from tests.server_process import ServeProcess
 
 
 def children(pid: int) -> list[int]:

@@ -1,6 +1,8 @@
-"""`recommender serve` as a child process on a free port: what the bench, the load run and the
-end-to-end and crash tests all need. It waits for /readyz by polling and stops with a signal."""
+"""`recommender serve` as a child process on a free port: what the end-to-end, worker and crash tests
+need, and what `make bench` and `make loadtest` import from here. It waits for /readyz by polling and
+stops with a signal."""
 
+import os
 import signal
 import subprocess
 import sys
@@ -14,6 +16,13 @@ from types import TracebackType
 from adapters.redis.embedded import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def process_age_s(pid: int) -> float:
+    """Seconds since `pid` started, from /proc (Linux): lets a test wait for an age instead of sleeping."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    started = int(stat[stat.rindex(")") + 2 :].split()[19]) / os.sysconf("SC_CLK_TCK")  # field 22, starttime
+    return float(Path("/proc/uptime").read_text().split()[0]) - started
 
 
 class ServerNotReady(RuntimeError):
