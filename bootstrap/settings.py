@@ -121,9 +121,6 @@ class Settings(BaseSettings):
     # turned off, and is tested against the stock path it replaces.
     fast_execution: bool = option(True, "complete plain GraphQL fields without graphql-core's field path", SPEEDUPS)
     document_cache: bool = option(True, "parse and validate each distinct GraphQL document once", SPEEDUPS)
-    plain_inputs: bool = option(
-        True, "build all-scalar GraphQL inputs without Strawberry's generic conversion", SPEEDUPS
-    )
     redis_pipelined_reads: bool = option(True, "hot-path reads pipelined on one connection per worker", SPEEDUPS)
     onnx_own_session: bool = option(True, "build the ONNX session with the spin mode instead of fastembed's", SPEEDUPS)
 

@@ -36,7 +36,6 @@ from gql.types import (
     ResetIndexResult,
     UserFeatures,
     UserReset,
-    use_plain_inputs,
 )
 from gql.user_types import EventKind, EventRecorded, ExcludeInput, RecordEventResult
 
@@ -212,11 +211,9 @@ def build_schema(
     *,
     fast_execution: bool = True,
     document_cache: bool = True,
-    plain_inputs: bool = True,
 ) -> "RecommenderSchema":
     """The served schema. Each speedup off gives Strawberry's and graphql-core's stock path, which the
-    tests compare it with (README, "Speedups"); `plain_inputs` applies to the whole process."""
-    use_plain_inputs(plain_inputs)
+    tests compare it with (README, "Speedups")."""
     documents = DocumentStore()
     return RecommenderSchema(
         documents,

@@ -3,12 +3,9 @@
 Names and nullability are a public contract (clients generate code from schema.graphql).
 """
 
-from collections.abc import Mapping
 from typing import Annotated, Any, TypeVar
 
 import strawberry
-from strawberry.types.arguments import InputContext
-from strawberry.types.base import StrawberryOptional
 
 from domain import filters as domain_filters
 from domain import models
@@ -20,50 +17,6 @@ from gql.user_types import UserFeatures
 __all__ = ["NotAuthorized", "Product", "ProductNotFound", "UserFeatures"]  # re-exported for gql.schema
 
 T = TypeVar("T")
-_SCALARS = (str, float, int, bool)
-
-
-_PLAIN_INPUTS: list[Any] = []  # the definitions plain_input marked, switched by use_plain_inputs
-
-
-def plain_input(cls: type[T]) -> type[T]:
-    """Mark an input type whose fields are all scalars, to be built straight from its GraphQL value.
-
-    Strawberry's generic conversion re-derives each field's name and type on every request; for the
-    three inputs of `recommendations` that was a tenth of the server's CPU. graphql-core has already
-    coerced and validated the scalars; omitted fields with a published default arrive with it, and
-    the others (UNSET defaults) are simply absent, so the class default applies. Installed through
-    Strawberry's `from_input` hook by `use_plain_inputs` (setting `plain_inputs`).
-    """
-    definition = cls.__strawberry_definition__  # type: ignore[attr-defined]
-    for field in definition.fields:
-        type_ = field.type.of_type if isinstance(field.type, StrawberryOptional) else field.type
-        if type_ not in _SCALARS:
-            raise TypeError(f"{cls.__name__}.{field.python_name} is not a scalar: plain_input does not apply")
-    _PLAIN_INPUTS.append(definition)
-    return cls
-
-
-def _from_plain_input(target: type[T], value: Mapping[str, Any], context: InputContext) -> T:
-    convert = context.config.name_converter.from_field
-    fields = target.__strawberry_definition__.fields  # type: ignore[attr-defined]
-    pairs = _NAMES.get(id(context.config))
-    if pairs is None or pairs[0] is not context.config:
-        pairs = _NAMES[id(context.config)] = (context.config, {})
-    names = pairs[1].get(target)
-    if names is None:
-        names = pairs[1][target] = [(convert(f), f.python_name) for f in fields]
-    return target(**{python: value[graphql] for graphql, python in names if graphql in value})
-
-
-# (GraphQL name, Python name) pairs per schema config and input type, kept with the config they belong to.
-_NAMES: dict[int, tuple[Any, dict[type, list[tuple[str, str]]]]] = {}
-
-
-def use_plain_inputs(enabled: bool) -> None:
-    """Process-wide: the marked inputs are built by `_from_plain_input` (on) or Strawberry's stock conversion."""
-    for definition in _PLAIN_INPUTS:
-        definition.from_input = _from_plain_input if enabled else None
 
 
 @strawberry.type(description="One recommended product with how it was ranked.")
@@ -154,7 +107,6 @@ def _given(value: T | None) -> T | None:
     return None if value is strawberry.UNSET else value
 
 
-@plain_input
 @strawberry.input(description="Pre-filters applied inside the vector search. Omitted fields do not filter.")
 class ProductFilter:
     category: str | None = _optional("Only this category (case-insensitive).")
@@ -177,7 +129,6 @@ class ProductFilter:
         )
 
 
-@plain_input
 @strawberry.input(
     description="Blending of the user's session vector into the query vector, away from dismissed products."
 )
@@ -199,7 +150,6 @@ class BlendInput:
         )
 
 
-@plain_input
 @strawberry.input(description="Re-ranking by the user's category affinities.")
 class RerankInput:
     enabled: bool = strawberry.field(default=True, description="Re-rank when the user has affinities.")

@@ -135,7 +135,6 @@ def create_app(settings: Settings | None = None, **ports: Any) -> Starlette:
         max_search_fields=settings.max_search_fields,
         fast_execution=settings.fast_execution,
         document_cache=settings.document_cache,
-        plain_inputs=settings.plain_inputs,
     )
     graphql_app = RecommenderGraphQL(
         schema,

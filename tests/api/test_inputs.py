@@ -1,7 +1,6 @@
 """Input objects reach the service as the client meant them: defaults, explicit nulls, literals and variables.
 
-ProductFilter, BlendInput and RerankInput are built from their coerced GraphQL value in one step
-(`plain_input`); this pins what each form of input turns into.
+This pins what each form of ProductFilter, BlendInput and RerankInput turns into.
 """
 
 import asyncio
