@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install model run test lint typecheck schema loadtest browser bench bench-scale bench-plots clean
+.PHONY: install model run test lint typecheck schema loadtest browser bench bench-scale bench-plots bench-events clean
 
 install: $(STAMP)
 
@@ -63,6 +63,11 @@ bench-scale: install
 # bench-results/scale-*.json; needs matplotlib (the dev extra).
 bench-plots: install
 	$(BIN)/python -m bench.plots $(BENCH_PLOTS_ARGS)
+
+# Events and exclusion: event path p50 and events/s, exclusion cost at N products, memory per user,
+# stock updates/s (about 3 minutes; BENCH_EVENTS_ARGS="--products 100000 --users 5000").
+bench-events: install model
+	$(BIN)/python -m bench.events $(BENCH_EVENTS_ARGS)
 
 clean:
 	rm -rf $(VENV) .models .data .pytest_cache .mypy_cache .ruff_cache

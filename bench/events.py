@@ -1,4 +1,4 @@
-"""Figures for issue 13: the event path over HTTP, exclusion in the search stage, memory per user, and
+"""`make bench-events`: the event path over HTTP, exclusion in the search stage, memory per user, and
 catalog stock updates. `python -m bench.events [--products N] [--users N]`; prints one line per figure.
 
 - event path: `recordEvent` against `recommender serve --workers 2` (catalog.json), keep-alive clients in

@@ -55,7 +55,8 @@ class Settings(BaseSettings):
     admin_token: str | None = option(
         None, "Bearer token admin operations require; unset: everyone is admin, loopback only"
     )
-    max_body_bytes: int = option(64 * 1024, "request bodies over this get 413 before they are read", ge=1)
+    # 512 KiB: room for an upsertProducts call of 500 products (~350 bytes each in JSON), still a bound.
+    max_body_bytes: int = option(512 * 1024, "request bodies over this get 413 before they are read", ge=1)
     max_search_fields: int = option(4, "recommendations fields one operation may run", ge=1)
 
     # Store
