@@ -16,6 +16,7 @@ from redis.exceptions import ResponseError
 from adapters.redis.codecs import PRODUCT_FIELDS, field_map, from_bytes, product_from_fields, product_mapping, to_bytes
 from adapters.redis.codecs import text as _text
 from adapters.redis.connection import RedisConnection, translated
+from adapters.redis.pipelined import HotPathReads
 from adapters.redis.price_ladder import GE_FIELD, LE_FIELD
 from adapters.redis.schema import IndexConfig, attributes, create_command, flat, vector_attributes
 from adapters.redis.search_query import MATCH_ALL, filter_clause
@@ -47,9 +48,11 @@ def _documents(raw: list[Any]) -> list[tuple[bytes, list[bytes]]]:
 
 
 class RedisProductIndex:
-    def __init__(self, redis: RedisConnection, config: IndexConfig) -> None:
+    def __init__(self, redis: RedisConnection, config: IndexConfig, search_reads: HotPathReads | None = None) -> None:
         self._client = redis.client
         self._reads = redis.reads
+        # FT.SEARCH, the listing and the facets: replicas when configured (adapters/redis/replicas.py).
+        self._search_reads = search_reads or redis.reads
         self.config = config
         self._set_vector = redis.client.register_script(_SET_VECTOR_IF_EXISTS)
         # Whether price filters use the ladder's TAG fields, decided by ensure() and recreate(); None until
@@ -86,7 +89,7 @@ class RedisProductIndex:
             ["DIALECT", 2],
         ]
         query = self.config.knn(clause, k, ef_runtime)
-        raw = await self._reads.command("FT.SEARCH", self.config.name, query, *flat(options))
+        raw = await self._search_reads.command("FT.SEARCH", self.config.name, query, *flat(options))
         hits = []
         for key, fields_flat in _documents(raw):
             fields = field_map(fields_flat)
@@ -161,7 +164,7 @@ class RedisProductIndex:
             ["SORTBY", 2, "@__key", "ASC", "MAX", limit],
             ["DIALECT", 2],
         ]
-        raw = await self._reads.command("FT.AGGREGATE", self.config.name, MATCH_ALL, *flat(options))
+        raw = await self._search_reads.command("FT.AGGREGATE", self.config.name, MATCH_ALL, *flat(options))
         rows = [field_map(row) for row in raw[1:]]
         return [product_from_fields(self._id_of(row["__key"]), row) for row in rows]
 
@@ -192,7 +195,7 @@ class RedisProductIndex:
 
     @translated
     async def _tag_values(self, field: str) -> list[str]:
-        values = await self._reads.command("FT.TAGVALS", self.config.name, field)
+        values = await self._search_reads.command("FT.TAGVALS", self.config.name, field)
         return sorted(v.decode() for v in values)
 
     def _glob(self) -> str:
