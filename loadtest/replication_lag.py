@@ -89,11 +89,11 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=0, help="product writes/s, about (0: as fast as they go)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as data:
-        with primary(Path(data) / "primary") as main:
-            with replica(Path(data) / "replica", main.port) as standby:
-                wait_in_sync(standby.port)
-                asyncio.run(measure(main.url, standby.url, args.duration, args.writers, args.rate))
-                wait_in_sync(standby.port)
+        main = primary(Path(data) / "primary")
+        with main, replica(Path(data) / "replica", main.port) as standby:
+            wait_in_sync(standby.port)
+            asyncio.run(measure(main.url, standby.url, args.duration, args.writers, args.rate))
+            wait_in_sync(standby.port)
 
 
 if __name__ == "__main__":
