@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     # Store
     redis_url: str | None = Field(
         None,
-        description="Redis with the Search module (default: an embedded one)",
+        description="Redis with the Search module, or redis+sentinel://HOST:PORT/NAME (default: an embedded one)",
         validation_alias=AliasChoices(f"{ENV_PREFIX}REDIS_URL", "REDIS_URL", "redis_url"),
         json_schema_extra={"group": STORE, "flags": []},
     )

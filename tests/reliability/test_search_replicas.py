@@ -2,9 +2,9 @@
 back on it when it returns, and a refreshed embedding visible there on the next search (WAIT)."""
 
 import asyncio
+import threading
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,7 +23,7 @@ from domain.models import Product, Vector
 from serving.app import create_app
 from tests.conftest import CATALOG
 from tests.polling import wait_until
-from tests.reliability.conftest import live_server
+from tests.reliability.conftest import in_background, live_server
 
 pytestmark = [pytest.mark.timeout(120), pytest.mark.anyio]
 
@@ -111,7 +111,7 @@ def test_refreshed_embedding_is_searchable_on_the_replica_at_once(
         assert _reads(base)["wait_shortfalls"] == 0
 
 
-async def _load(base: str, stop: asyncio.Event, outcomes: Counter[str], clients: int = 6) -> None:
+async def _load(base: str, stop: threading.Event, outcomes: Counter[str], clients: int = 6) -> None:
     async def one(n: int) -> None:
         async with httpx.AsyncClient(base_url=base, timeout=30) as http:
             while not stop.is_set():
@@ -123,38 +123,21 @@ async def _load(base: str, stop: asyncio.Event, outcomes: Counter[str], clients:
     await asyncio.gather(*(one(n) for n in range(clients)))
 
 
-async def _kill_and_restore(base: str, standby: EmbeddedRedis, outcomes: Counter[str]) -> dict[str, int]:
-    def until(condition: Any, timeout: float = 20) -> Any:
-        return asyncio.to_thread(wait_until, condition, timeout, 0.02)
-
-    assert await until(lambda: _replica_commands(base, standby) > 20)  # traffic is on the replica
-    primary_before = _reads(base)["primary"]
-    await asyncio.to_thread(standby.kill)
-    assert await until(lambda: _reads(base)["primary"] > primary_before + 20)  # the primary took over
-    await asyncio.to_thread(standby.start)
-    served_while_down = _replica_commands(base, standby)
-    assert await until(lambda: _replica_commands(base, standby) > served_while_down + 50)  # and it is back
-    reads = _reads(base)
-    return {"outages": reads["replicas"][standby.url]["outages"], "fallbacks": reads["fallbacks"]}
-
-
 def test_replica_killed_under_load_fails_no_request_and_gets_traffic_back(
-    pair: tuple[EmbeddedRedis, EmbeddedRedis], namespace: str, embedder: FastEmbedEmbedder, tmp_path: Path
+    pair: tuple[EmbeddedRedis, EmbeddedRedis], namespace: str, embedder: FastEmbedEmbedder
 ) -> None:
     main, standby = pair
     outcomes: Counter[str] = Counter()
-
-    async def scenario(base: str) -> dict[str, int]:
-        stop = asyncio.Event()
-        load = asyncio.ensure_future(_load(base, stop, outcomes))
-        try:
-            return await _kill_and_restore(base, standby, outcomes)
-        finally:
-            stop.set()
-            await load
-
     with live_server(create_app(_settings(main, standby, namespace), embedder=embedder)) as base:
         assert wait_until(lambda: _reads(base)["replicas"][standby.url]["usable"], timeout=10)
-        seen = asyncio.run(scenario(base))
+        with in_background(lambda stop: _load(base, stop, outcomes)):
+            assert wait_until(lambda: _replica_commands(base, standby) > 20)  # traffic is on the replica
+            primary_before = _reads(base)["primary"]
+            standby.kill()
+            assert wait_until(lambda: _reads(base)["primary"] > primary_before + 20)  # the primary took over
+            standby.start()
+            served_while_down = _replica_commands(base, standby)
+            assert wait_until(lambda: _replica_commands(base, standby) > served_while_down + 50)  # back on it
+        reads = _reads(base)
     assert set(outcomes) == {"ok"}, outcomes
-    assert seen["outages"] >= 1
+    assert reads["replicas"][standby.url]["outages"] >= 1
