@@ -60,9 +60,11 @@ def wait_in_sync(port: int, timeout: float = 30.0) -> None:
 
 def cluster_nodes(base_dir: Path, count: int = 3) -> list[EmbeddedRedis]:
     """`count` primaries in cluster mode, slots split evenly, met and agreed (`cluster_state:ok`)."""
-    nodes = []
+    nodes, buses = [], []
     for n in range(count):
         args = ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000"]
+        buses.append(free_port())  # the default bus port, port + 10000, may be past 65535
+        args += ["--cluster-port", str(buses[-1])]
         nodes.append(EmbeddedRedis(base_dir / f"node{n}", extra_args=args))
     try:
         for node in nodes:
@@ -72,7 +74,7 @@ def cluster_nodes(base_dir: Path, count: int = 3) -> list[EmbeddedRedis]:
                 first, last = n * SLOTS // count, (n + 1) * SLOTS // count - 1
                 client.execute_command("CLUSTER", "ADDSLOTSRANGE", first, last)
                 if n:
-                    client.execute_command("CLUSTER", "MEET", "127.0.0.1", nodes[0].port)
+                    client.execute_command("CLUSTER", "MEET", "127.0.0.1", nodes[0].port, buses[0])
         for node in nodes:
             poll(functools.partial(info_cluster_ok, node.port, count), 30.0, f"cluster node {node.port} ok")
     except BaseException:
