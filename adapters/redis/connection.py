@@ -19,6 +19,7 @@ from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError, TimeoutError
 
 from adapters.redis.pipelined import HotPathReads, PipelinedReads, PooledReads
+from adapters.redis.sentinel import is_sentinel_url, sentinel_client
 from domain.errors import StoreUnavailable
 
 # Fast failure while Redis is away: one retry after this pause, so a connection broken by a Redis restart
@@ -107,8 +108,6 @@ def connect(url: str, *, pipelined: bool = True) -> RedisConnection:
 
     RESP2 explicitly (the adapters parse FT.SEARCH's flat RESP2 replies); bytes, since embeddings are binary.
     """
-    from adapters.redis.sentinel import is_sentinel_url, sentinel_client
-
     options: dict[str, Any] = {
         "protocol": 2,
         "socket_timeout": 5,
