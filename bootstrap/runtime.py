@@ -19,6 +19,7 @@ from adapters.embedding_cache import LruEmbeddingCache, RedisEmbeddingCache
 from adapters.redis.connection import RedisConnection, connect
 from adapters.redis.embedded import EmbeddedRedis
 from adapters.redis.index import RedisProductIndex
+from adapters.redis.replicas import ReplicatedProductIndex, SearchReads, open_replica
 from adapters.redis.schema import IndexConfig
 from adapters.redis.users import RedisUserFeatureStore
 from bootstrap.settings import Settings
@@ -120,8 +121,10 @@ async def open_runtime(
         embedder, probes = build_embedder(settings, client, embedder)
         if index is None:
             assert client is not None
-            redis_index = RedisProductIndex(client, index_config(settings, embedder.dim))
+            redis_index = await _product_index(settings, client, embedder.dim, stack)
             probes["price_filters"] = lambda: {"ladder": redis_index.price_ladder}
+            if isinstance(redis_index, ReplicatedProductIndex):
+                probes["search_reads"] = redis_index.stats
             index = redis_index
         if client is not None and client.pipelined is not None:
             probes["redis_lane"] = client.pipelined.stats
@@ -137,6 +140,20 @@ async def open_runtime(
         )
         await (prepare or _start_up(settings))(service)
         yield Runtime(service, probes, client, url)
+
+
+async def _product_index(
+    settings: Settings, client: RedisConnection, dim: int, stack: AsyncExitStack
+) -> RedisProductIndex:
+    """On the primary alone, or with the search-side reads on the replicas (README, "Scaling")."""
+    config = index_config(settings, dim)
+    if not settings.search_replica_urls:
+        return RedisProductIndex(client, config)
+    replicas = [open_replica(url, pipelined=settings.redis_pipelined_reads) for url in settings.search_replica_urls]
+    search = SearchReads(client.reads, replicas, settings.search_replica_check_s)
+    stack.push_async_callback(search.aclose)
+    await search.probe_all()
+    return ReplicatedProductIndex(client, config, search, settings.replica_wait_ms)
 
 
 @dataclass

@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     # Store
     redis_url: str | None = Field(
         None,
-        description="Redis with the Search module (default: an embedded one)",
+        description="Redis with the Search module, or redis+sentinel://HOST:PORT/NAME (default: an embedded one)",
         validation_alias=AliasChoices(f"{ENV_PREFIX}REDIS_URL", "REDIS_URL", "redis_url"),
         json_schema_extra={"group": STORE, "flags": []},
     )
@@ -72,6 +72,21 @@ class Settings(BaseSettings):
     model_dir: Path = option(Path(".models/all-MiniLM-L6-v2"), "exported ONNX model folder", STORE)
     data_dir: Path = option(Path(".data/redis"), "embedded Redis data folder", STORE)
     redis_port: int | None = option(None, "port of the embedded Redis (default: a free one)")
+    # Scaling (README, "Scaling"): replicas that load the Search module take the search-side reads.
+    search_replica_urls: Names = option(
+        (),
+        "a replica (with the Search module) for searches, listing, categories, brands",
+        STORE,
+        flags=["--search-replica-url"],
+    )
+    search_replica_check_s: float = option(1.0, "how often each replica's sync state is checked", STORE, gt=0)
+    replica_wait_ms: int = option(
+        100,
+        "after a catalog write, wait up to this for the replicas in use to have it (WAIT); 0 = never",
+        STORE,
+        ge=0,
+        le=10_000,
+    )
 
     # Index: M / EF_CONSTRUCTION / algorithm apply when the index is created; ef_runtime, hybrid_policy
     # and batch_size are also written into every KNN query when set (README, "Scale"). Combinations
@@ -160,7 +175,7 @@ class Settings(BaseSettings):
     ingest_batch: int = option(500, "products per pipeline", LOAD, ge=1)
     pipelines: int = option(2, "pipelines in flight at once", LOAD, ge=1)
 
-    @field_validator("cors_origins", "rate_limits", "trusted_proxies", mode="before")
+    @field_validator("cors_origins", "rate_limits", "trusted_proxies", "search_replica_urls", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         if isinstance(value, str):

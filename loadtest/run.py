@@ -193,7 +193,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--duration", type=float, default=120.0, help="seconds of traffic")
     parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument(
+        "--faults", action="store_true", help="two API instances, a replica, faults (loadtest/faults.py)"
+    )
     args = parser.parse_args()
+    if args.faults:
+        from loadtest.faults import run_faults
+
+        return run_faults(args.duration, args.clients)
     with tempfile.TemporaryDirectory() as data:
         try:
             with ServeProcess(Path(data)) as server:

@@ -19,6 +19,7 @@ from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError, TimeoutError
 
 from adapters.redis.pipelined import HotPathReads, PipelinedReads, PooledReads
+from adapters.redis.sentinel import is_sentinel_url, sentinel_client
 from domain.errors import StoreUnavailable
 
 # Fast failure while Redis is away: one retry after this pause, so a connection broken by a Redis restart
@@ -107,15 +108,16 @@ def connect(url: str, *, pipelined: bool = True) -> RedisConnection:
 
     RESP2 explicitly (the adapters parse FT.SEARCH's flat RESP2 replies); bytes, since embeddings are binary.
     """
-    client = aioredis.Redis.from_url(
-        url,
-        protocol=2,
-        socket_timeout=5,
-        socket_connect_timeout=1,
-        retry=Retry(ExponentialBackoff(cap=0.1, base=RETRY_PAUSE_S), retries=1),
-        retry_on_error=list(UNREACHABLE),
-        health_check_interval=10,
-    )
+    options: dict[str, Any] = {
+        "protocol": 2,
+        "socket_timeout": 5,
+        "socket_connect_timeout": 1,
+        "retry": Retry(ExponentialBackoff(cap=0.1, base=RETRY_PAUSE_S), retries=1),
+        "retry_on_error": list(UNREACHABLE),
+        "health_check_interval": 10,
+    }
+    # redis+sentinel://: the primary Sentinel names, looked up again on every new connection (failover).
+    client = sentinel_client(url, **options) if is_sentinel_url(url) else aioredis.Redis.from_url(url, **options)
     lane = pipelined_reads_for(client.connection_pool) if pipelined else None
     reads: HotPathReads = lane if lane is not None else PooledReads(client.connection_pool)
     return RedisConnection(client, RetryingReads(reads), lane)

@@ -7,6 +7,7 @@ used when no REDIS_URL is given and by the test suite.
 import socket
 import subprocess
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -47,10 +48,14 @@ def search_module() -> Path:
 class EmbeddedRedis:
     """`with EmbeddedRedis(data_dir) as server: server.url` — stops (and flushes the AOF) on exit."""
 
-    def __init__(self, data_dir: Path, port: int | None = None, startup_timeout: float = 20.0) -> None:
+    def __init__(
+        self, data_dir: Path, port: int | None = None, startup_timeout: float = 20.0, extra_args: Sequence[str] = ()
+    ) -> None:
+        """`extra_args`: more `--name value` pairs (replication, cluster mode: adapters/redis/topology.py)."""
         self.data_dir = data_dir
         self.port = port or free_port()
         self.startup_timeout = startup_timeout
+        self.extra_args = list(extra_args)
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -80,6 +85,7 @@ class EmbeddedRedis:
             str((self.data_dir / "redis.log").resolve()),
             "--loadmodule",
             str(search_module()),
+            *self.extra_args,
         ]
 
     def start(self) -> "EmbeddedRedis":

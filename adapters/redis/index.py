@@ -17,6 +17,7 @@ from adapters.redis.codecs import PRODUCT_FIELDS, field_map, from_bytes, product
 from adapters.redis.codecs import text as _text
 from adapters.redis.connection import RedisConnection, translated
 from adapters.redis.index_fields import IndexFields
+from adapters.redis.pipelined import HotPathReads
 from adapters.redis.schema import IndexConfig, attributes, create_command, flat, vector_attributes
 from adapters.redis.search_query import MATCH_ALL, filter_clause
 from domain.filters import ProductFilter
@@ -52,9 +53,11 @@ def _documents(raw: list[Any]) -> list[tuple[bytes, list[bytes]]]:
 
 
 class RedisProductIndex:
-    def __init__(self, redis: RedisConnection, config: IndexConfig) -> None:
+    def __init__(self, redis: RedisConnection, config: IndexConfig, search_reads: HotPathReads | None = None) -> None:
         self._client = redis.client
         self._reads = redis.reads
+        # FT.SEARCH, the listing and the facets: replicas when configured (adapters/redis/replicas.py).
+        self._search_reads = search_reads or redis.reads
         self.config = config
         self._set_vector = redis.client.register_script(_SET_VECTOR_IF_EXISTS)
         self._replace = redis.client.register_script(_REPLACE_IF_EXISTS)
@@ -100,7 +103,7 @@ class RedisProductIndex:
             ["DIALECT", 2],
         ]
         query = self.config.knn(clause, fetch, ef_runtime)
-        raw = await self._reads.command("FT.SEARCH", self.config.name, query, *flat(options))
+        raw = await self._search_reads.command("FT.SEARCH", self.config.name, query, *flat(options))
         hits = []
         for key, fields_flat in _documents(raw):
             fields = field_map(fields_flat)
@@ -202,7 +205,7 @@ class RedisProductIndex:
             ["SORTBY", 2, "@__key", "ASC", "MAX", limit],
             ["DIALECT", 2],
         ]
-        raw = await self._reads.command("FT.AGGREGATE", self.config.name, MATCH_ALL, *flat(options))
+        raw = await self._search_reads.command("FT.AGGREGATE", self.config.name, MATCH_ALL, *flat(options))
         rows = [field_map(row) for row in raw[1:]]
         return [product_from_fields(self._id_of(row["__key"]), row) for row in rows]
 
@@ -233,7 +236,7 @@ class RedisProductIndex:
 
     @translated
     async def _tag_values(self, field: str) -> list[str]:
-        values = await self._reads.command("FT.TAGVALS", self.config.name, field)
+        values = await self._search_reads.command("FT.TAGVALS", self.config.name, field)
         return sorted(v.decode() for v in values)
 
     def _glob(self) -> str:

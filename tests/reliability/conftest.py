@@ -1,7 +1,8 @@
 import asyncio
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import httpx
 import uvicorn
@@ -25,3 +26,20 @@ def live_server(app: Starlette) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=15)
+
+
+@contextmanager
+def in_background(load: Callable[[threading.Event], Coroutine[Any, Any, None]]) -> Iterator[None]:
+    """Run `load(stop)` on its own event loop in a thread for the duration of the block.
+
+    Servers must be killed and started from the test's own thread: the embedded Redis gets SIGTERM when
+    the thread that started it ends (PR_SET_PDEATHSIG), and an executor's threads end with their loop.
+    """
+    stop = threading.Event()
+    thread = threading.Thread(target=asyncio.run, args=(load(stop),), daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=30)
