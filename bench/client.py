@@ -35,8 +35,9 @@ class Outcome:
 
 
 class Connection:
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, headers: dict[str, str] | None = None) -> None:
         self.host, self.port = host, port
+        self._extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
 
@@ -53,7 +54,7 @@ class Connection:
         assert self._reader is not None and self._writer is not None
         head = (
             f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+            f"Content-Type: application/json\r\n{self._extra}Content-Length: {len(body)}\r\n\r\n"
         )
         self._writer.write(head.encode() + body)
         raw = await self._reader.readuntil(b"\r\n\r\n")
@@ -94,10 +95,16 @@ async def _client(
 
 
 async def drive(
-    host: str, port: int, clients: int, next_body: Callable[[], bytes], warmup_s: float, duration_s: float
+    host: str,
+    port: int,
+    clients: int,
+    next_body: Callable[[], bytes],
+    warmup_s: float,
+    duration_s: float,
+    headers: dict[str, str] | None = None,
 ) -> Outcome:
     """`clients` keep-alive connections; samples of requests started after warm-up and done in time."""
-    connections = [await Connection(host, port).open() for _ in range(clients)]
+    connections = [await Connection(host, port, headers).open() for _ in range(clients)]
     outcome = Outcome()
     now = time.perf_counter()
     measure_from, until = now + warmup_s, now + warmup_s + duration_s

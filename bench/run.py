@@ -47,11 +47,26 @@ class ServerConfig:
         return cls(int(workers), int(threads))
 
 
+# `--secured`: end-user tokens and rate limits on, every request with the bench user's token; the
+# limits are far above what 2 cores serve, so they are checked on every request and never hit.
+SECRET = "bench-secret-not-for-production-0123456789"
+SECURED_ARGS = ["--jwt-secret", SECRET, "--rate-limit", "recommendations=1000000/second"]
+SECURED_ARGS += ["--rate-limit", "events=1000000/second"]
+HEADERS: dict[str, str] = {}
+
+
+def secure() -> None:
+    import jwt  # PyJWT, a dependency of the server
+
+    claims = {"sub": queries.USER_ID, "exp": int(time.time()) + 24 * 3600}
+    HEADERS["Authorization"] = "Bearer " + jwt.encode(claims, SECRET, algorithm="HS256")
+
+
 def http_json(port: int, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
         payload = None if body is None else json.dumps(body).encode()
-        conn.request(method, path, body=payload, headers={"Content-Type": "application/json"})
+        conn.request(method, path, body=payload, headers={"Content-Type": "application/json", **HEADERS})
         response = conn.getresponse()
         raw = response.read()
         return response.status, json.loads(raw) if raw.startswith((b"{", b"[")) else raw.decode()
@@ -137,7 +152,8 @@ def run_scenario(
     next_body = queries.body_source(cached, counter)
     # Snapshots bracket the whole run; warm-up is a small, constant share of both.
     before = cpu.snapshot(server.process.pid)
-    outcome = client.run_loop(client.drive("127.0.0.1", server.port, clients, next_body, args.warmup, args.duration))
+    drive = client.drive("127.0.0.1", server.port, clients, next_body, args.warmup, args.duration, HEADERS)
+    outcome = client.run_loop(drive)
     after = cpu.snapshot(server.process.pid)
     result = {"scenario": "cached" if cached else "uncached", "clients": clients, **summarise(outcome, args.duration)}
     result["cpu_cores"] = cpu.cores_used(before, after)
@@ -174,6 +190,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--out", type=Path, default=None, help="JSON file (default: bench-results/bench-<time>.json)")
     p.add_argument("--server-arg", action="append", default=[], help="extra `serve` argument, repeatable")
     p.add_argument("--rounds", type=int, default=1, help="run everything N times in turn; targets judged on the median")
+    p.add_argument("--secured", action="store_true", help="end-user tokens and rate limits on (README, frontend)")
     args = p.parse_args(argv)
     if args.rounds < 1:
         p.error("--rounds must be at least 1")
@@ -190,7 +207,7 @@ def run_config(
 ) -> dict[str, Any]:
     """One server configuration through every scenario, on a fresh server and Redis."""
     with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
-        server = start_server(config, Path(workdir), args.server_arg)
+        server = start_server(config, Path(workdir), [*args.server_arg, *(SECURED_ARGS if args.secured else [])])
         try:
             prepare_user(server.port)
             run: dict[str, Any] = {"config": config.name, "round": number, "command": " ".join(server.command[1:])}
@@ -208,6 +225,8 @@ def run_config(
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     configs = args.config or [ServerConfig(1, 2), ServerConfig(2, 1)]
+    if args.secured:
+        secure()
     levels = [int(n) for n in args.clients.split(",")]
     scenarios = [name.strip() for name in args.scenarios.split(",")]
     OUT_DIR.mkdir(exist_ok=True)
