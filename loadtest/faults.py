@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from tests.server_process import ServeProcess
 
 from adapters.redis.embedded import EmbeddedRedis
 from adapters.redis.topology import primary, replica, wait_in_sync
 from loadtest.run import CLICK, RECOMMEND, USER, WORDS, percentile, random_filters
+from tests.server_process import ServeProcess
 
 USERS = [f"fault-{n:02d}" for n in range(50)]
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.server_process import ServeProcess
 
 from adapters.redis.embedded import EmbeddedRedis
+from tests.server_process import ServeProcess
 
 pytestmark = pytest.mark.timeout(180)
 
