@@ -1,5 +1,6 @@
 """Value objects of the recommender. Vectors are float32 numpy arrays of the model's dimension."""
 
+import enum
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,6 +26,37 @@ class Product:
         return f"{self.name}. {self.description}"
 
 
+class Strategy(enum.Enum):
+    """Which path produced a page of recommendations."""
+
+    QUERY = "QUERY"
+    SESSION = "SESSION"
+    SIMILAR_PRODUCT = "SIMILAR_PRODUCT"
+    POPULAR = "POPULAR"
+    TOP_RATED = "TOP_RATED"
+
+
+class Reason(enum.Enum):
+    """Why one item is on the page."""
+
+    MATCHES_QUERY = "MATCHES_QUERY"
+    MATCHES_KEYWORDS = "MATCHES_KEYWORDS"
+    SIMILAR_TO_SESSION = "SIMILAR_TO_SESSION"
+    SIMILAR_TO_PRODUCT = "SIMILAR_TO_PRODUCT"
+    POPULAR = "POPULAR"
+    TOP_RATED = "TOP_RATED"
+
+
+@dataclass(frozen=True)
+class Explanation:
+    reason: Reason
+    vector_distance: float | None = None  # None: no vector was compared (POPULAR, TOP_RATED)
+    text_rank: int | None = None  # 1-based rank in the keyword (BM25) list, when the item was in it
+    session_weight: float = 0.0  # share of the session vector in the search vector
+    affinity_bonus: float = 0.0
+    diversity_penalty: float = 0.0
+
+
 @dataclass(frozen=True)
 class Candidate:
     """A product as ranked for one request: Redis' cosine distance, then the affinity-adjusted score."""
@@ -33,6 +65,7 @@ class Candidate:
     vector_distance: float
     score: float
     affinity_bonus: float = 0.0
+    explanation: Explanation | None = None  # None: ranked by the query alone (MATCHES_QUERY)
 
 
 @dataclass(frozen=True)
@@ -76,9 +109,17 @@ class Timings:
 
 
 @dataclass(frozen=True)
+class PageInfo:
+    end_cursor: str | None = None
+    has_next_page: bool = False
+
+
+@dataclass(frozen=True)
 class Recommendations:
     items: list[Candidate]
     filter_clause: str
     used_session: bool
     used_rerank: bool
     timings: Timings
+    strategy: Strategy = Strategy.QUERY
+    page: PageInfo = field(default_factory=PageInfo)

@@ -1,0 +1,82 @@
+"""The searches beyond plain KNN: BM25 keywords, a rating sort, and a filter over given ids.
+
+Each is one FT.SEARCH that returns the stored vectors with the products (diversity needs them, and the
+service computes each keyword hit's cosine distance to the query from them), so no search costs a second
+round trip. Mixed into RedisProductIndex; kept apart from its KNN search and its lifecycle.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from adapters.redis.codecs import PRODUCT_FIELDS, field_map, from_bytes, product_from_fields
+from adapters.redis.connection import translated
+from adapters.redis.index_fields import IndexFields
+from adapters.redis.pipelined import HotPathReads
+from adapters.redis.schema import IndexConfig, flat
+from adapters.redis.search_query import MATCH_ALL, escape_id, filter_clause, keyword_query
+from domain.filters import ProductFilter
+from domain.ports import SearchResult
+
+
+def documents(raw: list[Any]) -> list[tuple[bytes, list[bytes]]]:
+    """FT.SEARCH's RESP2 reply `[total, key, [field, value, ...], key, ...]` as (key, fields) pairs."""
+    return list(zip(raw[1::2], raw[2::2], strict=True))
+
+
+class IndexSearches:
+    config: IndexConfig
+    _reads: HotPathReads
+    _fields: IndexFields
+
+    def _id_of(self, key: bytes) -> str:
+        return key.decode()[len(self.config.prefix) :]
+
+    @translated
+    async def keyword_search(self, words: Sequence[str], filters: ProductFilter, k: int) -> SearchResult:
+        clause = self._clause(filters)
+        query = keyword_query(words, clause)
+        returned = [*PRODUCT_FIELDS, "embedding"]
+        options: list[list[Any]] = [
+            ["WITHSCORES"],
+            ["SCORER", "BM25"],
+            ["RETURN", len(returned), *returned],
+            ["LIMIT", 0, k],
+            ["DIALECT", 2],
+        ]
+        raw = await self._reads.command("FT.SEARCH", self.config.name, query, *flat(options))
+        # WITHSCORES: [total, key, score, fields, key, score, fields, ...]
+        scored = [[key, [b"bm25", score, *fields]] for key, score, fields in zip(*(iter(raw[1:]),) * 3, strict=True)]
+        return self._found([raw[0], *(x for pair in scored for x in pair)], "bm25", clause, True)
+
+    @translated
+    async def top_rated(self, filters: ProductFilter, k: int) -> SearchResult:
+        clause = self._clause(filters)
+        return await self._sorted(clause, clause, ["SORTBY", "rating", "DESC"], k)
+
+    @translated
+    async def among(self, product_ids: Sequence[str], filters: ProductFilter) -> SearchResult:
+        clause = self._clause(filters)
+        if not product_ids:
+            return SearchResult([], clause)
+        ids = f"@pid:{{{'|'.join(escape_id(product_id) for product_id in product_ids)}}}"
+        query = ids if clause == MATCH_ALL else f"{clause} {ids}"
+        return await self._sorted(query, clause, ["SORTBY", "rating", "DESC"], len(product_ids))
+
+    def _clause(self, filters: ProductFilter) -> str:
+        # These searches run on indexes that have the id TAG (created by this version): exclusion inside.
+        return filter_clause(filters, price_ladder=bool(self._fields.ladder), exclusion=True)
+
+    async def _sorted(self, query: str, clause: str, sort: list[Any], k: int) -> SearchResult:
+        returned = [*PRODUCT_FIELDS, "embedding"]
+        options: list[list[Any]] = [sort, ["RETURN", len(returned), *returned], ["LIMIT", 0, k], ["DIALECT", 2]]
+        raw = await self._reads.command("FT.SEARCH", self.config.name, query, *flat(options))
+        return self._found(raw, "rating", clause, True)
+
+    def _found(self, raw: list[Any], score: str, clause: str, with_vectors: bool) -> SearchResult:
+        hits, vectors = [], []
+        for key, fields_flat in documents(raw):
+            fields = field_map(fields_flat)
+            hits.append((product_from_fields(self._id_of(key), fields), float(fields[score])))
+            if with_vectors:
+                vectors.append(from_bytes(fields["embedding"]))
+        return SearchResult(hits, clause, vectors)
