@@ -18,7 +18,7 @@ from domain.models import Candidate, PageInfo, Product, Reason, Recommendations,
 from domain.pages import CursorCodec, page_size
 from domain.ports import PopularityStore, ProductIndex, UserFeatureStore
 from domain.ranking import PageRequest, assemble
-from domain.text import text_words
+from domain.text import keyword_terms
 from domain.vectors import blend
 
 
@@ -98,7 +98,7 @@ class Discovery:
             reason, strategy = Reason.SIMILAR_TO_SESSION, Strategy.SESSION
         else:
             reason, strategy = Reason.MATCHES_QUERY, Strategy.QUERY
-            words = text_words(request.query)
+            words = keyword_terms(request.query)
             if request.mode is SearchMode.KEYWORD:
                 return await candidates.keyword(self.index, words, vector, filters, fetch)
             if request.mode is SearchMode.HYBRID:
