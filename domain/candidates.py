@@ -7,7 +7,7 @@ POPULAR and minus the rating for TOP_RATED.
 """
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -53,6 +53,13 @@ def from_knn(result: SearchResult, reason: Reason) -> list[Entry]:
     ]
 
 
+def _knn(
+    index: ProductIndex, vector: Vector, filters: ProductFilter, n: int, ef: int | None, vectors: bool
+) -> Awaitable[SearchResult]:
+    # The plain call when no vectors are wanted: the hot path's shape, unchanged.
+    return index.search(vector, filters, n, ef, with_vectors=True) if vectors else index.search(vector, filters, n, ef)
+
+
 async def nearest(
     index: ProductIndex, vector: Vector, filters: ProductFilter, n: int, ef: int | None, reason: Reason, vectors: bool
 ) -> tuple[list[Entry], str]:
@@ -75,15 +82,25 @@ async def keyword(index: ProductIndex, words: Sequence[str], query: Vector, filt
 
 
 async def hybrid(
-    index: ProductIndex, words: Sequence[str], query: Vector, filters: ProductFilter, n: int, ef: int | None
+    index: ProductIndex,
+    words: Sequence[str],
+    query: Vector,
+    filters: ProductFilter,
+    n: int,
+    ef: int | None,
+    vectors: bool,
 ) -> Pool:
-    """BM25 and KNN sent together (one round trip on the pipelined connection), fused by reciprocal rank."""
+    """BM25 and KNN sent together (one round trip on the pipelined connection), fused by reciprocal rank.
+
+    The KNN leg returns vectors only when diversity needs them (its distances come back anyway); the
+    keyword leg always does, for its hits' distances to the query."""
     if not words:
-        entries, clause = await nearest(index, query, filters, n, ef, Reason.MATCHES_QUERY, True)
+        entries, clause = await nearest(index, query, filters, n, ef, Reason.MATCHES_QUERY, vectors)
         return Pool(entries, clause, Strategy.QUERY)
-    knn, text = await asyncio.gather(
-        index.search(query, filters, n, ef, with_vectors=True), index.keyword_search(words, filters, n)
+    knn_search = (
+        index.search(query, filters, n, ef, with_vectors=True) if vectors else index.search(query, filters, n, ef)
     )
+    knn, text = await asyncio.gather(knn_search, index.keyword_search(words, filters, n))
     by_id = {e.product.id: e for e in from_knn(knn, Reason.MATCHES_QUERY)}
     text_ranks = {p.id: rank for rank, (p, _) in enumerate(text.hits, start=1)}
     for (p, _), stored in zip(text.hits, text.vectors, strict=True):

@@ -102,7 +102,8 @@ class Discovery:
             if request.mode is SearchMode.KEYWORD:
                 return await candidates.keyword(self.index, words, vector, filters, fetch)
             if request.mode is SearchMode.HYBRID:
-                return await candidates.hybrid(self.index, words, vector, filters, fetch, request.ef_runtime)
+                ef, diverse = request.ef_runtime, request.diversity is not None
+                return await candidates.hybrid(self.index, words, vector, filters, fetch, ef, diverse)
         diverse = request.diversity is not None
         entries, clause = await candidates.nearest(
             self.index, vector, filters, fetch, request.ef_runtime, reason, diverse

@@ -17,7 +17,7 @@ from adapters.redis.codecs import PRODUCT_FIELDS, field_map, from_bytes, product
 from adapters.redis.codecs import text as _text
 from adapters.redis.connection import RedisConnection, translated
 from adapters.redis.index_fields import IndexFields
-from adapters.redis.index_searches import IndexSearches
+from adapters.redis.index_searches import IndexSearches, overfetch_cheaper
 from adapters.redis.schema import IndexConfig, attributes, create_command, flat, vector_attributes
 from adapters.redis.search_query import MATCH_ALL, filter_clause
 from domain.filters import ProductFilter
@@ -85,7 +85,7 @@ class RedisProductIndex(IndexSearches):
         with_vectors: bool = False,
     ) -> SearchResult:
         excluded = filters.excluded_ids
-        negated = bool(self._fields.pid)
+        negated = bool(self._fields.pid) and not overfetch_cheaper(filters)
         clause = filter_clause(filters, price_ladder=bool(self._fields.ladder), exclusion=negated)
         # Without the id TAG, the k nearest of the rest are among the k + |excluded| nearest of all.
         fetch = k if negated or not excluded else k + len(excluded)
