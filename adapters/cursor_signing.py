@@ -1,7 +1,8 @@
-"""Page cursors: the page state as compact JSON, zlib-compressed, HMAC-SHA256-signed, base64url.
+"""Page cursors: the page state as compact JSON (zlib-compressed when long), HMAC-SHA256-signed, base64url.
 
-`<payload>.<signature>`: a cursor whose bytes were changed, that another server (another key) signed,
-or that is not a cursor at all fails the signature check before anything in it is read. The secret is
+`<payload>.<signature>`, the payload's first byte saying whether the JSON is compressed (`z`) or not (`j`).
+A cursor whose bytes were changed, that another server (another key) signed, or that is not a cursor at
+all fails the signature check before anything in it is read. The secret is
 a setting (`cursor_secret`); unset, each server start draws one and hands it to its workers.
 """
 
@@ -16,6 +17,7 @@ from domain.errors import InvalidInput
 from domain.pages import PageState
 
 VERSION = 1
+COMPRESS_OVER = 256  # bytes of JSON
 
 
 def _b64(raw: bytes) -> str:
@@ -34,7 +36,9 @@ class SignedCursors:
 
     def encode(self, state: PageState) -> str:
         body = json.dumps([VERSION, state.fingerprint, round(state.issued_at, 3), state.served], separators=(",", ":"))
-        payload = zlib.compress(body.encode(), 6)
+        # Deep pages carry hundreds of ids: compressed; a first page's few are cheaper to send as they are.
+        raw = body.encode()
+        payload = b"z" + zlib.compress(raw, 6) if len(raw) > COMPRESS_OVER else b"j" + raw
         return f"{_b64(payload)}.{_b64(self._sign(payload))}"
 
     def decode(self, cursor: str) -> PageState:
@@ -45,7 +49,8 @@ class SignedCursors:
             raise InvalidInput("after", "is not a cursor of this server") from None
         if not hmac.compare_digest(signature, self._sign(payload)):
             raise InvalidInput("after", "is not a cursor of this server (modified or foreign)")
-        version, fingerprint, issued_at, served = json.loads(zlib.decompress(payload))
+        body = zlib.decompress(payload[1:]) if payload[:1] == b"z" else payload[1:]
+        version, fingerprint, issued_at, served = json.loads(body)
         if version != VERSION:
             raise InvalidInput("after", "comes from another version of this server; start again")
         return PageState(fingerprint, tuple(served), float(issued_at))

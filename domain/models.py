@@ -1,6 +1,7 @@
 """Value objects of the recommender. Vectors are float32 numpy arrays of the model's dimension."""
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -108,10 +109,18 @@ class Timings:
     total_ms: float
 
 
+def _no_cursor() -> str | None:
+    return None
+
+
 @dataclass(frozen=True)
 class PageInfo:
-    end_cursor: str | None = None
     has_next_page: bool = False
+    cursor: Callable[[], str | None] = _no_cursor  # the next page's cursor, made when asked for
+
+    @property
+    def end_cursor(self) -> str | None:
+        return self.cursor()
 
 
 @dataclass(frozen=True)

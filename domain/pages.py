@@ -7,8 +7,8 @@ client cannot read a useful offset from it, nor add or remove served ids.
 """
 
 import hashlib
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, fields
+from typing import Any, Protocol
 
 from domain.errors import InvalidInput
 
@@ -31,9 +31,10 @@ class CursorCodec(Protocol):
         ...
 
 
-def fingerprint(request: object) -> str:
-    """Frozen dataclasses of plain values have a stable repr: it names the request exactly."""
-    return hashlib.sha256(repr(request).encode()).hexdigest()[:24]
+def fingerprint(request: Any) -> str:
+    """Every argument of a request (a frozen dataclass of plain values, whose repr is stable) but `after`."""
+    values = tuple(getattr(request, f.name) for f in fields(request) if f.name != "after")
+    return hashlib.sha256(repr((type(request).__name__, values)).encode()).hexdigest()[:24]
 
 
 def resume(codec: CursorCodec, cursor: str | None, expected: str, now: float, ttl_s: float) -> tuple[str, ...]:

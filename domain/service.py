@@ -65,7 +65,7 @@ class RecommenderService(Discovery):
 
     async def recommend(self, request: RecommendRequest) -> Recommendations:
         start = time.perf_counter()
-        fingerprint, served = self._served(request)
+        served = self._served(request)
         k = page_size(request.k, len(served))
         # The user's features (and history, to exclude from it) are read while the query is embedded:
         # nothing waits for anything else. Tasks, not gather: on a query-vector cache hit the embedding
@@ -116,7 +116,7 @@ class RecommenderService(Discovery):
         items, more = assemble(pool.entries, page)
         rerank_ms = ms_since(rerank_start)
         timings = Timings(embed_ms, search_ms, rerank_ms, ms_since(start))
-        info = self._page_info(fingerprint, served, items, more)
+        info = self._page_info(request, served, items, more)
         return Recommendations(items, pool.clause, session is not None, used_rerank, timings, pool.strategy, info)
 
     async def record_click(self, user_id: str, product_id: str) -> UserFeatures:

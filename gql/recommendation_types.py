@@ -99,13 +99,17 @@ class Timings:
 
 @strawberry.type(description="Where the next page starts (the Relay names, as Apollo's and urql's fetchMore expect).")
 class PageInfo:
-    end_cursor: str | None = strawberry.field(
-        description="Pass as `after` with the same arguments for the next page: opaque, signed, valid for at least "
-        "30 minutes; null on an empty page."
-    )
+    page: strawberry.Private[models.PageInfo]
     has_next_page: bool = strawberry.field(
         description="Whether another page may hold more items (false past 500 items or when the candidates ran out)."
     )
+
+    @strawberry.field(
+        description="Pass as `after` with the same arguments for the next page: opaque, signed, valid for at least "
+        "30 minutes; null on an empty page."
+    )
+    def end_cursor(self) -> str | None:
+        return self.page.end_cursor  # signed only when selected
 
 
 @strawberry.type(description="Ranked recommendations and how they were produced.")
@@ -133,7 +137,7 @@ class Recommendations:
             used_rerank=r.used_rerank,
             timings=Timings(embed_ms=t.embed_ms, search_ms=t.search_ms, rerank_ms=t.rerank_ms, total_ms=t.total_ms),
             strategy=r.strategy,
-            page_info=PageInfo(end_cursor=r.page.end_cursor, has_next_page=r.page.has_next_page),
+            page_info=PageInfo(page=r.page, has_next_page=r.page.has_next_page),
         )
 
 
