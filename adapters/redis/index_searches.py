@@ -44,38 +44,49 @@ class IndexSearches:
 
     @translated
     async def keyword_search(self, words: Sequence[str], filters: ProductFilter, k: int) -> SearchResult:
-        clause = self._clause(filters)
+        clause, fetch = self._clause(filters), self._fetch(filters, k)
         query = keyword_query(words, clause)
         returned = [*PRODUCT_FIELDS, "embedding"]
         options: list[list[Any]] = [
             ["WITHSCORES"],
             ["SCORER", "BM25"],
             ["RETURN", len(returned), *returned],
-            ["LIMIT", 0, k],
+            ["LIMIT", 0, fetch],
             ["DIALECT", 2],
         ]
         raw = await self._reads.command("FT.SEARCH", self.config.name, query, *flat(options))
         # WITHSCORES: [total, key, score, fields, key, score, fields, ...]
         scored = [[key, [b"bm25", score, *fields]] for key, score, fields in zip(*(iter(raw[1:]),) * 3, strict=True)]
-        return self._found([raw[0], *(x for pair in scored for x in pair)], "bm25", clause, True)
+        found = self._found([raw[0], *(x for pair in scored for x in pair)], "bm25", clause, True)
+        return self._without_excluded(found, filters, k)
 
     @translated
     async def top_rated(self, filters: ProductFilter, k: int) -> SearchResult:
         clause = self._clause(filters)
-        return await self._sorted(clause, clause, ["SORTBY", "rating", "DESC"], k)
+        found = await self._sorted(clause, clause, ["SORTBY", "rating", "DESC"], self._fetch(filters, k))
+        return self._without_excluded(found, filters, k)
 
     @translated
     async def among(self, product_ids: Sequence[str], filters: ProductFilter) -> SearchResult:
         clause = self._clause(filters)
-        if not product_ids:
+        if not product_ids or not self._fields.pid:  # an index from before the id TAG: nothing to select by
             return SearchResult([], clause)
         ids = f"@pid:{{{'|'.join(escape_id(product_id) for product_id in product_ids)}}}"
         query = ids if clause == MATCH_ALL else f"{clause} {ids}"
         return await self._sorted(query, clause, ["SORTBY", "rating", "DESC"], len(product_ids))
 
+    def _fetch(self, filters: ProductFilter, k: int) -> int:
+        # Without the id TAG the excluded are over-fetched and dropped, as the KNN search does.
+        return k if self._fields.pid else k + len(filters.excluded_ids)
+
+    def _without_excluded(self, found: SearchResult, filters: ProductFilter, k: int) -> SearchResult:
+        if self._fields.pid or not filters.excluded_ids:
+            return found
+        kept = [i for i, (p, _) in enumerate(found.hits) if p.id not in filters.excluded_ids][:k]
+        return SearchResult([found.hits[i] for i in kept], found.filter_clause, [found.vectors[i] for i in kept])
+
     def _clause(self, filters: ProductFilter) -> str:
-        # These searches run on indexes that have the id TAG (created by this version): exclusion inside.
-        return filter_clause(filters, price_ladder=bool(self._fields.ladder), exclusion=True)
+        return filter_clause(filters, price_ladder=bool(self._fields.ladder), exclusion=bool(self._fields.pid))
 
     async def _sorted(self, query: str, clause: str, sort: list[Any], k: int) -> SearchResult:
         returned = [*PRODUCT_FIELDS, "embedding"]
