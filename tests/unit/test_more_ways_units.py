@@ -4,11 +4,13 @@ import numpy as np
 import pytest
 
 from adapters.cursor_signing import SignedCursors
+from adapters.redis.search_query import keyword_query
 from domain.diversity import DiversitySettings, pool_size, select
 from domain.errors import InvalidInput
 from domain.fusion import fuse, rrf_scores
 from domain.models import Product
 from domain.pages import MAX_DEPTH, PageState, page_size, resume
+from domain.text import keyword_terms
 
 
 def _product(i: int, category: str, brand: str = "b") -> Product:
@@ -70,3 +72,19 @@ def test_cursor_expiry_fingerprint_and_depth() -> None:
     with pytest.raises(InvalidInput, match="another request"):
         resume(codec, cursor, "other", 1000.0, ttl_s=1800)
     assert page_size(100, 450) == 50 and page_size(10, MAX_DEPTH) == 0
+
+
+@pytest.mark.parametrize(
+    ("words", "clause", "expected"),
+    [
+        (["snorkel", "hood"], "*", "@name|description:(snorkel|hood)"),
+        (["4k60", "4k60"], "@category:{electronics}", "(@name|description:(4k60)) @category:{electronics}"),
+    ],
+)
+def test_keyword_query_renders_a_union_within_the_filter(words: list[str], clause: str, expected: str) -> None:
+    assert keyword_query(words, clause) == expected
+
+
+def test_keyword_terms_drop_stop_words_unless_nothing_else_is_left() -> None:
+    assert keyword_terms("a tent for the rain, 2-person") == ["tent", "rain", "2", "person"]
+    assert keyword_terms("for the") == ["for", "the"]
