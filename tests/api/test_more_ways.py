@@ -196,3 +196,18 @@ def test_bad_inputs_name_the_argument(gql: GraphQLClient) -> None:
     assert _bad(gql, SIMILAR, {"p": "p001", "k": 3, "a": cursor}) == "after"
     assert _bad(gql, RECOMMEND, {"q": "tent", "a": "not a cursor"}) == "after"
     assert _bad(gql, RECOMMEND, {"q": "tent", "a": ""}) == "after"
+
+
+def test_explanations_agree_with_the_item_fields(gql: GraphQLClient) -> None:
+    for pid in ["p009", "p010"]:
+        gql.data(CLICK, {"u": "eli", "p": pid})
+    page = recommend(gql, q="shoes for the trail", u="eli", k=10)
+    assert page["strategy"] == "QUERY" and page["usedSession"]
+    for item in page["items"]:
+        why = item["explanation"]
+        assert why["reason"] == "MATCHES_QUERY" and why["sessionWeight"] == 0.3 and why["textRank"] is None
+        assert why["vectorDistance"] == pytest.approx(item["vectorDistance"])
+        assert why["affinityBonus"] == pytest.approx(item["affinityBonus"])
+        assert item["score"] == pytest.approx(item["vectorDistance"] - item["affinityBonus"])
+        assert why["diversityPenalty"] == 0.0
+    assert any(item["affinityBonus"] > 0 for item in page["items"])
