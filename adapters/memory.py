@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from adapters.memory_text import bm25
+from adapters.memory_text import bm25, holds_all
 from domain.events import HISTORY_LENGTH, Event, decayed
 from domain.filters import ProductFilter
 from domain.models import IndexInfo, Product, UserFeatures, Vector
@@ -76,6 +76,9 @@ class InMemoryProductIndex:
 
     async def keyword_search(self, words: Sequence[str], filters: ProductFilter, k: int) -> SearchResult:
         passing = [(p, v) for p, v in self._products.values() if matches(p, filters)]
+        # As on Redis: those holding every word when at least k do, else those holding any.
+        every = [(p, v) for p, v in passing if holds_all(p, words)]
+        passing = every if len(every) >= k else passing
         scores = bm25(words, [p for p, _ in self._products.values()], [p for p, _ in passing])
         found = [(p, scores[p.id], v) for p, v in passing if scores[p.id] > 0]
         found.sort(key=lambda hit: -hit[1])

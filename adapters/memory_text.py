@@ -20,6 +20,11 @@ def _weighted_counts(product: Product) -> dict[str, float]:
     return counts
 
 
+def holds_all(product: Product, words: Sequence[str]) -> bool:
+    held = set(text_words(product.name)) | set(text_words(product.description))
+    return all(word in held for word in words)
+
+
 def bm25(words: Sequence[str], corpus: Sequence[Product], scored: Sequence[Product]) -> dict[str, float]:
     """Each of `scored`'s BM25 score for any of `words`, with statistics over `corpus`."""
     terms = list(dict.fromkeys(words))

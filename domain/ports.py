@@ -47,7 +47,8 @@ class ProductIndex(Protocol):
         ...
 
     async def keyword_search(self, words: Sequence[str], filters: ProductFilter, k: int) -> SearchResult:
-        """The k best BM25 matches of any of `words` in name or description, with their vectors."""
+        """The k best BM25 matches in name or description, with their vectors: among the products holding
+        every one of `words` when at least k do, else among those holding any."""
         ...
 
     async def top_rated(self, filters: ProductFilter, k: int) -> SearchResult:

@@ -60,13 +60,13 @@ def filter_clause(filters: ProductFilter, price_ladder: bool = True, exclusion: 
     return " ".join(parts) if parts else MATCH_ALL
 
 
-def keyword_query(words: Sequence[str], clause: str) -> str:
-    """Any of the words in name or description (BM25 ranks them), within the pre-filter.
+def keyword_query(words: Sequence[str], clause: str, every: bool = False) -> str:
+    """Any (or, with `every`, all) of the words in name or description, within the pre-filter; BM25 ranks.
 
     The words come cut by domain.text at the index's own separators, so none holds a character of the
-    query syntax; they are braced in parentheses all the same so the union binds before the filter.
+    query syntax; they are braced in parentheses all the same so the group binds before the filter.
     """
-    terms = "|".join(dict.fromkeys(word for word in words if word))
+    terms = (" " if every else "|").join(dict.fromkeys(word for word in words if word))
     match = f"@name|description:({terms})"
     return match if clause == MATCH_ALL else f"({match}) {clause}"
 

@@ -70,3 +70,11 @@ async def test_cursor_expires_after_its_ttl(service: RecommenderService, clock: 
     with pytest.raises(InvalidInput) as caught:
         await service.recommend(RecommendRequest(query="tent", k=3, after=cursor))
     assert caught.value.argument == "after"
+
+
+async def test_keyword_search_prefers_products_holding_every_word(service: RecommenderService) -> None:
+    both = await service.index.keyword_search(["waterproof", "breathable"], ProductFilter(), 2)
+    assert {p.id for p, _ in both.hits} == {"p002", "p009"}  # the only two with both words
+    anyone = await service.index.keyword_search(["waterproof", "breathable"], ProductFilter(), 6)
+    assert len(anyone.hits) == 6 and {"p002", "p009"} <= {p.id for p, _ in anyone.hits}
+    assert [score for _, score in anyone.hits] == sorted((score for _, score in anyone.hits), reverse=True)
