@@ -55,6 +55,10 @@ def _paths(service: RecommenderService, names: list[str], ids: list[str]) -> dic
         "diversity 0.5 (pool 40)": ask(diversity=DiversitySettings(0.5)),
         "HYBRID": ask(mode=SearchMode.HYBRID),
         "KEYWORD": ask(mode=SearchMode.KEYWORD),
+        # Two names in one text: fewer than k products hold every word, so the keyword leg searches the union.
+        "HYBRID, two names (BM25 union)": lambda i: service.recommend(
+            _request(f"{names[i]} {names[(i + 1) % len(names)]}", mode=SearchMode.HYBRID)
+        ),
         "second page (after)": second_page,
         "no query, no events (TOP_RATED)": lambda i: service.recommend(_request(None)),
     }

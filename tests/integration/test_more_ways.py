@@ -78,3 +78,13 @@ async def test_keyword_search_prefers_products_holding_every_word(service: Recom
     anyone = await service.index.keyword_search(["waterproof", "breathable"], ProductFilter(), 6)
     assert len(anyone.hits) == 6 and {"p002", "p009"} <= {p.id for p, _ in anyone.hits}
     assert [score for _, score in anyone.hits] == sorted((score for _, score in anyone.hits), reverse=True)
+
+
+@pytest.mark.parametrize("k", [2, 12, 60])
+async def test_top_rated_is_exact_whatever_the_rating_floor(
+    service: RecommenderService, catalog_items: list[tuple[Product, Vector]], k: int
+) -> None:
+    # k 2: enough products at 4.8+; 12: at 4.0+; 60: none of the floors, the full sort.
+    found = await service.index.top_rated(ProductFilter(), k)
+    expected = sorted((p.rating for p, _ in catalog_items), reverse=True)[:k]
+    assert [p.rating for p, _ in found.hits] == expected and len(found.vectors) == k
