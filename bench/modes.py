@@ -4,8 +4,10 @@ A private embedded Redis holds a synthetic catalog (adapters.synthetic_catalog, 
 size. Each path runs through the service as its GraphQL field would, one client, and is timed by the
 service's own `timings.searchMs` (the FT.SEARCH round trips; for similarProducts also `totalMs`, which adds
 the HMGET of the product's vector). Query texts are product names of the catalog, so KEYWORD and HYBRID
-find matches; the query vectors come from a hashing embedder (random, like the products'): embedding is
-not part of the search stage. Results: a table on stdout and bench-results/modes-<time>.json.
+find products holding every word; the "two names" row joins two names, so fewer than k products hold
+every word and the keyword leg searches their union (as natural-language queries do). The query vectors
+come from a hashing embedder (random, like the products'): embedding is not part of the search stage.
+Results: a table on stdout and bench-results/modes-<time>.json.
 """
 
 import argparse
