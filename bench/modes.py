@@ -1,13 +1,15 @@
 """`make bench-modes`: search-stage p50 of issue 14's paths next to the plain query, at 20k-100k products.
 
 A private embedded Redis holds a synthetic catalog (adapters.synthetic_catalog, random unit vectors) per
-size. Each path runs through the service as its GraphQL field would, one client, and is timed by the
-service's own `timings.searchMs` (the FT.SEARCH round trips; for similarProducts also `totalMs`, which adds
-the HMGET of the product's vector). Query texts are product names of the catalog, so KEYWORD and HYBRID
-find products holding every word; the "two names" row joins two names, so fewer than k products hold
-every word and the keyword leg searches their union (as natural-language queries do). The query vectors
-come from a hashing embedder (random, like the products'): embedding is not part of the search stage.
-Results: a table on stdout and bench-results/modes-<time>.json.
+size. Each path runs through the service as its GraphQL field would, one client, every path in turn for
+each query (drift on a shared machine falls on all alike), timed by the service's own `timings.searchMs`
+(the FT.SEARCH round trips; `totalMs` too, which for similarProducts adds the HMGET of its vector).
+
+Query texts are product names, so KEYWORD and HYBRID find products holding every word; the "two names"
+row joins two names, so fewer than k products hold every word and the keyword leg searches their union
+(as natural-language queries do). Query vectors come from a hashing embedder (random, like the
+products'): embedding is not part of the search stage. Results: a table on stdout and
+bench-results/modes-<time>.json.
 """
 
 import argparse
@@ -66,13 +68,22 @@ def _paths(service: RecommenderService, names: list[str], ids: list[str]) -> dic
     }
 
 
-async def _measure(path: Callable[[int], Awaitable[Recommendations]], n: int) -> dict[str, float]:
-    search, total = [], []
+async def _measure(paths: dict[str, Callable[[int], Awaitable[Recommendations]]], n: int) -> dict[str, Any]:
+    """Each query through every path in turn, so drift on a shared machine falls on all paths alike."""
+    search: dict[str, list[float]] = {label: [] for label in paths}
+    total: dict[str, list[float]] = {label: [] for label in paths}
     for i in range(n):
-        found = await path(i)
-        search.append(found.timings.search_ms)
-        total.append(found.timings.total_ms)
-    return {"search_p50_ms": round(percentile(search, 50), 3), "total_p50_ms": round(percentile(total, 50), 3)}
+        for label, path in paths.items():
+            found = await path(i)
+            search[label].append(found.timings.search_ms)
+            total[label].append(found.timings.total_ms)
+    return {
+        label: {
+            "search_p50_ms": round(percentile(search[label], 50), 3),
+            "total_p50_ms": round(percentile(total[label], 50), 3),
+        }
+        for label in paths
+    }
 
 
 async def run_size(url: str, count: int, queries: int) -> dict[str, Any]:
@@ -95,11 +106,11 @@ async def run_size(url: str, count: int, queries: int) -> dict[str, Any]:
     )
     picks = list(islice(items[:: max(1, count // queries)], queries))
     names, ids = [p.name for p, _ in picks], [p.id for p, _ in picks]
-    rows = {}
-    for label, path in _paths(service, names, ids).items():
-        await _measure(path, min(20, len(picks)))  # warm-up
-        rows[label] = await _measure(path, len(picks))
-        print(f"  {label:<34} search p50 {rows[label]['search_p50_ms']:6.2f} ms", flush=True)
+    paths = _paths(service, names, ids)
+    await _measure(paths, min(20, len(picks)))  # warm-up
+    rows = await _measure(paths, len(picks))
+    for label, row in rows.items():
+        print(f"  {label:<34} search p50 {row['search_p50_ms']:6.2f} ms", flush=True)
     await conn.aclose()
     return {"count": count, "queries": len(picks), "rows": rows}
 
