@@ -30,8 +30,8 @@ MAX_DISTANCE = 2.0  # cosine distance of unit vectors
 
 class SearchMode(enum.Enum):
     SEMANTIC = "SEMANTIC"  # KNN on the query vector
-    KEYWORD = "KEYWORD"  # BM25 over name and description
     HYBRID = "HYBRID"  # both, fused by reciprocal rank
+    KEYWORD = "KEYWORD"  # BM25 over name and description
 
 
 def _optional_text(argument: str, value: str | None, max_chars: int) -> str | None:
