@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install model run test lint typecheck schema loadtest browser bench bench-scale bench-plots bench-events clean
+.PHONY: install model run test lint typecheck schema loadtest browser bench bench-scale bench-modes bench-plots bench-events eval clean
 
 install: $(STAMP)
 
@@ -58,6 +58,15 @@ bench: install model
 # latency per hybrid policy (about 12 minutes; BENCH_SCALE_ARGS="--count 20000" for a quick look).
 bench-scale: install
 	$(BIN)/python -m bench.scale $(BENCH_SCALE_ARGS)
+
+# Search-stage p50 of the issue-14 paths (similarProducts, diversity, HYBRID, KEYWORD, a second page) next to
+# the plain KNN query on synthetic catalogs (20k and 100k products; a few minutes, mostly ingest).
+bench-modes: install
+	$(BIN)/python -m bench.modes $(BENCH_MODES_ARGS)
+
+# nDCG@10 and hit@3 per search mode (SEMANTIC, KEYWORD, HYBRID) on the 50 labelled queries of eval/queries.json.
+eval: install model
+	$(BIN)/python -m bench.eval $(EVAL_ARGS)
 
 # The two figures of BENCHMARKS.md (docs/bench/*.png) from bench-results/latest.json and the newest
 # bench-results/scale-*.json; needs matplotlib (the dev extra).

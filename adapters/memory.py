@@ -12,7 +12,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from domain.events import HISTORY_LENGTH, Event
+from adapters.memory_text import bm25, holds_all
+from domain.events import HISTORY_LENGTH, Event, decayed
 from domain.filters import ProductFilter
 from domain.models import IndexInfo, Product, UserFeatures, Vector
 from domain.ports import SearchResult
@@ -61,17 +62,43 @@ class InMemoryProductIndex:
         return self._name
 
     async def search(
-        self, vector: Vector, filters: ProductFilter, k: int, ef_runtime: int | None = None
+        self,
+        vector: Vector,
+        filters: ProductFilter,
+        k: int,
+        ef_runtime: int | None = None,
+        with_vectors: bool = False,
     ) -> SearchResult:
         # Exact search: `ef_runtime` has nothing to tune here, as on a FLAT Redis index.
-        clause = self._describe(filters)
-        hits = [
-            (product, float(1.0 - np.dot(stored, vector)))
-            for product, stored in self._products.values()
-            if matches(product, filters)
-        ]
-        hits.sort(key=lambda hit: hit[1])
-        return SearchResult(hits[:k], clause)
+        found = [(p, float(1.0 - np.dot(v, vector)), v) for p, v in self._products.values() if matches(p, filters)]
+        found.sort(key=lambda hit: hit[1])
+        return self._result(found[:k], filters, with_vectors)
+
+    async def keyword_search(self, words: Sequence[str], filters: ProductFilter, k: int) -> SearchResult:
+        passing = [(p, v) for p, v in self._products.values() if matches(p, filters)]
+        # As on Redis: those holding every word when at least k do, else those holding any.
+        every = [(p, v) for p, v in passing if holds_all(p, words)]
+        passing = every if len(every) >= k else passing
+        scores = bm25(words, [p for p, _ in self._products.values()], [p for p, _ in passing])
+        found = [(p, scores[p.id], v) for p, v in passing if scores[p.id] > 0]
+        found.sort(key=lambda hit: -hit[1])
+        return self._result(found[:k], filters, True)
+
+    async def top_rated(self, filters: ProductFilter, k: int) -> SearchResult:
+        found = [(p, p.rating, v) for p, v in self._products.values() if matches(p, filters)]
+        found.sort(key=lambda hit: -hit[1])
+        return self._result(found[:k], filters, True)
+
+    async def among(self, product_ids: Sequence[str], filters: ProductFilter) -> SearchResult:
+        chosen = [self._products[i] for i in dict.fromkeys(product_ids) if i in self._products]
+        found = [(p, p.rating, v) for p, v in chosen if matches(p, filters)]
+        return self._result(found, filters, True)
+
+    def _result(
+        self, found: list[tuple[Product, float, Vector]], filters: ProductFilter, with_vectors: bool
+    ) -> SearchResult:
+        vectors = [v for _, _, v in found] if with_vectors else []
+        return SearchResult([(p, score) for p, score, _ in found], self._describe(filters), vectors)
 
     async def get(self, product_id: str) -> Product | None:
         found = self._products.get(product_id)
@@ -150,6 +177,22 @@ class InMemoryUserFeatureStore:
     async def delete(self, user_id: str) -> None:
         self._users.pop(user_id, None)
         self._history.pop(user_id, None)
+
+
+class InMemoryPopularity:
+    """Engagement counts with exact exponential decay (the Redis store buckets them by day)."""
+
+    def __init__(self, half_life_s: float = 2 * 24 * 3600.0) -> None:
+        self._half_life_s = half_life_s
+        self._counts: dict[str, tuple[float, float]] = {}  # product id -> (count, as of)
+
+    async def add(self, product_id: str, weight: float, at: float) -> None:
+        count, since = self._counts.get(product_id, (0.0, at))
+        self._counts[product_id] = (decayed(count, at - since, self._half_life_s) + weight, at)
+
+    async def top(self, now: float, n: int) -> list[tuple[str, float]]:
+        now_counts = {i: decayed(c, now - t, self._half_life_s) for i, (c, t) in self._counts.items()}
+        return sorted(now_counts.items(), key=lambda pair: (-pair[1], pair[0]))[:n]
 
 
 class HashingEmbedder:

@@ -7,6 +7,7 @@ Redis is opened only when a default adapter needs it.
 
 import logging
 import os
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
@@ -14,17 +15,19 @@ from dataclasses import dataclass, field
 from adapters.batching_embedder import BatchingEmbedder
 from adapters.bulk_load import LoadCheckpoints
 from adapters.catalog_file import JsonCatalog
+from adapters.cursor_signing import SignedCursors
 from adapters.embedder import DIM, MODEL_NAME, FastEmbedEmbedder
 from adapters.embedding_cache import LruEmbeddingCache, RedisEmbeddingCache
 from adapters.redis.connection import RedisConnection, connect
 from adapters.redis.embedded import EmbeddedRedis
 from adapters.redis.index import RedisProductIndex
+from adapters.redis.popularity import RedisPopularity
 from adapters.redis.replicas import ReplicatedProductIndex, SearchReads, open_replica
 from adapters.redis.schema import IndexConfig
 from adapters.redis.users import RedisUserFeatureStore
 from bootstrap.settings import Settings
 from domain.errors import StoreUnavailable
-from domain.ports import CatalogSource, Embedder, ProductIndex, UserFeatureStore
+from domain.ports import CatalogSource, Embedder, PopularityStore, ProductIndex, UserFeatureStore
 from domain.service import RecommenderService
 
 log = logging.getLogger("recommender")
@@ -109,6 +112,7 @@ async def open_runtime(
     index: ProductIndex | None = None,
     users: UserFeatureStore | None = None,
     catalog: CatalogSource | None = None,
+    popularity: PopularityStore | None = None,
     prepare: Callable[[RecommenderService], Awaitable[None]] | None = None,
 ) -> AsyncIterator[Runtime]:
     """Connect (or start) Redis when a default adapter needs it, load the model, prepare the index.
@@ -131,12 +135,18 @@ async def open_runtime(
         if users is None:
             assert client is not None
             users = RedisUserFeatureStore(client, settings.user_prefix, settings.user_ttl_s)
+        if popularity is None and client is not None:
+            days, half_life = settings.popularity_days, settings.popularity_half_life_s
+            popularity = RedisPopularity(client, settings.popularity_key, days, half_life)
         service = RecommenderService(
             embedder=embedder,
             index=index,
             users=users,
             catalog=catalog or JsonCatalog(settings.catalog, embedder.model_name, embedder.dim),
             policy=settings.event_policy(),
+            popularity=popularity,
+            cursors=SignedCursors(settings.cursor_secret or secrets.token_urlsafe(32)),
+            cursor_ttl_s=settings.cursor_ttl_s,
         )
         await (prepare or _start_up(settings))(service)
         yield Runtime(service, probes, client, url)

@@ -114,6 +114,15 @@ class Settings(BaseSettings):
     affinity_half_life_s: float = option(7 * 24 * 3600.0, "category affinities halve over this idle time", EVENTS, gt=0)
     user_ttl_s: float = option(30 * 24 * 3600.0, "a user's keys expire after this long without an event", EVENTS, gt=0)
 
+    # More ways to recommend (README, "More ways to recommend")
+    cursor_secret: str | None = option(
+        None, "HMAC key of page cursors, 16+ characters; unset: drawn at each server start", min_length=16
+    )
+    cursor_ttl_s: float = option(3600.0, "a page cursor stays valid this long", QUERY_PATH, ge=1800)
+    popularity_key: str = option("recommender:", "key prefix of the per-day popularity sorted sets")
+    popularity_days: int = option(7, "days of events the POPULAR strategy counts", EVENTS, ge=1, le=90)
+    popularity_half_life_s: float = option(2 * 24 * 3600.0, "popularity counts halve over this age", EVENTS, gt=0)
+
     # Query path (README, "Performance"). Processes share the cores: ONNX threads x workers <= cores.
     workers: int = option(1, "uvicorn worker processes", QUERY_PATH, ge=1)
     worker_startup_grace_s: float = option(

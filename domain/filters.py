@@ -1,7 +1,9 @@
 """The request model: one typed filter, blend and re-rank settings, validated on construction."""
 
+import enum
 from dataclasses import dataclass, field
 
+from domain.diversity import DiversitySettings
 from domain.errors import InvalidInput
 from domain.text import check_phrase
 from domain.validation import check_finite, check_id, check_no_control_chars, check_range, check_text
@@ -22,6 +24,14 @@ MAX_EXCLUDED_IDS = 1000
 DEFAULT_RERANK_WEIGHT = 0.15
 MAX_RERANK_WEIGHT = 10.0
 DEFAULT_USER_ID = "demo"
+MAX_CURSOR_CHARS = 8192
+MAX_DISTANCE = 2.0  # cosine distance of unit vectors
+
+
+class SearchMode(enum.Enum):
+    SEMANTIC = "SEMANTIC"  # KNN on the query vector
+    HYBRID = "HYBRID"  # both, fused by reciprocal rank
+    KEYWORD = "KEYWORD"  # BM25 over name and description
 
 
 def _optional_text(argument: str, value: str | None, max_chars: int) -> str | None:
@@ -131,9 +141,22 @@ class RerankSettings:
         return self.enabled and self.weight > 0
 
 
+def _check_k(k: int) -> None:
+    check_finite("k", k)
+    if not MIN_K <= k <= MAX_K:
+        raise InvalidInput("k", f"must be between {MIN_K} and {MAX_K}, got {k}")
+
+
+def _check_page_options(max_distance: float | None, after: str | None) -> None:
+    if max_distance is not None:
+        check_range("max_distance", max_distance, 0.0, MAX_DISTANCE)
+    if after is not None and not 0 < len(after) <= MAX_CURSOR_CHARS:
+        raise InvalidInput("after", "is not a cursor of this server")
+
+
 @dataclass(frozen=True)
 class RecommendRequest:
-    query: str
+    query: str | None = None  # None: "recommended for you" (the session, else popular, else top rated)
     user_id: str = DEFAULT_USER_ID
     filters: ProductFilter = field(default_factory=ProductFilter)
     blend: BlendSettings = field(default_factory=BlendSettings)
@@ -141,14 +164,49 @@ class RecommendRequest:
     k: int = 10
     ef_runtime: int | None = None  # None: the index's (or the server's) EF_RUNTIME
     exclude: ExcludeSettings | None = None
+    mode: SearchMode = SearchMode.SEMANTIC  # applies when a query is given
+    diversity: DiversitySettings | None = None
+    max_distance: float | None = None
+    after: str | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "query", check_text("query", self.query, MAX_QUERY_CHARS))
+        if self.query is not None:
+            object.__setattr__(self, "query", check_text("query", self.query, MAX_QUERY_CHARS))
         check_id("user_id", self.user_id)
-        check_finite("k", self.k)
-        if not MIN_K <= self.k <= MAX_K:
-            raise InvalidInput("k", f"must be between {MIN_K} and {MAX_K}, got {self.k}")
+        _check_k(self.k)
         if self.ef_runtime is not None and not MIN_EF_RUNTIME <= self.ef_runtime <= MAX_EF_RUNTIME:
             raise InvalidInput(
                 "ef_runtime", f"must be between {MIN_EF_RUNTIME} and {MAX_EF_RUNTIME}, got {self.ef_runtime}"
             )
+        _check_page_options(self.max_distance, self.after)
+
+    @property
+    def is_plain(self) -> bool:
+        """Text in, nearest products out: the path tuned for speed (README, "Performance")."""
+        return (
+            self.query is not None
+            and self.mode is SearchMode.SEMANTIC
+            and self.diversity is None
+            and self.max_distance is None
+        )
+
+
+@dataclass(frozen=True)
+class SimilarRequest:
+    """Products like one product; `blend` None is pure item-to-item, given it mixes the session in."""
+
+    product_id: str
+    user_id: str = DEFAULT_USER_ID
+    filters: ProductFilter = field(default_factory=ProductFilter)
+    exclude: ExcludeSettings | None = None
+    blend: BlendSettings | None = None
+    diversity: DiversitySettings | None = None
+    k: int = 10
+    max_distance: float | None = None
+    after: str | None = None
+
+    def __post_init__(self) -> None:
+        check_id("product_id", self.product_id)
+        check_id("user_id", self.user_id)
+        _check_k(self.k)
+        _check_page_options(self.max_distance, self.after)

@@ -1,5 +1,7 @@
 """Value objects of the recommender. Vectors are float32 numpy arrays of the model's dimension."""
 
+import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,6 +27,37 @@ class Product:
         return f"{self.name}. {self.description}"
 
 
+class Strategy(enum.Enum):
+    """Which path produced a page of recommendations."""
+
+    QUERY = "QUERY"
+    SESSION = "SESSION"
+    SIMILAR_PRODUCT = "SIMILAR_PRODUCT"
+    POPULAR = "POPULAR"
+    TOP_RATED = "TOP_RATED"
+
+
+class Reason(enum.Enum):
+    """Why one item is on the page."""
+
+    MATCHES_QUERY = "MATCHES_QUERY"
+    MATCHES_KEYWORDS = "MATCHES_KEYWORDS"
+    SIMILAR_TO_SESSION = "SIMILAR_TO_SESSION"
+    SIMILAR_TO_PRODUCT = "SIMILAR_TO_PRODUCT"
+    POPULAR = "POPULAR"
+    TOP_RATED = "TOP_RATED"
+
+
+@dataclass(frozen=True)
+class Explanation:
+    reason: Reason
+    vector_distance: float | None = None  # None: no vector was compared (POPULAR, TOP_RATED)
+    text_rank: int | None = None  # 1-based rank in the keyword (BM25) list, when the item was in it
+    session_weight: float = 0.0  # share of the session vector in the search vector
+    affinity_bonus: float = 0.0
+    diversity_penalty: float = 0.0
+
+
 @dataclass(frozen=True)
 class Candidate:
     """A product as ranked for one request: Redis' cosine distance, then the affinity-adjusted score."""
@@ -33,6 +66,7 @@ class Candidate:
     vector_distance: float
     score: float
     affinity_bonus: float = 0.0
+    explanation: Explanation | None = None  # None: ranked by the query alone (MATCHES_QUERY)
 
 
 @dataclass(frozen=True)
@@ -75,6 +109,20 @@ class Timings:
     total_ms: float
 
 
+def _no_cursor() -> str | None:
+    return None
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    has_next_page: bool = False
+    cursor: Callable[[], str | None] = _no_cursor  # the next page's cursor, made when asked for
+
+    @property
+    def end_cursor(self) -> str | None:
+        return self.cursor()
+
+
 @dataclass(frozen=True)
 class Recommendations:
     items: list[Candidate]
@@ -82,3 +130,5 @@ class Recommendations:
     used_session: bool
     used_rerank: bool
     timings: Timings
+    strategy: Strategy = Strategy.QUERY
+    page: PageInfo = field(default_factory=PageInfo)

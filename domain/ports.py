@@ -1,7 +1,7 @@
 """What the core needs from the outside world. Adapters implement these; tests use working fakes."""
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from domain.events import Event
@@ -11,8 +11,11 @@ from domain.models import IndexInfo, Product, UserFeatures, Vector
 
 @dataclass(frozen=True)
 class SearchResult:
-    hits: list[tuple[Product, float]]  # (product, cosine distance), nearest first
+    # (product, cosine distance) nearest first for vector searches; (product, the search's own score, best
+    # first) for the others (BM25 score, rating)
+    hits: list[tuple[Product, float]]
     filter_clause: str  # the pre-filter as the store ran it, for display and debugging
+    vectors: list[Vector] = field(default_factory=list)  # each hit's stored vector, when asked for
 
 
 class Embedder(Protocol):
@@ -32,10 +35,28 @@ class ProductIndex(Protocol):
     def name(self) -> str: ...
 
     async def search(
-        self, vector: Vector, filters: ProductFilter, k: int, ef_runtime: int | None = None
+        self,
+        vector: Vector,
+        filters: ProductFilter,
+        k: int,
+        ef_runtime: int | None = None,
+        with_vectors: bool = False,
     ) -> SearchResult:
         """The k nearest products passing `filters`; `ef_runtime` tunes an approximate index for this
-        search only (an exact index ignores it)."""
+        search only (an exact index ignores it); `with_vectors` returns their vectors in the same reply."""
+        ...
+
+    async def keyword_search(self, words: Sequence[str], filters: ProductFilter, k: int) -> SearchResult:
+        """The k best BM25 matches in name or description, with their vectors: among the products holding
+        every one of `words` when at least k do, else among those holding any."""
+        ...
+
+    async def top_rated(self, filters: ProductFilter, k: int) -> SearchResult:
+        """The k highest-rated products passing `filters` (no vector search), with their vectors."""
+        ...
+
+    async def among(self, product_ids: Sequence[str], filters: ProductFilter) -> SearchResult:
+        """Those of these products that pass `filters`, in any order, with their vectors."""
         ...
 
     async def get(self, product_id: str) -> Product | None: ...
@@ -92,6 +113,16 @@ class UserFeatureStore(Protocol):
         ...
 
     async def delete(self, user_id: str) -> None: ...
+
+
+class PopularityStore(Protocol):
+    """Decaying engagement counts per product, kept outside the product hashes (writing those re-indexes)."""
+
+    async def add(self, product_id: str, weight: float, at: float) -> None: ...
+
+    async def top(self, now: float, n: int) -> list[tuple[str, float]]:
+        """At most n (product id, decayed count), highest first."""
+        ...
 
 
 class CatalogSource(Protocol):

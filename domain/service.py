@@ -3,17 +3,27 @@
 import asyncio
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, field
 
-from domain import catalog_updates
+from domain import catalog_updates, pages
 from domain.catalog_updates import ProductsDeleted, ProductsUpdated, ProductsUpserted
+from domain.discovery import Discovery, abandon, ms_since, user_result
+from domain.diversity import pool_size
 from domain.errors import InvalidInput, ProductNotFound
-from domain.events import DISMISSED, HISTORY_LENGTH, PURCHASED, SEEN, Event, EventKind, EventPolicy
-from domain.filters import ExcludeSettings, RecommendRequest
-from domain.models import IndexInfo, Product, Recommendations, Timings, UserFeatures, Vector
-from domain.ports import CatalogSource, Embedder, ProductIndex, UserFeatureStore
-from domain.ranking import as_ranked, rerank
+from domain.events import HISTORY_LENGTH, Event, EventKind, EventPolicy
+from domain.filters import RecommendRequest, SearchMode
+from domain.models import (
+    IndexInfo,
+    Product,
+    Recommendations,
+    Strategy,
+    Timings,
+    UserFeatures,
+    Vector,
+)
+from domain.pages import CursorCodec, page_size
+from domain.ports import CatalogSource, Embedder, PopularityStore, ProductIndex, UserFeatureStore
+from domain.ranking import PageRequest, assemble
 from domain.session import apply_event, decay_to
 from domain.validation import check_id, check_text
 from domain.vectors import blend
@@ -41,78 +51,73 @@ class EmbeddingRefreshed:
     embed_ms: float
 
 
-def _ms_since(start: float) -> float:
-    return (time.perf_counter() - start) * 1000.0
-
-
-async def _result(reading: "asyncio.Future[UserFeatures] | None", user_id: str) -> UserFeatures:
-    return UserFeatures(user_id) if reading is None else await reading
-
-
-def _abandon(*readings: "asyncio.Future[Any] | None") -> None:
-    """The request failed: stop the reads, or mark their own failures seen (the request's error is raised)."""
-    for reading in readings:
-        if reading is not None and not reading.cancel() and not reading.cancelled():
-            reading.exception()
-
-
-def excluded_ids(exclude: ExcludeSettings, history: Sequence[Event]) -> tuple[str, ...]:
-    kinds = (SEEN if exclude.seen else set()) | (DISMISSED if exclude.dismissed else set())
-    kinds |= PURCHASED if exclude.purchased else set()
-    return (*exclude.product_ids, *(event.product_id for event in history if event.kind in kinds))
-
-
 @dataclass
-class RecommenderService:
+class RecommenderService(Discovery):
     embedder: Embedder
     index: ProductIndex
     users: UserFeatureStore
     catalog: CatalogSource
     policy: EventPolicy = field(default_factory=EventPolicy)
     clock: Callable[[], float] = time.time  # seconds since the epoch: event times and affinity decay
+    popularity: PopularityStore | None = None  # None: no engagement counts (no-text requests get TOP_RATED)
+    cursors: CursorCodec | None = None  # None: no page cursors (`after` is refused)
+    cursor_ttl_s: float = pages.DEFAULT_CURSOR_TTL_S
 
     async def recommend(self, request: RecommendRequest) -> Recommendations:
         start = time.perf_counter()
+        served = self._served(request)
+        k = page_size(request.k, len(served))
         # The user's features (and history, to exclude from it) are read while the query is embedded:
         # nothing waits for anything else. Tasks, not gather: on a query-vector cache hit the embedding
         # returns without waiting. Without blending the search does not need the features either, so it
         # is sent without waiting for them (one round trip on a pipelined connection); with neither
         # blend nor rerank nothing is read at all.
-        needs_user = request.blend.active or request.rerank.active
+        text = request.query
+        needs_user = request.blend.active or request.rerank.active or (text is None and request.blend.enabled)
         reading = asyncio.ensure_future(self.users.get(request.user_id)) if needs_user else None
-        exclude = request.exclude
-        needs_history = exclude is not None and exclude.uses_history
-        history = asyncio.ensure_future(self.users.history(request.user_id, HISTORY_LENGTH)) if needs_history else None
+        history = self._history(request.exclude, request.user_id)
         try:
-            query_vector, embed_ms = await self._embed_one(request.query)
-            session, vector = None, blend(query_vector, None, 0.0)
-            if request.blend.active:
-                user = self._decayed(await _result(reading, request.user_id))
-                session = user.session_vector if request.blend.weight > 0 else None
-                b = request.blend
-                vector = blend(query_vector, session, b.weight, user.dismissed_vector, b.dismissed_weight)
-            filters = request.filters
-            if exclude is not None:
-                events = [] if history is None else await history
-                filters = replace(filters, excluded_ids=(*filters.excluded_ids, *excluded_ids(exclude, events)))
-
+            b, embed_ms, session, vector = request.blend, 0.0, None, None
+            if text is not None:
+                query_vector, embed_ms = await self._embed_one(text)
+                vector = blend(query_vector, None, 0.0)
+                if b.active:
+                    user = self._decayed(await user_result(reading, request.user_id))
+                    session = user.session_vector if b.weight > 0 else None
+                    vector = blend(query_vector, session, b.weight, user.dismissed_vector, b.dismissed_weight)
+            elif reading is not None:
+                user = self._decayed(await reading)
+                session = user.session_vector
+                if session is not None:  # "recommended for you": the session alone, away from dismissed items
+                    vector = blend(session, None, 0.0, user.dismissed_vector, b.dismissed_weight)
+            filters = await self._excluding(request.filters, request.exclude, history, served)
+            fetch = k + 1 if request.diversity is None else pool_size(k)
             search_start = time.perf_counter()
-            result = await self.index.search(vector, filters, request.k, request.ef_runtime)
-            search_ms = _ms_since(search_start)
-            user = self._decayed(await _result(reading, request.user_id))
+            pool = await self._pool(request, vector, filters, fetch)
+            search_ms = ms_since(search_start)
+            user = self._decayed(await user_result(reading, request.user_id))
         except BaseException:
-            _abandon(reading, history)
+            abandon(reading, history)
             raise
-        used_session = session is not None
-
+        vector_path = pool.strategy is not Strategy.POPULAR and pool.strategy is not Strategy.TOP_RATED
+        used_rerank = request.rerank.active and bool(user.affinities) and vector_path
         rerank_start = time.perf_counter()
-        used_rerank = request.rerank.active and bool(user.affinities)
-        weight = request.rerank.weight
-        items = rerank(result.hits, user.affinities, weight) if used_rerank else as_ranked(result.hits)
-        rerank_ms = _ms_since(rerank_start)
-
-        timings = Timings(embed_ms, search_ms, rerank_ms, _ms_since(start))
-        return Recommendations(items, result.filter_clause, used_session, used_rerank, timings)
+        session_weight = 1.0 if text is None and session is not None else (b.weight if session is not None else 0.0)
+        by_distance = vector_path and (text is None or request.mode is SearchMode.SEMANTIC)
+        page = PageRequest(
+            k,
+            user.affinities if used_rerank else None,
+            request.rerank.weight,
+            request.diversity,
+            request.max_distance,
+            session_weight,
+            by_distance,
+        )
+        items, more = assemble(pool.entries, page)
+        rerank_ms = ms_since(rerank_start)
+        timings = Timings(embed_ms, search_ms, rerank_ms, ms_since(start))
+        info = self._page_info(request, served, items, more)
+        return Recommendations(items, pool.clause, session is not None, used_rerank, timings, pool.strategy, info)
 
     async def record_click(self, user_id: str, product_id: str) -> UserFeatures:
         return await self.record_event(user_id, product_id, EventKind.CLICK)
@@ -121,9 +126,12 @@ class RecommenderService:
         check_id("user_id", user_id)
         product, vector = await self._product_with_vector(product_id)
         event = Event(product_id, kind, self.clock())
-        return await self.users.record(
+        features = await self.users.record(
             event, user_id, lambda features: apply_event(features, product, vector, event, self.policy)
         )
+        if self.popularity is not None and kind is not EventKind.DISMISS:
+            await self.popularity.add(product_id, self.policy.weights[kind], event.at)
+        return features
 
     async def user_features(self, user_id: str) -> UserFeatures:
         return self._decayed(await self.users.get(check_id("user_id", user_id)))
@@ -182,7 +190,7 @@ class RecommenderService:
     async def _embed_one(self, text: str) -> tuple[Vector, float]:
         start = time.perf_counter()
         [vector] = await self.embedder.embed([text])
-        return vector, _ms_since(start)
+        return vector, ms_since(start)
 
     async def _product_with_vector(self, product_id: str) -> tuple[Product, Vector]:
         check_id("product_id", product_id)

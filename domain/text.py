@@ -35,3 +35,18 @@ def check_phrase(argument: str, text: str) -> str:
     if not phrase_words(text):
         raise InvalidInput(argument, "has no searchable words (only punctuation)")
     return text
+
+
+# Left out of keyword searches: the index keeps stop words (phrase filters need them), and in a small
+# catalog BM25 still gives "for" or "my" enough weight to rank noise (make eval: HYBRID natural-language
+# nDCG@10 rose with them dropped; BENCHMARKS.md, "More ways to recommend").
+_STOP_WORDS = "a an and are as at be but by for from has have i in into is it its me my of on or our so that the their"
+KEYWORD_STOP_WORDS = frozenset((_STOP_WORDS + " them this to was we with without you your").split(" "))
+
+
+def keyword_terms(text: str) -> list[str]:
+    """The words a keyword search looks for: the index's words without stop words (all of them if only
+    stop words were given)."""
+    words = list(dict.fromkeys(text_words(text)))
+    kept = [word for word in words if word not in KEYWORD_STOP_WORDS]
+    return kept or words

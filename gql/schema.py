@@ -1,43 +1,38 @@
 """The Strawberry schema. Resolvers only translate: GraphQL input → use case → GraphQL type."""
 
-from dataclasses import replace
 from typing import Annotated, Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry import UNSET
 from strawberry.types import ExecutionContext
 
 from domain.errors import ProductNotFound as DomainProductNotFound
-from domain.filters import DEFAULT_USER_ID, RecommendRequest
+from domain.filters import DEFAULT_USER_ID
 from gql.catalog_types import CatalogMutations
 from gql.context import Context, Info
 from gql.document_cache import DocumentCache, DocumentStore
 from gql.errors import ErrorPolicy
 from gql.fast_execution import FastExecutionContext
-from gql.identity import acting_user, required_user
+from gql.identity import required_user
 from gql.limits import MAX_SEARCH_FIELDS, limit_extensions
 from gql.observed import Observed
 from gql.rate_limited import RateLimited
+from gql.recommendation_fields import RecommendationQueries
 from gql.types import (
-    BlendInput,
     ClickRecorded,
     EmbeddingRefreshed,
     IndexInfo,
     IndexReset,
     NotAuthorized,
     Product,
-    ProductFilter,
     ProductNotFound,
-    Recommendations,
     RecordClickResult,
     RefreshEmbeddingResult,
-    RerankInput,
     ResetIndexResult,
     UserFeatures,
     UserReset,
 )
-from gql.user_types import EventKind, EventRecorded, ExcludeInput, RecordEventResult
+from gql.user_types import EventKind, EventRecorded, RecordEventResult
 
 __all__ = ["Context", "Info", "build_schema", "schema"]
 DEFAULT_USER = strawberry.ID(DEFAULT_USER_ID)
@@ -48,55 +43,7 @@ def _arg(description: str) -> object:
 
 
 @strawberry.type(description="Read the catalog, user features and recommendations.")
-class Query:
-    @strawberry.field(description="Products nearest to the query text, filtered, session-blended and re-ranked.")
-    async def recommendations(
-        self,
-        info: Info,
-        query: Annotated[str, _arg("What the user is looking for, 1 to 512 characters.")],
-        user_id: Annotated[
-            strawberry.ID | None, _arg("Whose session and affinities personalise the results.")
-        ] = DEFAULT_USER,
-        filters: Annotated[ProductFilter | None, _arg("Pre-filters applied inside the KNN search.")] = UNSET,
-        blend: Annotated[BlendInput | None, _arg("Session-vector blending; omitted means enabled, 0.3.")] = UNSET,
-        rerank: Annotated[RerankInput | None, _arg("Affinity re-ranking; omitted means enabled, 0.15.")] = UNSET,
-        k: Annotated[int | None, _arg("How many products to return, 1 to 100.")] = 10,
-        ef_runtime: Annotated[
-            int | None,
-            _arg(
-                "HNSW candidates kept while searching, for this query only, 1 to 1000: higher finds the true "
-                "nearest products more often and costs more time. Omitted: the server's setting (200 unless "
-                "started with --ef-runtime). No effect on a FLAT index (exact) or when Redis brute-forces a "
-                "selective filter."
-            ),
-        ] = None,
-        exclude: Annotated[
-            ExcludeInput | None,
-            _arg(
-                "Products to leave out, from the user's history or by id, inside the KNN pre-filter: the results "
-                "still hold k products when the catalog has them. Omitted: nothing is excluded."
-            ),
-        ] = UNSET,
-    ) -> Recommendations:
-        acting = acting_user(info.context.caller, user_id)
-        anonymous = BlendInput(enabled=False), RerankInput(enabled=False)  # no user state read
-        excluded = exclude.to_domain() if exclude else None
-        if acting is None and excluded is not None:  # nobody's history to exclude from: ids only
-            excluded = replace(excluded, seen=False, dismissed=False, purchased=False)
-        request = RecommendRequest(
-            query=query,
-            user_id=acting or DEFAULT_USER_ID,
-            filters=(filters or ProductFilter()).to_domain(),
-            blend=(anonymous[0] if acting is None else blend or BlendInput()).to_domain(),
-            rerank=(anonymous[1] if acting is None else rerank or RerankInput()).to_domain(),
-            k=10 if k is None else k,
-            ef_runtime=ef_runtime,
-            exclude=excluded,
-        )
-        found = await info.context.service.recommend(request)
-        info.context.observer.stages(found.timings)
-        return Recommendations.from_domain(found)
-
+class Query(RecommendationQueries):
     @strawberry.field(description="Session vector, category affinities and clicks of one user.")
     async def user_features(
         self, info: Info, user_id: Annotated[strawberry.ID, _arg("The user to describe.")]

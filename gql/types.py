@@ -12,67 +12,21 @@ from domain import models
 from domain.service import EmbeddingRefreshed as DomainEmbeddingRefreshed
 from domain.service import IndexStatus
 from gql.product_types import NotAuthorized, Product, ProductNotFound
+from gql.recommendation_types import Recommendation, Recommendations, Timings
 from gql.user_types import UserFeatures
 
-__all__ = ["NotAuthorized", "Product", "ProductNotFound", "UserFeatures"]  # re-exported for gql.schema
+# re-exported for gql.schema
+__all__ = [
+    "NotAuthorized",
+    "Product",
+    "ProductNotFound",
+    "Recommendation",
+    "Recommendations",
+    "Timings",
+    "UserFeatures",
+]
 
 T = TypeVar("T")
-
-
-@strawberry.type(description="One recommended product with how it was ranked.")
-class Recommendation:
-    product: Product = strawberry.field(description="The recommended product.")
-    vector_distance: float = strawberry.field(
-        description="Cosine distance (1 - cosine similarity) between the query vector and the product, 0 to 2."
-    )
-    score: float = strawberry.field(
-        description="Final ranking score, lower is better: vectorDistance minus affinityBonus."
-    )
-    affinity_bonus: float = strawberry.field(
-        description="Re-rank bonus: rerank.weight * ln(1 + clicks in this product's category); 0 when not applied."
-    )
-
-    @classmethod
-    def from_domain(cls, c: models.Candidate) -> "Recommendation":
-        return cls(
-            product=Product.from_domain(c.product),
-            vector_distance=c.vector_distance,
-            score=c.score,
-            affinity_bonus=c.affinity_bonus,
-        )
-
-
-@strawberry.type(description="Wall-clock milliseconds spent in each stage of one recommendation request.")
-class Timings:
-    embed_ms: float = strawberry.field(description="Embedding the query text with the ONNX model.")
-    search_ms: float = strawberry.field(description="The FT.SEARCH round trip (filtered KNN) to Redis.")
-    rerank_ms: float = strawberry.field(description="Affinity re-ranking in the service.")
-    total_ms: float = strawberry.field(description="The whole use case, stages included.")
-
-
-@strawberry.type(description="Ranked recommendations and how they were produced.")
-class Recommendations:
-    items: list[Recommendation] = strawberry.field(description="Best first (ascending score).")
-    filter_clause: str = strawberry.field(
-        description="The RediSearch pre-filter run before KNN, e.g. `@category:{outerwear} @in_stock:{true}`; "
-        "`*` when unfiltered."
-    )
-    used_session: bool = strawberry.field(
-        description="True when the user's session vector was blended into the query vector."
-    )
-    used_rerank: bool = strawberry.field(description="True when category-affinity re-ranking changed scores.")
-    timings: Timings = strawberry.field(description="Per-stage timings of this request.")
-
-    @classmethod
-    def from_domain(cls, r: models.Recommendations) -> "Recommendations":
-        t = r.timings
-        return cls(
-            items=[Recommendation.from_domain(c) for c in r.items],
-            filter_clause=r.filter_clause,
-            used_session=r.used_session,
-            used_rerank=r.used_rerank,
-            timings=Timings(embed_ms=t.embed_ms, search_ms=t.search_ms, rerank_ms=t.rerank_ms, total_ms=t.total_ms),
-        )
 
 
 @strawberry.type(description="State of the Redis Search index and the embedding model.")

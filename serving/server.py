@@ -9,6 +9,7 @@ behind another's back.
 
 import asyncio
 import os
+import secrets
 import tempfile
 from typing import TYPE_CHECKING
 
@@ -51,7 +52,10 @@ def run(settings: Settings, log_level: str = "info") -> None:
         return
     with redis_url(settings) as url, tempfile.TemporaryDirectory(prefix="recommender-metrics-") as metrics_dir:
         os.environ[MULTIPROC_ENV] = metrics_dir  # before any worker starts: prometheus-client reads it at import
-        shared = settings.model_copy(update={"redis_url": url, "onnx_threads": settings.onnx_threads_per_worker()})
+        # One cursor key for all workers: a page served by one continues on any other.
+        secret = settings.cursor_secret or secrets.token_urlsafe(32)
+        update = {"redis_url": url, "onnx_threads": settings.onnx_threads_per_worker(), "cursor_secret": secret}
+        shared = settings.model_copy(update=update)
         asyncio.run(_prepare_store(shared))
         os.environ[SETTINGS_ENV] = shared.model_copy(update={"reset": False}).model_dump_json()
         pool = WorkerPool(

@@ -12,11 +12,13 @@ import redis.asyncio as aioredis
 from starlette.testclient import TestClient
 
 from adapters.catalog_file import JsonCatalog
+from adapters.cursor_signing import SignedCursors
 from adapters.embedder import FastEmbedEmbedder
-from adapters.memory import InMemoryProductIndex, InMemoryUserFeatureStore, StaticCatalog
+from adapters.memory import InMemoryPopularity, InMemoryProductIndex, InMemoryUserFeatureStore, StaticCatalog
 from adapters.redis.connection import RedisConnection, connect
 from adapters.redis.embedded import EmbeddedRedis
 from adapters.redis.index import RedisProductIndex
+from adapters.redis.popularity import RedisPopularity
 from adapters.redis.schema import IndexConfig
 from adapters.redis.search_query import filter_clause
 from adapters.redis.users import RedisUserFeatureStore
@@ -29,6 +31,7 @@ from tests.graphql_client import GraphQLClient
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = ROOT / "catalog.json"
+CURSOR_SECRET = "tests-cursor-secret-0123456789"
 
 
 @pytest.fixture
@@ -111,6 +114,8 @@ def redis_service(
         users=RedisUserFeatureStore(redis_conn, prefix=f"{namespace}user:"),
         catalog=StaticCatalog(catalog_items),
         clock=clock,
+        popularity=RedisPopularity(redis_conn, prefix=namespace),
+        cursors=SignedCursors(CURSOR_SECRET),
     )
 
 
@@ -127,6 +132,8 @@ def memory_service(
         users=InMemoryUserFeatureStore(),
         catalog=StaticCatalog(catalog_items),
         clock=clock,
+        popularity=InMemoryPopularity(),
+        cursors=SignedCursors(CURSOR_SECRET),
     )
 
 
@@ -143,6 +150,7 @@ def settings(redis_server: EmbeddedRedis, namespace: str) -> Settings:
         index_name=f"{namespace}idx",
         key_prefix=f"{namespace}product:",
         user_prefix=f"{namespace}user:",
+        popularity_key=namespace,
         catalog=CATALOG,
     )
 

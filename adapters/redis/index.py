@@ -17,6 +17,7 @@ from adapters.redis.codecs import PRODUCT_FIELDS, field_map, from_bytes, product
 from adapters.redis.codecs import text as _text
 from adapters.redis.connection import RedisConnection, translated
 from adapters.redis.index_fields import IndexFields
+from adapters.redis.index_searches import IndexSearches, overfetch_cheaper
 from adapters.redis.pipelined import HotPathReads
 from adapters.redis.schema import IndexConfig, attributes, create_command, flat, vector_attributes
 from adapters.redis.search_query import MATCH_ALL, filter_clause
@@ -47,12 +48,7 @@ return 0
 """
 
 
-def _documents(raw: list[Any]) -> list[tuple[bytes, list[bytes]]]:
-    """FT.SEARCH's RESP2 reply `[total, key, [field, value, ...], key, ...]` as (key, fields) pairs."""
-    return list(zip(raw[1::2], raw[2::2], strict=True))
-
-
-class RedisProductIndex:
+class RedisProductIndex(IndexSearches):
     def __init__(self, redis: RedisConnection, config: IndexConfig, search_reads: HotPathReads | None = None) -> None:
         self._client = redis.client
         self._reads = redis.reads
@@ -82,19 +78,21 @@ class RedisProductIndex:
     def key(self, product_id: str) -> str:
         return f"{self.config.prefix}{product_id}"
 
-    def _id_of(self, key: bytes) -> str:
-        return key.decode()[len(self.config.prefix) :]
-
     @translated
     async def search(
-        self, vector: Vector, filters: ProductFilter, k: int, ef_runtime: int | None = None
+        self,
+        vector: Vector,
+        filters: ProductFilter,
+        k: int,
+        ef_runtime: int | None = None,
+        with_vectors: bool = False,
     ) -> SearchResult:
         excluded = filters.excluded_ids
-        negated = bool(self._fields.pid)
+        negated = bool(self._fields.pid) and not overfetch_cheaper(filters)
         clause = filter_clause(filters, price_ladder=bool(self._fields.ladder), exclusion=negated)
         # Without the id TAG, the k nearest of the rest are among the k + |excluded| nearest of all.
         fetch = k if negated or not excluded else k + len(excluded)
-        returned = [*PRODUCT_FIELDS, "vector_score"]
+        returned = [*PRODUCT_FIELDS, "vector_score", *(["embedding"] if with_vectors else [])]
         options: list[list[Any]] = [
             ["PARAMS", 2, "vec", to_bytes(vector)],
             ["SORTBY", "vector_score", "ASC"],
@@ -104,13 +102,12 @@ class RedisProductIndex:
         ]
         query = self.config.knn(clause, fetch, ef_runtime)
         raw = await self._search_reads.command("FT.SEARCH", self.config.name, query, *flat(options))
-        hits = []
-        for key, fields_flat in _documents(raw):
-            fields = field_map(fields_flat)
-            hits.append((product_from_fields(self._id_of(key), fields), float(fields["vector_score"])))
+        result = self._found(raw, "vector_score", clause, with_vectors)
         if fetch != k:
-            hits = [hit for hit in hits if hit[0].id not in excluded][:k]
-        return SearchResult(hits, clause)
+            kept = [i for i, (product, _) in enumerate(result.hits) if product.id not in excluded][:k]
+            vectors = [result.vectors[i] for i in kept] if with_vectors else []
+            result = SearchResult([result.hits[i] for i in kept], clause, vectors)
+        return result
 
     async def get(self, product_id: str) -> Product | None:
         found = await self.get_vector(product_id)

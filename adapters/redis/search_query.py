@@ -7,6 +7,7 @@ the text into (domain.text): a quoted phrase of separator-free words has nothing
 """
 
 import string
+from collections.abc import Sequence
 
 from adapters.redis.price_ladder import number, numeric_clause, price_clause
 from domain.filters import ProductFilter
@@ -57,6 +58,17 @@ def filter_clause(filters: ProductFilter, price_ladder: bool = True, exclusion: 
     if filters.excluded_ids and exclusion:
         parts.append(exclusion_clause(filters.excluded_ids))
     return " ".join(parts) if parts else MATCH_ALL
+
+
+def keyword_query(words: Sequence[str], clause: str, every: bool = False) -> str:
+    """Any (or, with `every`, all) of the words in name or description, within the pre-filter; BM25 ranks.
+
+    The words come cut by domain.text at the index's own separators, so none holds a character of the
+    query syntax; they are braced in parentheses all the same so the group binds before the filter.
+    """
+    terms = (" " if every else "|").join(dict.fromkeys(word for word in words if word))
+    match = f"@name|description:({terms})"
+    return match if clause == MATCH_ALL else f"({match}) {clause}"
 
 
 def knn_query(

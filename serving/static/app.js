@@ -32,15 +32,38 @@ const INDEX_INFO = `query IndexInfo { indexInfo { ${INDEX_FIELDS} } }`;
 
 const USER_FEATURES = `query UserFeatures($userId: ID!) { userFeatures(userId: $userId) { ${USER_FIELDS} } }`;
 
-const RECOMMEND = `query Recommend($query: String!, $userId: ID, $filters: ProductFilter, $blend: BlendInput,
-  $rerank: RerankInput, $k: Int, $exclude: ExcludeInput) {
+const PAGE_FIELDS = `items { product { ${PRODUCT_FIELDS} } vectorDistance score affinityBonus
+      explanation { reason vectorDistance textRank sessionWeight affinityBonus diversityPenalty } }
+    filterClause usedSession usedRerank strategy pageInfo { endCursor hasNextPage }
+    timings { embedMs searchMs rerankMs totalMs }`;
+
+const RECOMMEND = `query Recommend($query: String, $userId: ID, $filters: ProductFilter, $blend: BlendInput,
+  $rerank: RerankInput, $k: Int, $exclude: ExcludeInput, $mode: SearchMode, $diversity: DiversityInput, $after: String) {
   recommendations(query: $query, userId: $userId, filters: $filters, blend: $blend, rerank: $rerank, k: $k,
-    exclude: $exclude) {
-    items { product { ${PRODUCT_FIELDS} } vectorDistance score affinityBonus }
-    filterClause usedSession usedRerank
-    timings { embedMs searchMs rerankMs totalMs }
+    exclude: $exclude, mode: $mode, diversity: $diversity, after: $after) {
+    ${PAGE_FIELDS}
   }
 }`;
+
+const SIMILAR = `query Similar($productId: ID!, $userId: ID, $filters: ProductFilter, $k: Int, $exclude: ExcludeInput,
+  $diversity: DiversityInput, $after: String) {
+  similarProducts(productId: $productId, userId: $userId, filters: $filters, k: $k, exclude: $exclude,
+    diversity: $diversity, after: $after) {
+    __typename
+    ... on Recommendations { ${PAGE_FIELDS} }
+    ... on ProductNotFound { message productId }
+  }
+}`;
+
+// How the page names each reason the API gives for an item.
+const REASONS = {
+  MATCHES_QUERY: "matches query",
+  MATCHES_KEYWORDS: "matches keywords",
+  SIMILAR_TO_SESSION: "like your session",
+  SIMILAR_TO_PRODUCT: "similar item",
+  POPULAR: "popular",
+  TOP_RATED: "top rated",
+};
 
 const RECORD_CLICK = `mutation RecordClick($userId: ID!, $productId: ID!) {
   recordClick(userId: $userId, productId: $productId) {
@@ -206,6 +229,8 @@ const ERROR_SLOTS = {
   "filters.maxPrice": { slot: "err-price", inputs: ["min-price", "max-price"], label: "Max price" },
   "filters.minRating": { slot: "err-rating", inputs: ["min-rating"], label: "Min rating" },
   "filters.textMatch": { slot: "err-text-match", inputs: ["text-match"], label: "Description contains" },
+  mode: { slot: "err-mode", inputs: ["mode"], label: "Match by" },
+  "diversity.weight": { slot: "err-diversity", inputs: ["diversity"], label: "Diversity" },
   productId: { slot: "err-refresh-product", inputs: ["refresh-product"], label: "Product" },
   text: { slot: "err-refresh-text", inputs: ["refresh-text"], label: "Text" },
 };
@@ -291,6 +316,8 @@ const state = {
   searchCount: 0,
   hasSearched: false,
   features: null, // the current user's last known features
+  last: null, // the last request shown: { kind: "recommend" | "similar", variables, product }
+  endCursor: null, // its pageInfo.endCursor, for "load more"
 };
 
 function currentUser() {
@@ -368,6 +395,14 @@ function renderCatalogue() {
       attrs: { "aria-label": `Click ${p.name}` },
     });
     button.addEventListener("click", () => clickProduct(p.id, button, error));
+    const similar = el("button", {
+      type: "button",
+      className: "link-btn small",
+      text: "similar items",
+      dataset: { testid: "similar-link" },
+      attrs: { "aria-label": `Items similar to ${p.name}` },
+    });
+    similar.addEventListener("click", () => showSimilar(p));
     return el(
       "article",
       {
@@ -384,7 +419,7 @@ function renderCatalogue() {
       el("h3", { className: "card-name", text: p.name, dataset: { testid: "card-name" } }),
       el("p", { className: "card-sub", text: productLine(p) }),
       el("p", { className: "card-desc", text: p.description }),
-      el("div", { className: "card-actions" }, el("span", { className: "muted small mono", text: p.id }), button),
+      el("div", { className: "card-actions" }, el("span", { className: "muted small mono", text: p.id }), similar, button),
       error,
     );
   });
@@ -423,8 +458,12 @@ function readSearch() {
   if ($("in-stock").checked) filters.inStockOnly = true;
   if (textMatch.trim() !== "") filters.textMatch = textMatch;
 
+  const query = $("query").value;
+  const diversity = Number($("diversity").value);
   const variables = {
-    query: $("query").value,
+    // Empty: "recommended for you" (the session, else popular, else top rated); the strategy line says which.
+    query: query.trim() === "" ? null : query,
+    mode: $("mode").value,
     userId: currentUser(),
     filters,
     blend: { enabled: $("blend").checked },
@@ -432,6 +471,7 @@ function readSearch() {
     // Dismissed products are always left out ("not interested"); seen ones when the toggle is on.
     exclude: { seen: $("exclude-seen").checked, dismissed: true },
   };
+  if (diversity > 0) variables.diversity = { weight: diversity };
   const k = numberField("k", local);
   if (k !== undefined) {
     if (!Number.isInteger(k) || k < 1 || k > MAX_K) local.push(["k", `Top K must be a whole number from 1 to ${MAX_K}.`]);
@@ -451,6 +491,8 @@ const SEARCH_SLOTS = [
   "err-rating",
   "err-k",
   "err-text-match",
+  "err-mode",
+  "err-diversity",
   "err-search",
 ];
 const SEARCH_ARGUMENTS = Object.keys(ERROR_SLOTS).filter((a) => a !== "productId" && a !== "text");
@@ -458,33 +500,58 @@ const SEARCH_ARGUMENTS = Object.keys(ERROR_SLOTS).filter((a) => a !== "productId
 async function runSearch() {
   clearErrors(SEARCH_SLOTS);
   state.hasSearched = true;
-  const seq = ++state.searchSeq;
-  const results = $("results");
   const variables = readSearch();
   if (!variables) {
+    const seq = ++state.searchSeq;
     finishSearch(seq, "error");
     renderNoResults("Fix the highlighted field and search again.");
     return;
   }
+  await runRequest({ kind: "recommend", variables });
+}
+
+/** Items like one product, into the results panel (with the form's user, k and diversity). */
+async function showSimilar(product) {
+  clearErrors(SEARCH_SLOTS);
+  state.hasSearched = true;
+  const form = readSearch();
+  if (!form) return;
+  const variables = { productId: product.id, userId: form.userId, k: form.k, exclude: form.exclude };
+  if (form.diversity) variables.diversity = form.diversity;
+  await runRequest({ kind: "similar", variables, product });
+  $("results-panel").scrollIntoView({ block: "start" });
+}
+
+/** Run a request (or, with append, its next page) and render it; the newest request owns the panel. */
+async function runRequest(request, append = false) {
+  const seq = ++state.searchSeq;
+  const results = $("results");
   results.setAttribute("aria-busy", "true");
   results.dataset.state = "loading";
-  setBusy($("search-btn"), true, "Searching…");
+  const button = append ? $("load-more") : $("search-btn");
+  setBusy(button, true, append ? "Loading…" : "Searching…");
   try {
-    const data = await gql(RECOMMEND, variables);
+    const variables = append ? { ...request.variables, after: state.endCursor } : request.variables;
+    const data = await gql(request.kind === "similar" ? SIMILAR : RECOMMEND, variables);
     if (seq !== state.searchSeq) return; // a newer search owns the panel
     hideBanner();
-    renderResults(data.recommendations);
+    const recs = request.kind === "similar" ? data.similarProducts : data.recommendations;
+    if (recs.__typename === "ProductNotFound") {
+      renderNoResults(recs.message);
+      finishSearch(seq, "error");
+      return;
+    }
+    state.last = request;
+    renderResults(recs, append, request.product);
     finishSearch(seq, "ready");
   } catch (failure) {
     if (seq !== state.searchSeq) return;
     reportErrors(failure, "err-search", SEARCH_ARGUMENTS);
-    renderNoResults("No results: fix the highlighted field and search again.");
+    if (!append) renderNoResults("No results: fix the highlighted field and search again.");
     finishSearch(seq, "error");
   } finally {
-    if (seq === state.searchSeq) {
-      setBusy($("search-btn"), false);
-      results.removeAttribute("aria-busy");
-    }
+    setBusy(button, false);
+    if (seq === state.searchSeq) results.removeAttribute("aria-busy");
   }
 }
 
@@ -498,21 +565,26 @@ function finishSearch(seq, outcome) {
 
 /** After a click, a refresh or a reset: show how the ranking moved. */
 async function rerunSearch() {
-  if (state.hasSearched && $("query").value.trim() !== "") await runSearch();
+  if (!state.hasSearched) return;
+  if (state.last && state.last.kind === "similar") await showSimilar(state.last.product);
+  else await runSearch();
 }
 
 function renderNoResults(message) {
   $("results").replaceChildren();
   $("results-head").hidden = true;
   $("results-meta").hidden = true;
+  $("load-more").hidden = true;
   $("results-count").textContent = "";
   const empty = $("results-empty");
   empty.textContent = message;
   empty.hidden = false;
 }
 
-function renderResults(recs) {
-  const rows = recs.items.map((item, index) => {
+function renderResults(recs, append = false, similarTo = null) {
+  const offset = append ? $("results").children.length : 0;
+  const rows = recs.items.map((item, position) => {
+    const index = offset + position;
     const p = item.product;
     const error = el("p", { className: "error row-error", dataset: { testid: "row-error" }, attrs: { role: "alert" } });
     const button = el("button", {
@@ -531,7 +603,23 @@ function renderResults(recs) {
       attrs: { "aria-label": `Not interested in ${p.name}` },
     });
     dismiss.addEventListener("click", () => dismissProduct(p, dismiss, error));
-    const badges = [];
+    const similar = el("button", {
+      type: "button",
+      className: "link-btn small",
+      text: "similar items",
+      dataset: { testid: "similar-link" },
+      attrs: { "aria-label": `Items similar to ${p.name}` },
+    });
+    similar.addEventListener("click", () => showSimilar(p));
+    const why = item.explanation;
+    const badges = [
+      el("span", {
+        className: `badge reason reason-${why.reason.toLowerCase()}`,
+        text: REASONS[why.reason] || why.reason,
+        title: explain(why),
+        dataset: { testid: "result-reason", reason: why.reason },
+      }),
+    ];
     if (!p.inStock) badges.push(el("span", { className: "badge oos", text: "out of stock", dataset: { testid: "out-of-stock" } }));
     if (item.affinityBonus > 0) {
       badges.push(
@@ -565,16 +653,24 @@ function renderResults(recs) {
         el("span", { className: "mini-label", text: "score " }),
         fmt.num(item.score, 4),
       ),
-      el("span", { className: "action" }, button, dismiss),
+      el("span", { className: "action" }, button, dismiss, similar),
       error,
     );
   });
-  $("results").replaceChildren(...rows);
-  $("results-head").hidden = rows.length === 0;
+  if (append) $("results").append(...rows);
+  else $("results").replaceChildren(...rows);
+  const total = $("results").children.length;
+  $("results-head").hidden = total === 0;
   const empty = $("results-empty");
-  empty.hidden = rows.length > 0;
+  empty.hidden = total > 0;
   empty.textContent = "Nothing matches these filters. Loosen them and search again.";
-  $("results-count").textContent = `${rows.length} result${rows.length === 1 ? "" : "s"}`;
+  $("results-count").textContent = `${total} result${total === 1 ? "" : "s"}`;
+  state.endCursor = recs.pageInfo.endCursor;
+  $("load-more").hidden = !recs.pageInfo.hasNextPage;
+  $("meta-strategy").textContent = recs.strategy.replace(/_/g, " ").toLowerCase();
+  const similarNote = $("meta-similar");
+  similarNote.hidden = !similarTo;
+  similarNote.textContent = similarTo ? `similar to ${similarTo.name}` : "";
 
   $("meta-filter").textContent = recs.filterClause;
   setFlag($("meta-session"), recs.usedSession);
@@ -584,6 +680,17 @@ function renderResults(recs) {
     t.rerankMs,
   )} · total ${fmt.ms(t.totalMs)}`;
   $("results-meta").hidden = false;
+}
+
+/** The explanation as a tooltip: the numbers behind the reason. */
+function explain(why) {
+  const parts = [REASONS[why.reason] || why.reason];
+  if (why.vectorDistance !== null) parts.push(`distance ${fmt.num(why.vectorDistance, 4)}`);
+  if (why.textRank !== null) parts.push(`keyword rank ${why.textRank}`);
+  if (why.sessionWeight > 0) parts.push(`session weight ${fmt.num(why.sessionWeight, 2)}`);
+  if (why.affinityBonus > 0) parts.push(`affinity −${fmt.num(why.affinityBonus, 3)}`);
+  if (why.diversityPenalty > 0) parts.push(`diversity −${fmt.num(why.diversityPenalty, 3)}`);
+  return parts.join(" · ");
 }
 
 function setFlag(node, on) {
@@ -841,6 +948,15 @@ function init() {
   }
 
   $("exclude-seen").addEventListener("change", rerunSearch);
+  $("mode").addEventListener("change", rerunSearch);
+  $("diversity").addEventListener("input", () => {
+    const value = Number($("diversity").value);
+    $("diversity-value").textContent = value > 0 ? fmt.num(value, 1) : "off";
+  });
+  $("diversity").addEventListener("change", rerunSearch);
+  $("load-more").addEventListener("click", () => {
+    if (state.last) runRequest(state.last, true);
+  });
   renderRecent([]);
   Promise.all([loadAll(), loadSession()]).then(() => {
     // Again once both are in: the "last clicked" line names the product once the catalogue is known.

@@ -1,5 +1,6 @@
 """The demo page end to end: a real Chromium drives / against a live server, through /graphql only."""
 
+import re
 import uuid
 from pathlib import Path
 
@@ -213,6 +214,78 @@ def test_demo_page_search_click_refresh_reset_and_errors(browser: Browser, live_
         finally:
             phone.close()
 
+        assert not page_errors, f"JavaScript errors on the page: {page_errors}"
+    finally:
+        context.close()
+
+
+def _distinct_categories(page: Page) -> int:
+    rows = page.get_by_test_id("result-row")
+    return len({rows.nth(i).get_attribute("data-category") for i in range(rows.count())})
+
+
+def _reasons(page: Page) -> set[str]:
+    badges = page.get_by_test_id("result-reason")
+    return {badges.nth(i).get_attribute("data-reason") or "" for i in range(badges.count())}
+
+
+def test_demo_page_more_ways_to_recommend(browser: Browser, live_server: str, artifacts: Path) -> None:
+    expect.set_options(timeout=TIMEOUT_MS)
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    page_errors: list[str] = []
+    page.on("pageerror", lambda exc: page_errors.append(str(exc)))
+    try:
+        _open(page, live_server, f"e2e-{uuid.uuid4().hex[:10]}")
+
+        # 1. No text and no session: recommended for you is what others engaged with (when the other test ran
+        # first), else the best rated; each item says why.
+        _search(page)
+        expect(page.get_by_test_id("strategy")).to_have_text(re.compile("^(popular|top rated)$"))
+        assert _reasons(page) and _reasons(page) <= {"POPULAR", "TOP_RATED"}
+
+        # 2. Hybrid search: the mode switch reruns the search; items match the query or its keywords.
+        page.get_by_test_id("query").fill(QUERY)
+        _search(page)
+        plain_categories = _distinct_categories(page)
+        before = _search_count(page)
+        page.get_by_test_id("mode").select_option("HYBRID")
+        _wait_for_search_after(page, before)
+        expect(page.get_by_test_id("strategy")).to_have_text("query")
+        assert _reasons(page) <= {"MATCHES_QUERY", "MATCHES_KEYWORDS"} and _reasons(page)
+
+        # 3. Load more appends the next page, never repeating an item.
+        first_page = _result_ids(page)
+        before = _search_count(page)
+        page.get_by_test_id("load-more").click()
+        _wait_for_search_after(page, before)
+        both = _result_ids(page)
+        assert len(both) == 2 * len(first_page) and len(set(both)) == len(both)
+        assert both[: len(first_page)] == first_page
+        _shot(page, artifacts, "08-hybrid-load-more")
+
+        # 4. The diversity slider spreads the page over more categories; the best match still leads.
+        page.get_by_test_id("mode").select_option("SEMANTIC")
+        page.wait_for_function("document.getElementById('results').dataset.state === 'ready'")
+        before = _search_count(page)
+        page.evaluate(
+            "() => { const d = document.getElementById('diversity'); d.value = '1';"
+            " d.dispatchEvent(new Event('input')); d.dispatchEvent(new Event('change')); }"
+        )
+        _wait_for_search_after(page, before)
+        expect(page.get_by_test_id("diversity-value")).to_have_text("1.0")
+        assert _distinct_categories(page) > plain_categories
+        _shot(page, artifacts, "09-diversity")
+
+        # 5. "similar items" on a catalogue card: its neighbours, never the product itself.
+        card = page.locator("[data-testid=product-card][data-product-id=p001]")
+        before = _search_count(page)
+        card.get_by_test_id("similar-link").click()
+        _wait_for_search_after(page, before)
+        expect(page.get_by_test_id("strategy")).to_have_text("similar product")
+        expect(page.get_by_test_id("similar-to")).to_contain_text("Alpine down parka")
+        assert "p001" not in _result_ids(page) and _reasons(page) == {"SIMILAR_TO_PRODUCT"}
+        _shot(page, artifacts, "10-similar-items")
         assert not page_errors, f"JavaScript errors on the page: {page_errors}"
     finally:
         context.close()

@@ -21,6 +21,9 @@ FEATURES = '{ userFeatures(userId: "alice") { userId clicks } }'
 CLICK = 'mutation { recordClick(userId: "alice", productId: "p001") { __typename } }'
 RESET = 'mutation { resetUser(userId: "alice") { userId } }'
 RECOMMEND = '{ recommendations(query: "warm boots", k: 3) { usedSession items { product { id } } } }'
+SIMILAR = """{ similarProducts(productId: "p001", userId: "alice", blend: {weight: 0.5}, exclude: {seen: true}) {
+  ... on Recommendations { usedSession strategy items { product { id } } } } }"""
+FOR_YOU = '{ recommendations(userId: "alice", k: 3) { strategy usedSession } }'
 
 
 @pytest.fixture
@@ -118,6 +121,8 @@ def test_a_valid_token_acts_for_its_subject(http: TestClient, mint: Callable[...
         CLICK.replace("alice", "bob"),
         RESET.replace("alice", "bob"),
         RECOMMEND.replace("k: 3", 'k: 3, userId: "bob"'),
+        SIMILAR.replace("alice", "bob"),
+        FOR_YOU.replace("alice", "bob"),
     ],
 )
 def test_naming_another_user_is_forbidden(http: TestClient, mint: Callable[..., str], query: str) -> None:
@@ -136,6 +141,11 @@ def test_without_a_token_recommendations_are_unpersonalised(http: TestClient, mi
     anonymous = post(http, RECOMMEND.replace("k: 3", 'k: 3, userId: "alice"')).json()
     assert anonymous["data"]["recommendations"]["usedSession"] is False
     assert len(anonymous["data"]["recommendations"]["items"]) == 3
+    # The same for similar items and "recommended for you": no session is read without alice's token.
+    similar = post(http, SIMILAR).json()["data"]["similarProducts"]
+    assert similar["usedSession"] is False and "p001" not in [i["product"]["id"] for i in similar["items"]]
+    assert post(http, FOR_YOU).json()["data"]["recommendations"] == {"strategy": "POPULAR", "usedSession": False}
+    assert post(http, FOR_YOU, bearer(mint("alice"))).json()["data"]["recommendations"]["strategy"] == "SESSION"
 
 
 def test_admin_needs_the_admin_token_or_the_admin_role(

@@ -1,0 +1,120 @@
+"""The searches beyond plain KNN: BM25 keywords, a rating sort, and a filter over given ids.
+
+Each is one FT.SEARCH that returns the stored vectors with the products (diversity needs them, and the
+service computes each keyword hit's cosine distance to the query from them), so no search costs a second
+round trip. Mixed into RedisProductIndex; kept apart from its KNN search and its lifecycle.
+"""
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from adapters.redis.codecs import PRODUCT_FIELDS, field_map, from_bytes, product_from_fields
+from adapters.redis.connection import translated
+from adapters.redis.index_fields import IndexFields
+from adapters.redis.pipelined import HotPathReads
+from adapters.redis.schema import IndexConfig, flat
+from adapters.redis.search_query import MATCH_ALL, escape_id, filter_clause, keyword_query
+from domain.filters import ProductFilter
+from domain.ports import SearchResult
+
+# A few excluded ids and no other filter: an unfiltered KNN for k + |excluded| (the excluded dropped after)
+# beats the negated TAG, which turns the search into a filtered one (bench.modes at 20k: similarProducts,
+# which excludes the product itself, 2.5 ms negated vs ~1 ms over-fetched; a second page likewise).
+OVERFETCH_MAX_EXCLUDED = 100
+
+
+RATING_FLOORS = (4.8, 4.0)
+
+
+def overfetch_cheaper(filters: ProductFilter) -> bool:
+    excluded = filters.excluded_ids
+    return 0 < len(excluded) <= OVERFETCH_MAX_EXCLUDED and replace(filters, excluded_ids=()).is_empty
+
+
+def documents(raw: list[Any]) -> list[tuple[bytes, list[bytes]]]:
+    """FT.SEARCH's RESP2 reply `[total, key, [field, value, ...], key, ...]` as (key, fields) pairs."""
+    return list(zip(raw[1::2], raw[2::2], strict=True))
+
+
+class IndexSearches:
+    config: IndexConfig
+    _search_reads: HotPathReads  # replicas in rotation, or the primary
+    _fields: IndexFields
+
+    def _id_of(self, key: bytes) -> str:
+        return key.decode()[len(self.config.prefix) :]
+
+    @translated
+    async def keyword_search(self, words: Sequence[str], filters: ProductFilter, k: int) -> SearchResult:
+        clause, fetch = self._clause(filters), self._fetch(filters, k)
+        # Products holding every word first: an intersection is cheap where a union of common words scores
+        # thousands (100k: 0.37 vs 1.82 ms); only when fewer than k hold them all is the union searched.
+        raw = await self._bm25(keyword_query(words, clause, every=True), fetch)
+        if raw[0] < fetch and len(set(words)) > 1:
+            raw = await self._bm25(keyword_query(words, clause), fetch)
+        # WITHSCORES: [total, key, score, fields, key, score, fields, ...]
+        scored = [[key, [b"bm25", score, *fields]] for key, score, fields in zip(*(iter(raw[1:]),) * 3, strict=True)]
+        found = self._found([raw[0], *(x for pair in scored for x in pair)], "bm25", clause, True)
+        return self._without_excluded(found, filters, k)
+
+    async def _bm25(self, query: str, fetch: int) -> Any:
+        returned = [*PRODUCT_FIELDS, "embedding"]
+        options: list[list[Any]] = [
+            ["WITHSCORES"],
+            ["SCORER", "BM25"],
+            ["RETURN", len(returned), *returned],
+            ["LIMIT", 0, fetch],
+            ["DIALECT", 2],
+        ]
+        return await self._search_reads.command("FT.SEARCH", self.config.name, query, *flat(options))
+
+    @translated
+    async def top_rated(self, filters: ProductFilter, k: int) -> SearchResult:
+        clause, fetch = self._clause(filters), self._fetch(filters, k)
+        # Sorting every product that passes costs 14.6 ms at 100k; when k of them are rated at least a floor,
+        # the k best are among those (exactly), and a range finds them in ~3 ms. Floors down, then all.
+        for floor in RATING_FLOORS:
+            floored = f"@rating:[{floor} +inf]" if clause == MATCH_ALL else f"{clause} @rating:[{floor} +inf]"
+            found = await self._sorted(floored, clause, ["SORTBY", "rating", "DESC"], fetch)
+            if len(found.hits) >= fetch:
+                return self._without_excluded(found, filters, k)
+        found = await self._sorted(clause, clause, ["SORTBY", "rating", "DESC"], fetch)
+        return self._without_excluded(found, filters, k)
+
+    @translated
+    async def among(self, product_ids: Sequence[str], filters: ProductFilter) -> SearchResult:
+        clause = self._clause(filters)
+        if not product_ids or not self._fields.pid:  # an index from before the id TAG: nothing to select by
+            return SearchResult([], clause)
+        ids = f"@pid:{{{'|'.join(escape_id(product_id) for product_id in product_ids)}}}"
+        query = ids if clause == MATCH_ALL else f"{clause} {ids}"
+        return await self._sorted(query, clause, ["SORTBY", "rating", "DESC"], len(product_ids))
+
+    def _fetch(self, filters: ProductFilter, k: int) -> int:
+        # Without the id TAG the excluded are over-fetched and dropped, as the KNN search does.
+        return k if self._fields.pid else k + len(filters.excluded_ids)
+
+    def _without_excluded(self, found: SearchResult, filters: ProductFilter, k: int) -> SearchResult:
+        if self._fields.pid or not filters.excluded_ids:
+            return found
+        kept = [i for i, (p, _) in enumerate(found.hits) if p.id not in filters.excluded_ids][:k]
+        return SearchResult([found.hits[i] for i in kept], found.filter_clause, [found.vectors[i] for i in kept])
+
+    def _clause(self, filters: ProductFilter) -> str:
+        return filter_clause(filters, price_ladder=bool(self._fields.ladder), exclusion=bool(self._fields.pid))
+
+    async def _sorted(self, query: str, clause: str, sort: list[Any], k: int) -> SearchResult:
+        returned = [*PRODUCT_FIELDS, "embedding"]
+        options: list[list[Any]] = [sort, ["RETURN", len(returned), *returned], ["LIMIT", 0, k], ["DIALECT", 2]]
+        raw = await self._search_reads.command("FT.SEARCH", self.config.name, query, *flat(options))
+        return self._found(raw, "rating", clause, True)
+
+    def _found(self, raw: list[Any], score: str, clause: str, with_vectors: bool) -> SearchResult:
+        hits, vectors = [], []
+        for key, fields_flat in documents(raw):
+            fields = field_map(fields_flat)
+            hits.append((product_from_fields(self._id_of(key), fields), float(fields[score])))
+            if with_vectors:
+                vectors.append(from_bytes(fields["embedding"]))
+        return SearchResult(hits, clause, vectors)
