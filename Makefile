@@ -59,7 +59,7 @@ bench: install model
 bench-scale: install
 	$(BIN)/python -m bench.scale $(BENCH_SCALE_ARGS)
 
-# Search-stage p50 of the issue-14 paths (similarProducts, diversity, HYBRID, KEYWORD, a second page) next to
+# Search-stage p50 of the newer recommendation paths (similarProducts, diversity, HYBRID, KEYWORD, a second page) next to
 # the plain KNN query on synthetic catalogs (20k and 100k products; a few minutes, mostly ingest).
 bench-modes: install
 	$(BIN)/python -m bench.modes $(BENCH_MODES_ARGS)

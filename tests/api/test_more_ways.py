@@ -1,4 +1,4 @@
-"""Issue 14 over HTTP on real Redis and the real model: similar items, no-text strategies, the relevance
+"""More ways to recommend, over HTTP on real Redis and the real model: similar items, no-text strategies, the relevance
 floor, diversity, keyword and hybrid search, pages and explanations, and their bad inputs."""
 
 from typing import Any

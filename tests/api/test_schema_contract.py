@@ -66,7 +66,7 @@ def test_contract_names_and_defaults() -> None:
         "union DeleteProductsResult = ProductsDeleted | NotAuthorized",
         "updateProducts(\n",
         "deleteProducts(\n",
-        # issue 14
+        # similar products, strategies, diversity, modes, pages, explanations
         "query: String\n",
         "mode: SearchMode = SEMANTIC",
         "diversity: DiversityInput",

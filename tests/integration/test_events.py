@@ -212,7 +212,8 @@ async def test_an_index_without_the_id_tag_still_excludes_exactly(
         full = await index.search(query, ProductFilter(), k=len(ODD_IDS))
         expected = [p.id for p, _ in full.hits if p.id not in {"a.b", "m@n"}][:3]
         assert [p.id for p, _ in result.hits] == expected
-        # The searches of issue 14 fall back the same way; selecting by id needs the TAG, so it finds none.
+        # Keyword, rating and similar-product searches fall back the same way;
+        # selecting by id needs the TAG, so it finds none.
         excluding = ProductFilter(excluded_ids=("a.b", "m@n"))
         for found in [await index.top_rated(excluding, 3), await index.keyword_search(["a", "m"], excluding, 3)]:
             assert not {"a.b", "m@n"} & {p.id for p, _ in found.hits} and len(found.vectors) == len(found.hits)

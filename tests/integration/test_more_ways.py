@@ -1,4 +1,5 @@
-"""Issue 14's use cases on both stores (the fake must not drift): item-to-item, strategies, keyword search,
+"""The newer recommendation use cases on both stores (the fake must not drift): item-to-item, strategies,
+keyword search,
 popularity decay, and cursor expiry by the injected clock."""
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""Pure parts of issue 14: MMR and caps, reciprocal rank fusion, page rules, signed cursors."""
+"""Pure parts of the newer recommendation paths: MMR and caps, reciprocal rank fusion, page rules, signed cursors."""
 
 import numpy as np
 import pytest
