@@ -1,6 +1,5 @@
 """The newer recommendation use cases on both stores (the fake must not drift): item-to-item, strategies,
-keyword search,
-popularity decay, and cursor expiry by the injected clock."""
+keyword search, popularity decay, and cursor expiry by the injected clock."""
 
 import numpy as np
 import pytest
