@@ -383,26 +383,41 @@ function renderRefreshProducts() {
   if (state.productsById.has(keep)) select.value = keep;
 }
 
+// The per-product controls shared by the catalogue cards and the result rows.
+function rowError(testid) {
+  return el("p", { className: "error row-error", dataset: { testid }, attrs: { role: "alert" } });
+}
+
+function clickButton(p, testid, error) {
+  const button = el("button", {
+    type: "button",
+    className: "btn small",
+    text: "Click",
+    dataset: { testid },
+    attrs: { "aria-label": `Click ${p.name}` },
+  });
+  button.addEventListener("click", () => clickProduct(p.id, button, error));
+  return button;
+}
+
+function similarLink(p) {
+  const similar = el("button", {
+    type: "button",
+    className: "link-btn small",
+    text: "similar items",
+    dataset: { testid: "similar-link" },
+    attrs: { "aria-label": `Items similar to ${p.name}` },
+  });
+  similar.addEventListener("click", () => showSimilar(p));
+  return similar;
+}
+
 function renderCatalogue() {
   const shown = $("catalogue-filter").value;
   const cards = state.products.map((p) => {
-    const error = el("p", { className: "error row-error", dataset: { testid: "card-error" }, attrs: { role: "alert" } });
-    const button = el("button", {
-      type: "button",
-      className: "btn small",
-      text: "Click",
-      dataset: { testid: "card-click" },
-      attrs: { "aria-label": `Click ${p.name}` },
-    });
-    button.addEventListener("click", () => clickProduct(p.id, button, error));
-    const similar = el("button", {
-      type: "button",
-      className: "link-btn small",
-      text: "similar items",
-      dataset: { testid: "similar-link" },
-      attrs: { "aria-label": `Items similar to ${p.name}` },
-    });
-    similar.addEventListener("click", () => showSimilar(p));
+    const error = rowError("card-error");
+    const button = clickButton(p, "card-click", error);
+    const similar = similarLink(p);
     return el(
       "article",
       {
@@ -586,15 +601,8 @@ function renderResults(recs, append = false, similarTo = null) {
   const rows = recs.items.map((item, position) => {
     const index = offset + position;
     const p = item.product;
-    const error = el("p", { className: "error row-error", dataset: { testid: "row-error" }, attrs: { role: "alert" } });
-    const button = el("button", {
-      type: "button",
-      className: "btn small",
-      text: "Click",
-      dataset: { testid: "click-btn" },
-      attrs: { "aria-label": `Click ${p.name}` },
-    });
-    button.addEventListener("click", () => clickProduct(p.id, button, error));
+    const error = rowError("row-error");
+    const button = clickButton(p, "click-btn", error);
     const dismiss = el("button", {
       type: "button",
       className: "btn ghost small",
@@ -603,14 +611,7 @@ function renderResults(recs, append = false, similarTo = null) {
       attrs: { "aria-label": `Not interested in ${p.name}` },
     });
     dismiss.addEventListener("click", () => dismissProduct(p, dismiss, error));
-    const similar = el("button", {
-      type: "button",
-      className: "link-btn small",
-      text: "similar items",
-      dataset: { testid: "similar-link" },
-      attrs: { "aria-label": `Items similar to ${p.name}` },
-    });
-    similar.addEventListener("click", () => showSimilar(p));
+    const similar = similarLink(p);
     const why = item.explanation;
     const badges = [
       el("span", {
