@@ -36,6 +36,7 @@ BURST_LIMIT_S = 15.0
 @dataclass
 class Trace:
     acked: Counter[str] = field(default_factory=Counter)
+    acked_at: list[float] = field(default_factory=list)  # when each acknowledgement arrived
     failed: Counter[str] = field(default_factory=Counter)  # by error code
     ok_after_kill: int = 0
     first_error: float | None = None
@@ -82,6 +83,7 @@ async def _clicks(base: str, user: str, stop: threading.Event, trace: Trace) -> 
                 trace.last_error = time.monotonic()
             else:
                 trace.acked[user] += 1
+                trace.acked_at.append(time.monotonic())
                 trace.ok_after_kill += trace.killed_at is not None
 
 
@@ -136,8 +138,9 @@ def test_sentinel_failover_gives_a_bounded_burst_then_recovers_without_restart(
 def test_primary_killed_and_restarted_on_its_aof_loses_no_acknowledged_click(
     tmp_path: Path, namespace: str, embedder: FastEmbedEmbedder
 ) -> None:
-    """appendfsync everysec: a process crash loses nothing (the AOF is written before the reply and only
-    the fsync is deferred); only the machine going down can lose up to the last second or two."""
+    """appendfsync everysec: the AOF is written before the reply and only the fsync is deferred, except while
+    a slow fsync runs, when Redis postpones the write by up to 2 s and answers meanwhile. So a process crash
+    may lose at most the clicks acknowledged in the last 2 s before it; measured: none."""
     main = EmbeddedRedis(tmp_path / "redis")
     settings = Settings(redis_url=main.url, user_prefix=f"{namespace}user:", index_name=f"{namespace}idx",
                         key_prefix=f"{namespace}product:", catalog=CATALOG, access_log=False)  # fmt: skip
@@ -148,7 +151,9 @@ def test_primary_killed_and_restarted_on_its_aof_loses_no_acknowledged_click(
     lost = sum(max(0, trace.acked[u] - counted[u]) for u in USERS)
     print(f"\nrestart on AOF: {dict(trace.failed)} failed; acknowledged {sum(trace.acked.values())}, lost {lost}")
     assert set(trace.failed) <= {"SERVICE_UNAVAILABLE"} and trace.ok_after_kill >= 100
-    assert lost == 0
+    assert trace.killed_at is not None
+    allowed = sum(1 for at in trace.acked_at if trace.killed_at - 2.0 <= at <= trace.killed_at)
+    assert lost <= allowed, (lost, allowed)  # what everysec allows; in our runs lost was 0
 
 
 def _gql(base: str, query: str, **variables: Any) -> dict[str, Any]:
