@@ -77,14 +77,15 @@ class RecommenderService(Discovery):
         reading = asyncio.ensure_future(self.users.get(request.user_id)) if needs_user else None
         history = self._history(request.exclude, request.user_id)
         try:
-            b, embed_ms, session, vector = request.blend, 0.0, None, None
+            b, embed_ms, session, vector, user = request.blend, 0.0, None, None, None
             if text is not None:
                 query_vector, embed_ms = await self._embed_one(text)
-                vector = blend(query_vector, None, 0.0)
                 if b.active:
                     user = self._decayed(await user_result(reading, request.user_id))
                     session = user.session_vector if b.weight > 0 else None
                     vector = blend(query_vector, session, b.weight, user.dismissed_vector, b.dismissed_weight)
+                else:
+                    vector = blend(query_vector, None, 0.0)
             elif reading is not None:
                 user = self._decayed(await reading)
                 session = user.session_vector
@@ -95,7 +96,8 @@ class RecommenderService(Discovery):
             search_start = time.perf_counter()
             pool = await self._pool(request, vector, filters, fetch)
             search_ms = ms_since(search_start)
-            user = self._decayed(await user_result(reading, request.user_id))
+            if user is None:  # read while searching (re-rank only), or not at all (an empty user)
+                user = self._decayed(await user_result(reading, request.user_id))
         except BaseException:
             abandon(reading, history)
             raise
