@@ -56,17 +56,13 @@ def from_knn(result: SearchResult, reason: Reason) -> list[Entry]:
 def _knn(
     index: ProductIndex, vector: Vector, filters: ProductFilter, n: int, ef: int | None, vectors: bool
 ) -> Awaitable[SearchResult]:
-    # The plain call when no vectors are wanted: the hot path's shape, unchanged.
-    return index.search(vector, filters, n, ef, with_vectors=True) if vectors else index.search(vector, filters, n, ef)
+    return index.search(vector, filters, n, ef, with_vectors=vectors)
 
 
 async def nearest(
     index: ProductIndex, vector: Vector, filters: ProductFilter, n: int, ef: int | None, reason: Reason, vectors: bool
 ) -> tuple[list[Entry], str]:
-    # The plain call when no vectors are wanted: the hot path's shape, unchanged.
-    result = await (
-        index.search(vector, filters, n, ef, with_vectors=True) if vectors else index.search(vector, filters, n, ef)
-    )
+    result = await _knn(index, vector, filters, n, ef, vectors)
     return from_knn(result, reason), result.filter_clause
 
 
@@ -97,10 +93,9 @@ async def hybrid(
     if not words:
         entries, clause = await nearest(index, query, filters, n, ef, Reason.MATCHES_QUERY, vectors)
         return Pool(entries, clause, Strategy.QUERY)
-    knn_search = (
-        index.search(query, filters, n, ef, with_vectors=True) if vectors else index.search(query, filters, n, ef)
+    knn, text = await asyncio.gather(
+        _knn(index, query, filters, n, ef, vectors), index.keyword_search(words, filters, n)
     )
-    knn, text = await asyncio.gather(knn_search, index.keyword_search(words, filters, n))
     by_id = {e.product.id: e for e in from_knn(knn, Reason.MATCHES_QUERY)}
     text_ranks = {p.id: rank for rank, (p, _) in enumerate(text.hits, start=1)}
     for (p, _), stored in zip(text.hits, text.vectors, strict=True):

@@ -31,11 +31,11 @@ class WatchedIndex(InMemoryProductIndex):
         self.searching = asyncio.Event()
 
     async def search(
-        self, vector: Vector, filters: ProductFilter, k: int, ef_runtime: int | None = None
+        self, vector: Vector, filters: ProductFilter, k: int, ef_runtime: int | None = None, with_vectors: bool = False
     ) -> SearchResult:
         self.vectors.append(vector)
         self.searching.set()
-        return await super().search(vector, filters, k, ef_runtime)
+        return await super().search(vector, filters, k, ef_runtime, with_vectors)
 
 
 class WatchedUsers(InMemoryUserFeatureStore):
