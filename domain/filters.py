@@ -180,16 +180,6 @@ class RecommendRequest:
             )
         _check_page_options(self.max_distance, self.after)
 
-    @property
-    def is_plain(self) -> bool:
-        """Text in, nearest products out: the path tuned for speed (README, "Performance")."""
-        return (
-            self.query is not None
-            and self.mode is SearchMode.SEMANTIC
-            and self.diversity is None
-            and self.max_distance is None
-        )
-
 
 @dataclass(frozen=True)
 class SimilarRequest:

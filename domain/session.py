@@ -4,7 +4,7 @@ from dataclasses import replace
 
 from domain.events import Event, EventKind, EventPolicy, decayed
 from domain.models import Product, UserFeatures, Vector
-from domain.vectors import DEFAULT_CLICK_ALPHA, ewma
+from domain.vectors import ewma
 
 
 def decay_to(features: UserFeatures, now: float, half_life_s: float) -> UserFeatures:
@@ -37,10 +37,3 @@ def apply_event(
         )
     times = {**current.affinity_times, product.category: event.at}
     return replace(changed, events=changed.events + 1, affinities=affinities, affinity_times=times)
-
-
-def apply_click(
-    features: UserFeatures, product: Product, vector: Vector, alpha: float = DEFAULT_CLICK_ALPHA, at: float = 0.0
-) -> UserFeatures:
-    """A CLICK of weight 1 (step alpha) at `at`."""
-    return apply_event(features, product, vector, Event(product.id, EventKind.CLICK, at), EventPolicy(alpha=alpha))
