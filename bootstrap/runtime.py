@@ -17,7 +17,7 @@ from adapters.bulk_load import LoadCheckpoints
 from adapters.catalog_file import JsonCatalog
 from adapters.cursor_signing import SignedCursors
 from adapters.embedder import DIM, MODEL_NAME, FastEmbedEmbedder
-from adapters.embedding_cache import LruEmbeddingCache, RedisEmbeddingCache
+from adapters.embedding_cache import CacheStats, LruEmbeddingCache, RedisEmbeddingCache
 from adapters.redis.connection import RedisConnection, connect
 from adapters.redis.embedded import EmbeddedRedis
 from adapters.redis.index import RedisProductIndex
@@ -58,6 +58,8 @@ class Runtime:
     # None when no Redis was opened (every port given): readiness then asks the index alone.
     redis: RedisConnection | None = None
     redis_url: str | None = None
+    # The query-vector LRU's counters (None when it is off): metrics read hits and misses from it directly.
+    embedding_cache: CacheStats | None = None
 
     def metrics(self) -> dict[str, object]:
         """Counters of this process (one worker): embedding batches, cache hits/misses, the Redis reads."""
@@ -122,7 +124,7 @@ async def open_runtime(
     async with AsyncExitStack() as stack:
         needs_redis = index is None or users is None or settings.embed_cache_redis
         client, url = await stack.enter_async_context(open_redis_at(settings)) if needs_redis else (None, None)
-        embedder, probes = build_embedder(settings, client, embedder)
+        embedder, probes, cache_stats = build_embedder(settings, client, embedder)
         if index is None:
             assert client is not None
             redis_index = await _product_index(settings, client, embedder.dim, stack)
@@ -149,7 +151,7 @@ async def open_runtime(
             cursor_ttl_s=settings.cursor_ttl_s,
         )
         await (prepare or _start_up(settings))(service)
-        yield Runtime(service, probes, client, url)
+        yield Runtime(service, probes, client, url, cache_stats)
 
 
 async def _product_index(
@@ -198,8 +200,9 @@ def _start_up(settings: Settings) -> Callable[[RecommenderService], Awaitable[No
 
 def build_embedder(
     settings: Settings, client: RedisConnection | None, model: Embedder | None = None
-) -> tuple[Embedder, dict[str, Probe]]:
-    """model <- micro-batching <- Redis cache (optional) <- LRU; returns the outermost and its counters."""
+) -> tuple[Embedder, dict[str, Probe], CacheStats | None]:
+    """model <- micro-batching <- Redis cache (optional) <- LRU; returns the outermost, the counters of
+    each stage for /metrics.json, and the LRU's own counters."""
     embedder: Embedder = model or FastEmbedEmbedder(
         settings.model_dir,
         threads=settings.onnx_threads_per_worker(),
@@ -217,4 +220,5 @@ def build_embedder(
         lru = LruEmbeddingCache(embedder, settings.embed_cache_size)
         embedder = lru
         probes["embed_cache_lru"] = lambda: {**lru.stats.as_dict(), "size": len(lru), "capacity": lru.capacity}
-    return embedder, probes
+        return embedder, probes, lru.stats
+    return embedder, probes, None

@@ -119,7 +119,7 @@ def create_app(settings: Settings | None = None, **ports: Any) -> Starlette:
             app.state.runtime = runtime
             app.state.rate_limits = _rate_limits(settings, runtime)
             app.state.persisted = _persisted(settings, runtime)
-            app.state.metrics = Metrics(runtime.probes.get("embed_cache_lru"))
+            app.state.metrics = Metrics(runtime.embedding_cache)
             # What start-up built (the model session, tokenizer, schema, ~75k objects) lives as long as the
             # process; frozen, the cyclic GC stops walking it: a full collection under load took ~60 ms
             # (a stall for every request in flight), ~2 ms frozen.

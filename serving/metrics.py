@@ -8,22 +8,22 @@ deltas after each operation, so every worker's share reaches the files.
 """
 
 import os
-from collections.abc import Callable, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from adapters.embedding_cache import CacheStats
 from domain.models import Timings
+from gql.errors import SERVICE_UNAVAILABLE
+from gql.rate_limited import RATE_LIMITED
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 LATENCY_BUCKETS_S = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
-REDIS_ERROR_CODE = "SERVICE_UNAVAILABLE"
-RATE_LIMITED_CODE = "RATE_LIMITED"
 
 
 class Metrics:
-    def __init__(self, cache_stats: Callable[[], Mapping[str, object]] | None = None) -> None:
+    def __init__(self, cache: CacheStats | None = None) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.requests = Counter(
@@ -55,15 +55,15 @@ class Metrics:
         self.rate_limited = Counter(
             "recommender_rate_limited_requests", "operations refused by a rate limit", registry=r
         )
-        self.cache_stats = cache_stats
+        self.cache = cache
         self._cache_seen = {"hit": 0, "miss": 0}
 
     def operation(self, name: str, outcome: str, seconds: float) -> None:
         self.requests.labels(name, outcome).inc()
         self.request_seconds.labels(name).observe(seconds)
-        if outcome == REDIS_ERROR_CODE:
+        if outcome == SERVICE_UNAVAILABLE:
             self.redis_errors.inc()
-        elif outcome == RATE_LIMITED_CODE:
+        elif outcome == RATE_LIMITED:
             self.rate_limited.inc()
         self._sync_cache()
 
@@ -73,11 +73,11 @@ class Metrics:
         self.stage_seconds.labels("rerank").observe(timings.rerank_ms / 1000)
 
     def _sync_cache(self) -> None:
-        if self.cache_stats is None:
+        # Two attribute reads per operation: the deltas since the last sync go into this worker's counters.
+        if self.cache is None:
             return
-        stats = self.cache_stats()
-        for result, seen in self._cache_seen.items():
-            now = int(stats.get("hits" if result == "hit" else "misses", 0))  # type: ignore[call-overload]
+        for result, now in (("hit", self.cache.hits), ("miss", self.cache.misses)):
+            seen = self._cache_seen[result]
             if now > seen:
                 self.embedding_cache.labels(result).inc(now - seen)
                 self._cache_seen[result] = now
