@@ -20,7 +20,7 @@ from adapters.redis.index_fields import IndexFields
 from adapters.redis.index_searches import IndexSearches, overfetch_cheaper
 from adapters.redis.pipelined import HotPathReads
 from adapters.redis.schema import IndexConfig, attributes, create_command, flat, vector_attributes
-from adapters.redis.search_query import MATCH_ALL, filter_clause
+from adapters.redis.search_query import MATCH_ALL
 from domain.filters import ProductFilter
 from domain.models import IndexInfo, Product, Vector
 from domain.ports import SearchResult
@@ -87,11 +87,8 @@ class RedisProductIndex(IndexSearches):
         ef_runtime: int | None = None,
         with_vectors: bool = False,
     ) -> SearchResult:
-        excluded = filters.excluded_ids
-        negated = bool(self._fields.pid) and not overfetch_cheaper(filters)
-        clause = filter_clause(filters, price_ladder=bool(self._fields.ladder), exclusion=negated)
-        # Without the id TAG, the k nearest of the rest are among the k + |excluded| nearest of all.
-        fetch = k if negated or not excluded else k + len(excluded)
+        negated = self._negated(filters) and not overfetch_cheaper(filters)
+        clause, fetch = self._clause(filters, negated), self._fetch(filters, k, negated)
         returned = [*PRODUCT_FIELDS, "vector_score", *(["embedding"] if with_vectors else [])]
         options: list[list[Any]] = [
             ["PARAMS", 2, "vec", to_bytes(vector)],
@@ -102,12 +99,7 @@ class RedisProductIndex(IndexSearches):
         ]
         query = self.config.knn(clause, fetch, ef_runtime)
         raw = await self._search_reads.command("FT.SEARCH", self.config.name, query, *flat(options))
-        result = self._found(raw, "vector_score", clause, with_vectors)
-        if fetch != k:
-            kept = [i for i, (product, _) in enumerate(result.hits) if product.id not in excluded][:k]
-            vectors = [result.vectors[i] for i in kept] if with_vectors else []
-            result = SearchResult([result.hits[i] for i in kept], clause, vectors)
-        return result
+        return self._without_excluded(self._found(raw, "vector_score", clause, with_vectors), filters, k, negated)
 
     async def get(self, product_id: str) -> Product | None:
         found = await self.get_vector(product_id)
@@ -164,8 +156,12 @@ class RedisProductIndex(IndexSearches):
     async def exists(self) -> bool:
         try:
             await self._reads.command("FT.INFO", self.config.name)
-        except ResponseError:
-            return False
+        except ResponseError as exc:
+            # Only "no such index" means missing; any other error (a module or ACL problem) must not
+            # lead ensure() to create an index over it.
+            if "unknown index" in str(exc).lower() or "no such index" in str(exc).lower():
+                return False
+            raise
         return True
 
     @translated

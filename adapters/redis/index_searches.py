@@ -14,7 +14,7 @@ from adapters.redis.connection import translated
 from adapters.redis.index_fields import IndexFields
 from adapters.redis.pipelined import HotPathReads
 from adapters.redis.schema import IndexConfig, flat
-from adapters.redis.search_query import MATCH_ALL, escape_id, filter_clause, keyword_query
+from adapters.redis.search_query import MATCH_ALL, filter_clause, keyword_query, pid_set
 from domain.filters import ProductFilter
 from domain.ports import SearchResult
 
@@ -47,7 +47,8 @@ class IndexSearches:
 
     @translated
     async def keyword_search(self, words: Sequence[str], filters: ProductFilter, k: int) -> SearchResult:
-        clause, fetch = self._clause(filters), self._fetch(filters, k)
+        negated = self._negated(filters)
+        clause, fetch = self._clause(filters, negated), self._fetch(filters, k, negated)
         # Products holding every word first: an intersection is cheap where a union of common words scores
         # thousands (100k: 0.37 vs 1.82 ms); only when fewer than k hold them all is the union searched.
         raw = await self._bm25(keyword_query(words, clause, every=True), fetch)
@@ -56,7 +57,7 @@ class IndexSearches:
         # WITHSCORES: [total, key, score, fields, key, score, fields, ...]
         scored = [[key, [b"bm25", score, *fields]] for key, score, fields in zip(*(iter(raw[1:]),) * 3, strict=True)]
         found = self._found([raw[0], *(x for pair in scored for x in pair)], "bm25", clause, True)
-        return self._without_excluded(found, filters, k)
+        return self._without_excluded(found, filters, k, negated)
 
     async def _bm25(self, query: str, fetch: int) -> Any:
         returned = [*PRODUCT_FIELDS, "embedding"]
@@ -71,38 +72,45 @@ class IndexSearches:
 
     @translated
     async def top_rated(self, filters: ProductFilter, k: int) -> SearchResult:
-        clause, fetch = self._clause(filters), self._fetch(filters, k)
+        negated = self._negated(filters)
+        clause, fetch = self._clause(filters, negated), self._fetch(filters, k, negated)
         # Sorting every product that passes costs 14.6 ms at 100k; when k of them are rated at least a floor,
         # the k best are among those (exactly), and a range finds them in ~3 ms. Floors down, then all.
         for floor in RATING_FLOORS:
             floored = f"@rating:[{floor} +inf]" if clause == MATCH_ALL else f"{clause} @rating:[{floor} +inf]"
             found = await self._sorted(floored, clause, ["SORTBY", "rating", "DESC"], fetch)
             if len(found.hits) >= fetch:
-                return self._without_excluded(found, filters, k)
+                return self._without_excluded(found, filters, k, negated)
         found = await self._sorted(clause, clause, ["SORTBY", "rating", "DESC"], fetch)
-        return self._without_excluded(found, filters, k)
+        return self._without_excluded(found, filters, k, negated)
 
     @translated
     async def among(self, product_ids: Sequence[str], filters: ProductFilter) -> SearchResult:
-        clause = self._clause(filters)
+        clause = self._clause(filters, bool(self._fields.pid))
         if not product_ids or not self._fields.pid:  # an index from before the id TAG: nothing to select by
             return SearchResult([], clause)
-        ids = f"@pid:{{{'|'.join(escape_id(product_id) for product_id in product_ids)}}}"
+        ids = pid_set(product_ids)
         query = ids if clause == MATCH_ALL else f"{clause} {ids}"
         return await self._sorted(query, clause, ["SORTBY", "rating", "DESC"], len(product_ids))
 
-    def _fetch(self, filters: ProductFilter, k: int) -> int:
-        # Without the id TAG the excluded are over-fetched and dropped, as the KNN search does.
-        return k if self._fields.pid else k + len(filters.excluded_ids)
+    def _negated(self, filters: ProductFilter) -> bool:
+        """Whether excluded ids go into the query as a negated `pid` set; else they are over-fetched and dropped
+        (an index from before the id TAG, or a few ids with nothing else to filter)."""
+        return bool(self._fields.pid)
 
-    def _without_excluded(self, found: SearchResult, filters: ProductFilter, k: int) -> SearchResult:
-        if self._fields.pid or not filters.excluded_ids:
+    def _fetch(self, filters: ProductFilter, k: int, negated: bool) -> int:
+        # Without the negation, the k best of the rest are among the k + |excluded| best of all.
+        return k if negated or not filters.excluded_ids else k + len(filters.excluded_ids)
+
+    def _without_excluded(self, found: SearchResult, filters: ProductFilter, k: int, negated: bool) -> SearchResult:
+        if negated or not filters.excluded_ids:
             return found
         kept = [i for i, (p, _) in enumerate(found.hits) if p.id not in filters.excluded_ids][:k]
-        return SearchResult([found.hits[i] for i in kept], found.filter_clause, [found.vectors[i] for i in kept])
+        vectors = [found.vectors[i] for i in kept] if found.vectors else []
+        return SearchResult([found.hits[i] for i in kept], found.filter_clause, vectors)
 
-    def _clause(self, filters: ProductFilter) -> str:
-        return filter_clause(filters, price_ladder=bool(self._fields.ladder), exclusion=bool(self._fields.pid))
+    def _clause(self, filters: ProductFilter, negated: bool) -> str:
+        return filter_clause(filters, price_ladder=bool(self._fields.ladder), exclusion=negated)
 
     async def _sorted(self, query: str, clause: str, sort: list[Any], k: int) -> SearchResult:
         returned = [*PRODUCT_FIELDS, "embedding"]

@@ -19,18 +19,24 @@ MATCH_ALL = "*"
 _PLAIN_ASCII = frozenset(string.ascii_letters + string.digits)
 
 
-def escape_tag(value: str) -> str:
-    return "".join(ch if ch in _PLAIN_ASCII or not ch.isascii() else "\\" + ch for ch in value.lower())
-
-
 def escape_id(value: str) -> str:
     """A product id as an exact (case-sensitive) TAG value: ids keep their case, unlike slugs."""
     return "".join(ch if ch in _PLAIN_ASCII or not ch.isascii() else "\\" + ch for ch in value)
 
 
+def escape_tag(value: str) -> str:
+    """A category or brand: stored lower-case, matched case-insensitively."""
+    return escape_id(value.lower())
+
+
+def pid_set(product_ids: Sequence[str]) -> str:
+    """These products, as a TAG set on `pid`."""
+    return f"@pid:{{{'|'.join(escape_id(product_id) for product_id in product_ids)}}}"
+
+
 def exclusion_clause(product_ids: tuple[str, ...]) -> str:
     """Every product but these: a negated TAG set on `pid`, inside the KNN pre-filter."""
-    return f"-@pid:{{{'|'.join(escape_id(product_id) for product_id in product_ids)}}}"
+    return "-" + pid_set(product_ids)
 
 
 def filter_clause(filters: ProductFilter, price_ladder: bool = True, exclusion: bool = True) -> str:
