@@ -102,6 +102,13 @@ def pipelined_reads_for(pool: aioredis.ConnectionPool) -> PipelinedReads | None:
     )
 
 
+def hot_path_reads(pool: aioredis.ConnectionPool, pipelined: bool) -> tuple[HotPathReads, PipelinedReads | None]:
+    """The reads for the hot path over `pool`'s server: pipelined when asked and the URL allows, else the
+    pool itself; the pipelined reader is also returned (for its counters and to close it)."""
+    lane = pipelined_reads_for(pool) if pipelined else None
+    return (lane if lane is not None else PooledReads(pool)), lane
+
+
 def connect(url: str, *, pipelined: bool = True) -> RedisConnection:
     """Open a connection to `url`; `pipelined` (the `redis_pipelined_reads` setting) sends the hot-path
     reads on one pipelined connection where the URL allows it, else through redis-py's pool.
@@ -118,6 +125,5 @@ def connect(url: str, *, pipelined: bool = True) -> RedisConnection:
     }
     # redis+sentinel://: the primary Sentinel names, looked up again on every new connection (failover).
     client = sentinel_client(url, **options) if is_sentinel_url(url) else aioredis.Redis.from_url(url, **options)
-    lane = pipelined_reads_for(client.connection_pool) if pipelined else None
-    reads: HotPathReads = lane if lane is not None else PooledReads(client.connection_pool)
+    reads, lane = hot_path_reads(client.connection_pool, pipelined)
     return RedisConnection(client, RetryingReads(reads), lane)

@@ -24,9 +24,9 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
-from adapters.redis.connection import UNREACHABLE, RedisConnection, pipelined_reads_for, translated
+from adapters.redis.connection import UNREACHABLE, RedisConnection, hot_path_reads, translated
 from adapters.redis.index import RedisProductIndex
-from adapters.redis.pipelined import HotPathReads, PooledReads
+from adapters.redis.pipelined import HotPathReads
 from adapters.redis.schema import IndexConfig
 from domain.models import Product, Vector
 
@@ -163,8 +163,7 @@ def open_replica(url: str, *, pipelined: bool = True) -> Replica:
     client = aioredis.Redis.from_url(
         url, protocol=2, socket_timeout=READ_TIMEOUT_S, socket_connect_timeout=CONNECT_TIMEOUT_S
     )
-    lane = pipelined_reads_for(client.connection_pool) if pipelined else None
-    reads: HotPathReads = lane if lane is not None else PooledReads(client.connection_pool)
+    reads, lane = hot_path_reads(client.connection_pool, pipelined)
 
     async def close_lane() -> None:
         if lane is not None:
