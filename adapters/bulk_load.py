@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from adapters.catalog_stream import Record
+from adapters.redis.codecs import text
 from adapters.redis.connection import RedisConnection, translated
 from domain.models import Product, Vector
 
@@ -47,7 +48,7 @@ class LoadCheckpoints:
         raw = await self._redis.hgetall(self.key)
         if not raw:
             return None
-        fields = {_text(k): _text(v) for k, v in raw.items()}
+        fields = {text(k): text(v) for k, v in raw.items()}
         return Checkpoint(
             source=fields["source"],
             position=int(fields["position"]),
@@ -68,10 +69,6 @@ class LoadCheckpoints:
     @translated
     async def clear(self) -> None:
         await self._redis.delete(self.key)
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
 
 
 Committed = Callable[[int, int], Awaitable[None]]
