@@ -61,7 +61,7 @@ class Explanation:
 
 @dataclass(frozen=True)
 class Candidate:
-    """A product as ranked for one request: Redis' cosine distance, then the affinity-adjusted score."""
+    """A product as ranked for one request: its cosine distance to the search vector, then its adjusted score."""
 
     product: Product
     vector_distance: float
