@@ -47,7 +47,7 @@ def _ranking(request: RecommendRequest, pool: Pool, *, user: UserFeatures, targe
     rerank = request.rerank.active and bool(user.affinities) and pool.scale is not Scale.ENGAGEMENT
     adjuster = AffinityBoost(user.affinities, request.rerank.weight) if rerank else None
     selector = selector_for(k, request.diversity, by_distance=pool.scale is Scale.DISTANCE)
-    return Ranking(selector, adjuster, request.max_distance, target.session_weight)
+    return Ranking(selector, adjuster, max_distance=request.max_distance, session_weight=target.session_weight)
 
 
 @dataclass(frozen=True)
@@ -108,4 +108,5 @@ def _ask(request: RecommendRequest, *, filters: ProductFilter, k: int, target: S
         ef_runtime=request.ef_runtime,
         with_vectors=request.diversity is not None,
         now=now,
+        user_id=request.user_id,
     )

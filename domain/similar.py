@@ -4,11 +4,11 @@ never the product itself; then a selector and the pager."""
 from dataclasses import dataclass
 
 from domain.errors import ProductNotFound
-from domain.filters import SimilarRequest
+from domain.filters import ProductFilter, SimilarRequest
 from domain.models import Product, Recommendations, Vector
 from domain.pipeline.pager import Pager, page_size
 from domain.pipeline.ranking import Ranking
-from domain.pipeline.search_vectors import blended
+from domain.pipeline.search_vectors import SearchVector, blended
 from domain.pipeline.selectors import fetch_size, selector_for
 from domain.pipeline.stages import Retrieval, Scale, Source, Trace, retrieve
 from domain.pipeline.user_reads import UserReads
@@ -22,6 +22,17 @@ async def product_with_vector(index: ProductIndex, product_id: str) -> tuple[Pro
     if found is None:
         raise ProductNotFound(product_id)
     return found
+
+
+def _ask(request: SimilarRequest, *, filters: ProductFilter, k: int, target: SearchVector) -> Retrieval:
+    return Retrieval(
+        filters,
+        fetch_size(k, request.diversity),
+        vector=target.vector,
+        with_vectors=request.diversity is not None,
+        user_id=request.user_id,
+        product_id=request.product_id,
+    )
 
 
 @dataclass(frozen=True)
@@ -42,14 +53,13 @@ class SimilarProducts:
             target = await blended(vector, settings, pending)
             # The product itself is never its own neighbour.
             filters = await pending.excluding(request.filters, request.exclude, (*served, request.product_id))
-            diverse = request.diversity is not None
-            ask = Retrieval(filters, fetch_size(k, request.diversity), vector=target.vector, with_vectors=diverse)
-            pool = await retrieve(self.source, ask, trace)
+            pool = await retrieve(self.source, _ask(request, filters=filters, k=k, target=target), trace)
         except BaseException:
             pending.abandon()
             raise
         selector = selector_for(k, request.diversity, by_distance=pool.scale is Scale.DISTANCE)
-        items, more = Ranking(selector, None, request.max_distance, target.session_weight).page(pool, trace)
+        ranking = Ranking(selector, max_distance=request.max_distance, session_weight=target.session_weight)
+        items, more = ranking.page(pool, trace)
         ids = [c.product.id for c in items]
         page = self.pager.next_page(request, served=served, page_ids=ids, more=more, now=now)
         return Recommendations(

@@ -53,6 +53,9 @@ class Retrieval:
     ef_runtime: int | None = None
     with_vectors: bool = False  # the entries' vectors (diversity needs them)
     now: float = 0.0  # seconds since the epoch
+    # Whom and what the request is about, for sources that read behaviour rather than vectors.
+    user_id: str | None = None
+    product_id: str | None = None  # the product of an item-to-item request
 
 
 class Source(Protocol):
