@@ -85,7 +85,10 @@ class ProductFilter:
 
     @property
     def is_empty(self) -> bool:
-        return self == ProductFilter()
+        return self == EVERYTHING
+
+
+EVERYTHING = ProductFilter()  # no filter at all: each store renders it in its own syntax
 
 
 @dataclass(frozen=True)

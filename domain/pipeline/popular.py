@@ -26,10 +26,10 @@ class Popular:
         if not counts:
             return None
         found = await self.index.among(list(counts), ask.filters)
-        ranked = sorted(range(len(found.hits)), key=lambda i: -counts[found.hits[i][0].id])[: ask.n]
         hits = found.hits
+        ranked = sorted(range(len(hits)), key=lambda i: -counts[hits[i][0].id])[: ask.n]
         entries = [
-            Entry(hits[i][0], -counts[hits[i][0].id], Reason.POPULAR, None, stored_vector(found, i)) for i in ranked
+            Entry(hits[i][0], -counts[hits[i][0].id], Reason.POPULAR, vector=stored_vector(found, i)) for i in ranked
         ]
         return Pool(entries, found.filter_clause, Strategy.POPULAR, Scale.ENGAGEMENT) if entries else None
 

@@ -5,9 +5,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from domain.filters import EVERYTHING
 from domain.models import Reason, Strategy, Vector
 from domain.pipeline.fusion import RRF_K
-from domain.pipeline.stages import EVERYTHING, Entry, Pool, Retrieval, Scale, distance
+from domain.pipeline.stages import Entry, Pool, Retrieval, Scale, distance
 from domain.ports import ProductIndex, SearchResult
 
 

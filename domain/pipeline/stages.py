@@ -8,8 +8,6 @@ from typing import Protocol
 from domain.filters import ProductFilter
 from domain.models import Product, Reason, Strategy, Timings, Vector
 
-EVERYTHING = ProductFilter()  # no filter: the store renders it in its own syntax
-
 
 def distance(value: float) -> float:
     # Cosine distance of unit vectors is 0..2; float noise can put an exact match a hair below 0.
