@@ -14,7 +14,7 @@ import json
 import zlib
 
 from domain.errors import InvalidInput
-from domain.pages import PageState
+from domain.pipeline.pager import PageState
 
 VERSION = 1
 COMPRESS_OVER = 256  # bytes of JSON

@@ -94,6 +94,9 @@ class InMemoryProductIndex:
         found = [(p, p.rating, v) for p, v in chosen if matches(p, filters)]
         return self._result(found, filters, True)
 
+    def describe(self, filters: ProductFilter) -> str:
+        return self._describe(filters)
+
     def _result(
         self, found: list[tuple[Product, float, Vector]], filters: ProductFilter, with_vectors: bool
     ) -> SearchResult:

@@ -22,7 +22,6 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from adapters.cursor_signing import SignedCursors
 from adapters.memory import HashingEmbedder, StaticCatalog
 from adapters.redis.connection import connect
 from adapters.redis.embedded import EmbeddedRedis
@@ -51,7 +50,7 @@ def _paths(service: RecommenderService, names: list[str], ids: list[str]) -> dic
 
     async def second_page(i: int) -> Recommendations:
         first = await service.recommend(_request(names[i]))
-        return await service.recommend(_request(names[i], after=first.page.end_cursor))
+        return await service.recommend(_request(names[i], after=first.page.next_state))
 
     return {
         "plain query (SEMANTIC, k 10)": ask(),
@@ -102,7 +101,6 @@ async def run_size(url: str, count: int, queries: int) -> dict[str, Any]:
         users=RedisUserFeatureStore(conn, prefix=f"modes{count}:u:"),
         catalog=StaticCatalog([]),
         popularity=RedisPopularity(conn, prefix=f"modes{count}:"),
-        cursors=SignedCursors("bench-cursor-secret-0123456789"),
     )
     picks = list(islice(items[:: max(1, count // queries)], queries))
     names, ids = [p.name for p, _ in picks], [p.id for p, _ in picks]

@@ -27,7 +27,7 @@ from adapters.redis.schema import IndexConfig
 from adapters.redis.users import RedisUserFeatureStore
 from bootstrap.settings import Settings
 from domain.errors import StoreUnavailable
-from domain.ports import CatalogSource, Embedder, PopularityStore, ProductIndex, UserFeatureStore
+from domain.ports import CatalogSource, CursorCodec, Embedder, PopularityStore, ProductIndex, UserFeatureStore
 from domain.service import RecommenderService
 
 log = logging.getLogger("recommender")
@@ -60,6 +60,7 @@ class Runtime:
     redis_url: str | None = None
     # The query-vector LRU's counters (None when it is off): metrics read hits and misses from it directly.
     embedding_cache: CacheStats | None = None
+    cursors: CursorCodec | None = None  # None: no page cursors
 
     def metrics(self) -> dict[str, object]:
         """Counters of this process (one worker): embedding batches, cache hits/misses, the Redis reads."""
@@ -147,11 +148,11 @@ async def open_runtime(
             catalog=catalog or JsonCatalog(settings.catalog, embedder.model_name, embedder.dim),
             policy=settings.event_policy(),
             popularity=popularity,
-            cursors=SignedCursors(settings.cursor_secret or secrets.token_urlsafe(32)),
             cursor_ttl_s=settings.cursor_ttl_s,
         )
         await (prepare or _start_up(settings))(service)
-        yield Runtime(service, probes, client, url, cache_stats)
+        cursors = SignedCursors(settings.cursor_secret or secrets.token_urlsafe(32))
+        yield Runtime(service, probes, client, url, cache_stats, cursors=cursors)
 
 
 async def _product_index(

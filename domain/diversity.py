@@ -7,9 +7,10 @@ is always the most relevant candidate (nothing is picked yet, so nothing can pen
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 
 from domain.errors import InvalidInput
 from domain.models import Product, Vector
@@ -45,15 +46,36 @@ class Picked:
     penalty: float  # w · highest similarity to the items picked before it
 
 
-def _within_caps(product: Product, settings: DiversitySettings, categories: Counter[str], brands: Counter[str]) -> bool:
-    cap_c, cap_b = settings.max_per_category, settings.max_per_brand
-    return (cap_c is None or categories[product.category] < cap_c) and (cap_b is None or brands[product.brand] < cap_b)
+@dataclass
+class _Counts:
+    """How many of each category and brand are picked so far."""
+
+    categories: Counter[str] = field(default_factory=Counter)
+    brands: Counter[str] = field(default_factory=Counter)
+
+    def add(self, product: Product) -> None:
+        self.categories[product.category] += 1
+        self.brands[product.brand] += 1
+
+    def within_caps(self, product: Product, settings: DiversitySettings) -> bool:
+        cap_c, cap_b = settings.max_per_category, settings.max_per_brand
+        over_c = cap_c is not None and self.categories[product.category] >= cap_c
+        return not over_c and (cap_b is None or self.brands[product.brand] < cap_b)
+
+
+def _close_capped(
+    open_: npt.NDArray[np.bool_], products: Sequence[Product], *, settings: DiversitySettings, counts: _Counts
+) -> None:
+    for i in np.flatnonzero(open_):  # close whatever a cap now excludes
+        if not counts.within_caps(products[int(i)], settings):
+            open_[i] = False
 
 
 def select(
     products: Sequence[Product],
     relevance: Sequence[float],
     vectors: Sequence[Vector],
+    *,
     k: int,
     settings: DiversitySettings,
 ) -> list[Picked]:
@@ -65,13 +87,9 @@ def select(
     rel = np.asarray(relevance, dtype=np.float64)
     closest = np.full(len(products), -np.inf)  # highest similarity to anything picked so far
     open_ = np.ones(len(products), dtype=bool)
-    categories: Counter[str] = Counter()
-    brands: Counter[str] = Counter()
-    picked: list[Picked] = []
+    counts, picked = _Counts(), list[Picked]()
     while len(picked) < k:
-        for i in np.flatnonzero(open_):  # close whatever a cap now excludes
-            if not _within_caps(products[int(i)], settings, categories, brands):
-                open_[i] = False
+        _close_capped(open_, products, settings=settings, counts=counts)
         if not open_.any():
             break
         penalty = np.where(np.isfinite(closest), w * np.maximum(closest, 0.0), 0.0)
@@ -80,7 +98,6 @@ def select(
         best = int(np.flatnonzero(open_)[0]) if not picked else int(np.argmax(gain))
         picked.append(Picked(best, float(penalty[best])))
         open_[best] = False
-        categories[products[best].category] += 1
-        brands[products[best].brand] += 1
+        counts.add(products[best])
         closest = np.maximum(closest, matrix @ matrix[best])
     return picked

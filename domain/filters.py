@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from domain.diversity import DiversitySettings
 from domain.errors import InvalidInput
+from domain.pipeline.pager import PageState
 from domain.text import check_phrase
 from domain.validation import check_finite, check_id, check_no_control_chars, check_range, check_text
 
@@ -24,7 +25,6 @@ MAX_EXCLUDED_IDS = 1000
 DEFAULT_RERANK_WEIGHT = 0.15
 MAX_RERANK_WEIGHT = 10.0
 DEFAULT_USER_ID = "demo"
-MAX_CURSOR_CHARS = 8192
 MAX_DISTANCE = 2.0  # cosine distance of unit vectors
 
 
@@ -85,7 +85,10 @@ class ProductFilter:
 
     @property
     def is_empty(self) -> bool:
-        return self == ProductFilter()
+        return self == EVERYTHING
+
+
+EVERYTHING = ProductFilter()  # no filter at all: each store renders it in its own syntax
 
 
 @dataclass(frozen=True)
@@ -147,11 +150,9 @@ def _check_k(k: int) -> None:
         raise InvalidInput("k", f"must be between {MIN_K} and {MAX_K}, got {k}")
 
 
-def _check_page_options(max_distance: float | None, after: str | None) -> None:
+def _check_max_distance(max_distance: float | None) -> None:
     if max_distance is not None:
         check_range("max_distance", max_distance, 0.0, MAX_DISTANCE)
-    if after is not None and not 0 < len(after) <= MAX_CURSOR_CHARS:
-        raise InvalidInput("after", "is not a cursor of this server")
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,7 @@ class RecommendRequest:
     mode: SearchMode = SearchMode.SEMANTIC  # applies when a query is given
     diversity: DiversitySettings | None = None
     max_distance: float | None = None
-    after: str | None = None
+    after: PageState | None = None  # the previous page's state, verified by the API
 
     def __post_init__(self) -> None:
         if self.query is not None:
@@ -178,7 +179,7 @@ class RecommendRequest:
             raise InvalidInput(
                 "ef_runtime", f"must be between {MIN_EF_RUNTIME} and {MAX_EF_RUNTIME}, got {self.ef_runtime}"
             )
-        _check_page_options(self.max_distance, self.after)
+        _check_max_distance(self.max_distance)
 
 
 @dataclass(frozen=True)
@@ -193,10 +194,10 @@ class SimilarRequest:
     diversity: DiversitySettings | None = None
     k: int = 10
     max_distance: float | None = None
-    after: str | None = None
+    after: PageState | None = None  # the previous page's state, verified by the API
 
     def __post_init__(self) -> None:
         check_id("product_id", self.product_id)
         check_id("user_id", self.user_id)
         _check_k(self.k)
-        _check_page_options(self.max_distance, self.after)
+        _check_max_distance(self.max_distance)

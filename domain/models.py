@@ -1,11 +1,12 @@
 """Value objects of the recommender. Vectors are float32 numpy arrays of the model's dimension."""
 
 import enum
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
+
+from domain.pipeline.pager import PageInfo
 
 Vector = npt.NDArray[np.float32]
 
@@ -60,7 +61,7 @@ class Explanation:
 
 @dataclass(frozen=True)
 class Candidate:
-    """A product as ranked for one request: Redis' cosine distance, then the affinity-adjusted score."""
+    """A product as ranked for one request: its cosine distance to the search vector, then its adjusted score."""
 
     product: Product
     vector_distance: float
@@ -107,20 +108,6 @@ class Timings:
     search_ms: float
     rerank_ms: float
     total_ms: float
-
-
-def _no_cursor() -> str | None:
-    return None
-
-
-@dataclass(frozen=True)
-class PageInfo:
-    has_next_page: bool = False
-    cursor: Callable[[], str | None] = _no_cursor  # the next page's cursor, made when asked for
-
-    @property
-    def end_cursor(self) -> str | None:
-        return self.cursor()
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from typing import Protocol
 from domain.events import Event
 from domain.filters import ProductFilter
 from domain.models import IndexInfo, Product, UserFeatures, Vector
+from domain.pipeline.pager import PageState
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,10 @@ class ProductIndex(Protocol):
 
     async def among(self, product_ids: Sequence[str], filters: ProductFilter) -> SearchResult:
         """Those of these products that pass `filters`, in any order, with their vectors."""
+        ...
+
+    def describe(self, filters: ProductFilter) -> str:
+        """The pre-filter as this store would run it (as in a SearchResult), without searching."""
         ...
 
     async def get(self, product_id: str) -> Product | None: ...
@@ -128,4 +133,14 @@ class PopularityStore(Protocol):
 class CatalogSource(Protocol):
     def load(self) -> list[tuple[Product, Vector]]:
         """Every product with its stored vector; raises CatalogError naming the bad product and field."""
+        ...
+
+
+class CursorCodec(Protocol):
+    """Page states as opaque cursors, for the API (the domain takes and returns the states themselves)."""
+
+    def encode(self, state: PageState) -> str: ...
+
+    def decode(self, cursor: str) -> PageState:
+        """The state a cursor of this server carries; InvalidInput("after") for anything else."""
         ...

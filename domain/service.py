@@ -1,32 +1,23 @@
 """Use cases. Each takes plain values, talks to the ports and returns domain objects."""
 
-import asyncio
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from domain import catalog_updates, pages
+from domain import catalog_updates
 from domain.catalog_updates import ProductsDeleted, ProductsUpdated, ProductsUpserted
-from domain.discovery import Discovery, abandon, ms_since, user_result
-from domain.diversity import pool_size
 from domain.errors import InvalidInput, ProductNotFound
 from domain.events import HISTORY_LENGTH, Event, EventKind, EventPolicy
-from domain.filters import RecommendRequest, SearchMode
-from domain.models import (
-    IndexInfo,
-    Product,
-    Recommendations,
-    Strategy,
-    Timings,
-    UserFeatures,
-    Vector,
-)
-from domain.pages import CursorCodec, page_size
+from domain.filters import RecommendRequest, SimilarRequest
+from domain.models import IndexInfo, Product, Recommendations, UserFeatures, Vector
+from domain.pipeline.pager import DEFAULT_CURSOR_TTL_S, Pager
+from domain.pipeline.sources import similar_product_knn
+from domain.pipeline.user_reads import UserReads
 from domain.ports import CatalogSource, Embedder, PopularityStore, ProductIndex, UserFeatureStore
-from domain.ranking import PageRequest, assemble
+from domain.recommend import Recommend, recommend_sources
 from domain.session import apply_event, decay_to
+from domain.similar import SimilarProducts, product_with_vector
 from domain.validation import check_id, check_text
-from domain.vectors import blend
 
 MAX_REFRESH_TEXT_CHARS = 2048
 MAX_LIST_LIMIT = 1000
@@ -52,7 +43,7 @@ class EmbeddingRefreshed:
 
 
 @dataclass
-class RecommenderService(Discovery):
+class RecommenderService:
     embedder: Embedder
     index: ProductIndex
     users: UserFeatureStore
@@ -60,73 +51,25 @@ class RecommenderService(Discovery):
     policy: EventPolicy = field(default_factory=EventPolicy)
     clock: Callable[[], float] = time.time  # seconds since the epoch: event times and affinity decay
     popularity: PopularityStore | None = None  # None: no engagement counts (no-text requests get TOP_RATED)
-    cursors: CursorCodec | None = None  # None: no page cursors (`after` is refused)
-    cursor_ttl_s: float = pages.DEFAULT_CURSOR_TTL_S
+    cursor_ttl_s: float = DEFAULT_CURSOR_TTL_S  # how long a page's state may be continued
 
-    async def recommend(self, request: RecommendRequest) -> Recommendations:
-        start = time.perf_counter()
-        served = self._served(request)
-        k = page_size(request.k, len(served))
-        # The user's features (and history, to exclude from it) are read while the query is embedded:
-        # nothing waits for anything else. Tasks, not gather: on a query-vector cache hit the embedding
-        # returns without waiting. Without blending the search does not need the features either, so it
-        # is sent without waiting for them (one round trip on a pipelined connection); with neither
-        # blend nor rerank nothing is read at all.
-        text = request.query
-        needs_user = request.blend.active or request.rerank.active or (text is None and request.blend.enabled)
-        reading = asyncio.ensure_future(self.users.get(request.user_id)) if needs_user else None
-        history = self._history(request.exclude, request.user_id)
-        try:
-            b, embed_ms, session, vector, user = request.blend, 0.0, None, None, None
-            if text is not None:
-                query_vector, embed_ms = await self._embed_one(text)
-                if b.active:
-                    user = self._decayed(await user_result(reading, request.user_id))
-                    session = user.session_vector if b.weight > 0 else None
-                    vector = blend(query_vector, session, b.weight, user.dismissed_vector, b.dismissed_weight)
-                else:
-                    vector = blend(query_vector, None, 0.0)
-            elif reading is not None:
-                user = self._decayed(await reading)
-                session = user.session_vector
-                if session is not None:  # "recommended for you": the session alone, away from dismissed items
-                    vector = blend(session, None, 0.0, user.dismissed_vector, b.dismissed_weight)
-            filters = await self._excluding(request.filters, request.exclude, history, served)
-            fetch = k + 1 if request.diversity is None else pool_size(k)
-            search_start = time.perf_counter()
-            pool = await self._pool(request, vector, filters, fetch)
-            search_ms = ms_since(search_start)
-            if user is None:  # read while searching (re-rank only), or not at all (an empty user)
-                user = self._decayed(await user_result(reading, request.user_id))
-        except BaseException:
-            abandon(reading, history)
-            raise
-        vector_path = pool.strategy is not Strategy.POPULAR and pool.strategy is not Strategy.TOP_RATED
-        used_rerank = request.rerank.active and bool(user.affinities) and vector_path
-        rerank_start = time.perf_counter()
-        session_weight = 1.0 if text is None and session is not None else (b.weight if session is not None else 0.0)
-        by_distance = vector_path and (text is None or request.mode is SearchMode.SEMANTIC)
-        page = PageRequest(
-            k,
-            user.affinities if used_rerank else None,
-            request.rerank.weight,
-            request.diversity,
-            request.max_distance,
-            session_weight,
-            by_distance,
-        )
-        items, more = assemble(pool.entries, page)
-        rerank_ms = ms_since(rerank_start)
-        timings = Timings(embed_ms, search_ms, rerank_ms, ms_since(start))
-        info = self._page_info(request, served, items, more)
-        return Recommendations(items, pool.clause, session is not None, used_rerank, timings, pool.strategy, info)
+    # The use cases, composed from the ports in __post_init__ (bound as attributes: no extra call per request).
+    recommend: Callable[[RecommendRequest], Awaitable[Recommendations]] = field(init=False, repr=False)
+    similar_products: Callable[[SimilarRequest], Awaitable[Recommendations]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        reads = UserReads(self.users, self.clock, self.policy.half_life_s)
+        pager = Pager(self.cursor_ttl_s)
+        sources = recommend_sources(self.index, self.popularity)
+        self.recommend = Recommend(self.embedder, reads, sources, pager)
+        self.similar_products = SimilarProducts(self.index, reads, similar_product_knn(self.index), pager)
 
     async def record_click(self, user_id: str, product_id: str) -> UserFeatures:
         return await self.record_event(user_id, product_id, EventKind.CLICK)
 
     async def record_event(self, user_id: str, product_id: str, kind: EventKind) -> UserFeatures:
         check_id("user_id", user_id)
-        product, vector = await self._product_with_vector(product_id)
+        product, vector = await product_with_vector(self.index, product_id)
         event = Event(product_id, kind, self.clock())
         features = await self.users.record(
             event, user_id, lambda features: apply_event(features, product, vector, event, self.policy)
@@ -192,11 +135,4 @@ class RecommenderService(Discovery):
     async def _embed_one(self, text: str) -> tuple[Vector, float]:
         start = time.perf_counter()
         [vector] = await self.embedder.embed([text])
-        return vector, ms_since(start)
-
-    async def _product_with_vector(self, product_id: str) -> tuple[Product, Vector]:
-        check_id("product_id", product_id)
-        found = await self.index.get_vector(product_id)
-        if found is None:
-            raise ProductNotFound(product_id)
-        return found
+        return vector, (time.perf_counter() - start) * 1000.0

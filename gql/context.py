@@ -5,6 +5,7 @@ from typing import Any
 
 import strawberry
 
+from domain.ports import CursorCodec
 from domain.service import RecommenderService
 from gql.identity import Caller
 from gql.observed import NoObserver, Observer
@@ -20,6 +21,7 @@ class Context:
     response: Any = None  # status code and headers of the HTTP response (Strawberry's sub-response)
     rate_check: RateCheck | None = None  # None: no rate limits
     observer: Observer = field(default_factory=NoObserver)  # metrics
+    cursors: CursorCodec | None = None  # None: no page cursors (`after` is refused, endCursor is null)
 
 
 Info = strawberry.Info[Context, None]

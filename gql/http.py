@@ -77,6 +77,7 @@ class RecommenderGraphQL(GraphQL[Any, None]):
             _refuse(request, unauthenticated(f"Invalid token: {exc}."), 401, **{"WWW-Authenticate": challenge})
         return Context(
             service=request.app.state.runtime.service,
+            cursors=request.app.state.runtime.cursors,
             is_admin=admin,
             request_id=request.scope.get("state", {}).get("request_id", "-"),
             caller=caller,

@@ -13,6 +13,7 @@ from domain.errors import ProductNotFound as DomainProductNotFound
 from domain.filters import DEFAULT_USER_ID, ExcludeSettings, RecommendRequest, SearchMode, SimilarRequest
 from gql.context import Info
 from gql.identity import acting_user
+from gql.page_cursors import page_state
 from gql.product_types import ProductNotFound
 from gql.recommendation_types import DiversityInput, Recommendations, SimilarProductsResult
 from gql.types import BlendInput, ProductFilter, RerankInput
@@ -92,7 +93,7 @@ class RecommendationQueries:
             mode=mode or SearchMode.SEMANTIC,
             diversity=diversity.to_domain() if diversity else None,
             max_distance=None if max_distance is UNSET else max_distance,
-            after=None if after is UNSET else after,
+            after=page_state(info.context.cursors, None if after is UNSET else after),
         )
         found = await info.context.service.recommend(request)
         info.context.observer.stages(found.timings)
@@ -129,7 +130,7 @@ class RecommendationQueries:
             diversity=diversity.to_domain() if diversity else None,
             k=10 if k is None else k,
             max_distance=None if max_distance is UNSET else max_distance,
-            after=None if after is UNSET else after,
+            after=page_state(info.context.cursors, None if after is UNSET else after),
         )
         try:
             found = await info.context.service.similar_products(request)

@@ -7,6 +7,9 @@ import strawberry
 from domain import models
 from domain.diversity import DEFAULT_WEIGHT, DiversitySettings
 from domain.filters import SearchMode as DomainSearchMode
+from domain.pipeline.pager import PageInfo as DomainPageInfo
+from gql.context import Info
+from gql.page_cursors import end_cursor
 from gql.product_types import Product, ProductNotFound
 
 # Registered on the domain's enums themselves: the resolvers pass domain values straight through.
@@ -99,7 +102,7 @@ class Timings:
 
 @strawberry.type(description="Where the next page starts (the Relay names, as Apollo's and urql's fetchMore expect).")
 class PageInfo:
-    page: strawberry.Private[models.PageInfo]
+    page: strawberry.Private[DomainPageInfo]
     has_next_page: bool = strawberry.field(
         description="Whether another page may hold more items (false past 500 items or when the candidates ran out)."
     )
@@ -108,8 +111,8 @@ class PageInfo:
         description="Pass as `after` with the same arguments for the next page: opaque, signed, valid for at least "
         "30 minutes; null on an empty page."
     )
-    def end_cursor(self) -> str | None:
-        return self.page.end_cursor  # signed only when selected
+    def end_cursor(self, info: Info) -> str | None:
+        return end_cursor(info.context.cursors, self.page)  # signed only when selected
 
 
 @strawberry.type(description="Ranked recommendations and how they were produced.")

@@ -12,7 +12,6 @@ import redis.asyncio as aioredis
 from starlette.testclient import TestClient
 
 from adapters.catalog_file import JsonCatalog
-from adapters.cursor_signing import SignedCursors
 from adapters.embedder import FastEmbedEmbedder
 from adapters.memory import InMemoryPopularity, InMemoryProductIndex, InMemoryUserFeatureStore, StaticCatalog
 from adapters.redis.connection import RedisConnection, connect
@@ -31,7 +30,6 @@ from tests.graphql_client import GraphQLClient
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = ROOT / "catalog.json"
-CURSOR_SECRET = "tests-cursor-secret-0123456789"
 
 
 @pytest.fixture
@@ -115,7 +113,6 @@ def redis_service(
         catalog=StaticCatalog(catalog_items),
         clock=clock,
         popularity=RedisPopularity(redis_conn, prefix=namespace),
-        cursors=SignedCursors(CURSOR_SECRET),
     )
 
 
@@ -133,7 +130,6 @@ def memory_service(
         catalog=StaticCatalog(catalog_items),
         clock=clock,
         popularity=InMemoryPopularity(),
-        cursors=SignedCursors(CURSOR_SECRET),
     )
 
 

@@ -8,7 +8,7 @@ shape, raw RESP2, one retry rule); writes and the index's lifecycle through the 
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from typing import Any
 
 from redis.exceptions import ResponseError
@@ -17,7 +17,7 @@ from adapters.redis.codecs import PRODUCT_FIELDS, field_map, from_bytes, product
 from adapters.redis.codecs import text as _text
 from adapters.redis.connection import RedisConnection, translated
 from adapters.redis.index_fields import IndexFields
-from adapters.redis.index_searches import IndexSearches, overfetch_cheaper
+from adapters.redis.index_searches import IndexSearches, product_id
 from adapters.redis.pipelined import HotPathReads
 from adapters.redis.schema import IndexConfig, attributes, create_command, flat, vector_attributes
 from adapters.redis.search_query import MATCH_ALL
@@ -48,7 +48,7 @@ return 0
 """
 
 
-class RedisProductIndex(IndexSearches):
+class RedisProductIndex:
     def __init__(self, redis: RedisConnection, config: IndexConfig, search_reads: HotPathReads | None = None) -> None:
         self._client = redis.client
         self._reads = redis.reads
@@ -60,6 +60,7 @@ class RedisProductIndex(IndexSearches):
         # Whether the price ladder's and the id's TAG fields can be used, decided by ensure() and recreate();
         # None until then, or while Redis still indexes older hashes: the exact fallbacks serve meanwhile.
         self._fields = IndexFields(redis.reads, config.name)
+        self._searches = IndexSearches(config, self._search_reads, self._fields)
 
     @property
     def name(self) -> str:
@@ -78,28 +79,28 @@ class RedisProductIndex(IndexSearches):
     def key(self, product_id: str) -> str:
         return f"{self.config.prefix}{product_id}"
 
-    @translated
-    async def search(
+    def describe(self, filters: ProductFilter) -> str:
+        return self._searches.describe(filters)
+
+    # The searches return their coroutine as it is: no second coroutine frame on the request's hot path.
+    def search(
         self,
         vector: Vector,
         filters: ProductFilter,
         k: int,
         ef_runtime: int | None = None,
         with_vectors: bool = False,
-    ) -> SearchResult:
-        negated = self._negated(filters) and not overfetch_cheaper(filters)
-        clause, fetch = self._clause(filters, negated), self._fetch(filters, k, negated)
-        returned = [*PRODUCT_FIELDS, "vector_score", *(["embedding"] if with_vectors else [])]
-        options: list[list[Any]] = [
-            ["PARAMS", 2, "vec", to_bytes(vector)],
-            ["SORTBY", "vector_score", "ASC"],
-            ["RETURN", len(returned), *returned],
-            ["LIMIT", 0, fetch],
-            ["DIALECT", 2],
-        ]
-        query = self.config.knn(clause, fetch, ef_runtime)
-        raw = await self._search_reads.command("FT.SEARCH", self.config.name, query, *flat(options))
-        return self._without_excluded(self._found(raw, "vector_score", clause, with_vectors), filters, k, negated)
+    ) -> Coroutine[Any, Any, SearchResult]:
+        return self._searches.knn(vector, filters, k, ef_runtime, with_vectors)
+
+    def keyword_search(self, words: Sequence[str], filters: ProductFilter, k: int) -> Coroutine[Any, Any, SearchResult]:
+        return self._searches.keyword_search(words, filters, k)
+
+    def top_rated(self, filters: ProductFilter, k: int) -> Coroutine[Any, Any, SearchResult]:
+        return self._searches.top_rated(filters, k)
+
+    def among(self, product_ids: Sequence[str], filters: ProductFilter) -> Coroutine[Any, Any, SearchResult]:
+        return self._searches.among(product_ids, filters)
 
     async def get(self, product_id: str) -> Product | None:
         found = await self.get_vector(product_id)
@@ -200,7 +201,7 @@ class RedisProductIndex(IndexSearches):
         ]
         raw = await self._search_reads.command("FT.AGGREGATE", self.config.name, MATCH_ALL, *flat(options))
         rows = [field_map(row) for row in raw[1:]]
-        return [product_from_fields(self._id_of(row["__key"]), row) for row in rows]
+        return [product_from_fields(product_id(self.config, row["__key"]), row) for row in rows]
 
     async def categories(self) -> list[str]:
         return await self._tag_values("category")

@@ -1,21 +1,22 @@
-"""The searches beyond plain KNN: BM25 keywords, a rating sort, and a filter over given ids.
+"""The index's searches: filtered KNN, BM25 keywords, a rating sort, and a filter over given ids.
 
 Each is one FT.SEARCH that returns the stored vectors with the products (diversity needs them, and the
 service computes each keyword hit's cosine distance to the query from them), so no search costs a second
-round trip. Mixed into RedisProductIndex; kept apart from its KNN search and its lifecycle.
+round trip. RedisProductIndex holds one and hands it its reads; this module never calls back into the index.
 """
 
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from adapters.redis.codecs import PRODUCT_FIELDS, field_map, from_bytes, product_from_fields
+from adapters.redis.codecs import PRODUCT_FIELDS, field_map, from_bytes, product_from_fields, to_bytes
 from adapters.redis.connection import translated
 from adapters.redis.index_fields import IndexFields
 from adapters.redis.pipelined import HotPathReads
 from adapters.redis.schema import IndexConfig, flat
 from adapters.redis.search_query import MATCH_ALL, filter_clause, keyword_query, pid_set
 from domain.filters import ProductFilter
+from domain.models import Vector
 from domain.ports import SearchResult
 
 # A few excluded ids and no other filter: an unfiltered KNN for k + |excluded| (the excluded dropped after)
@@ -37,13 +38,36 @@ def documents(raw: list[Any]) -> list[tuple[bytes, list[bytes]]]:
     return list(zip(raw[1::2], raw[2::2], strict=True))
 
 
-class IndexSearches:
-    config: IndexConfig
-    _search_reads: HotPathReads  # replicas in rotation, or the primary
-    _fields: IndexFields
+def product_id(config: IndexConfig, key: bytes) -> str:
+    return key.decode()[len(config.prefix) :]
 
-    def _id_of(self, key: bytes) -> str:
-        return key.decode()[len(self.config.prefix) :]
+
+class IndexSearches:
+    def __init__(self, config: IndexConfig, search_reads: HotPathReads, fields: IndexFields) -> None:
+        self.config = config
+        self._search_reads = search_reads  # replicas in rotation, or the primary
+        self._fields = fields
+
+    def describe(self, filters: ProductFilter) -> str:
+        return self._clause(filters, self._negated(filters))
+
+    @translated
+    async def knn(
+        self, vector: Vector, filters: ProductFilter, k: int, ef_runtime: int | None, with_vectors: bool
+    ) -> SearchResult:
+        negated = self._negated(filters) and not overfetch_cheaper(filters)
+        clause, fetch = self._clause(filters, negated), self._fetch(filters, k, negated)
+        returned = [*PRODUCT_FIELDS, "vector_score", *(["embedding"] if with_vectors else [])]
+        options: list[list[Any]] = [
+            ["PARAMS", 2, "vec", to_bytes(vector)],
+            ["SORTBY", "vector_score", "ASC"],
+            ["RETURN", len(returned), *returned],
+            ["LIMIT", 0, fetch],
+            ["DIALECT", 2],
+        ]
+        query = self.config.knn(clause, fetch, ef_runtime)
+        raw = await self._search_reads.command("FT.SEARCH", self.config.name, query, *flat(options))
+        return self._without_excluded(self._found(raw, "vector_score", clause, with_vectors), filters, k, negated)
 
     @translated
     async def keyword_search(self, words: Sequence[str], filters: ProductFilter, k: int) -> SearchResult:
@@ -122,7 +146,7 @@ class IndexSearches:
         hits, vectors = [], []
         for key, fields_flat in documents(raw):
             fields = field_map(fields_flat)
-            hits.append((product_from_fields(self._id_of(key), fields), float(fields[score])))
+            hits.append((product_from_fields(product_id(self.config, key), fields), float(fields[score])))
             if with_vectors:
                 vectors.append(from_bytes(fields["embedding"]))
         return SearchResult(hits, clause, vectors)

@@ -62,7 +62,7 @@ async def test_diversity_on_both_stores(service: RecommenderService) -> None:
 
 async def test_cursor_expires_after_its_ttl(service: RecommenderService, clock: FakeClock) -> None:
     first = await service.recommend(RecommendRequest(query="tent", k=3))
-    cursor = first.page.end_cursor
+    cursor = first.page.next_state
     clock.advance(service.cursor_ttl_s - 1)
     second = await service.recommend(RecommendRequest(query="tent", k=3, after=cursor))
     assert not {c.product.id for c in second.items} & {c.product.id for c in first.items}

@@ -7,7 +7,7 @@ import pytest
 
 from domain.filters import BlendSettings, ProductFilter, RecommendRequest, RerankSettings
 from domain.models import Product, Vector
-from domain.ranking import affinity_bonus
+from domain.pipeline.adjusters import affinity_bonus
 from domain.service import RecommenderService
 from domain.vectors import blend, ewma
 

@@ -7,9 +7,9 @@ from adapters.cursor_signing import SignedCursors
 from adapters.redis.search_query import keyword_query
 from domain.diversity import DiversitySettings, pool_size, select
 from domain.errors import InvalidInput
-from domain.fusion import fuse, rrf_scores
 from domain.models import Product
-from domain.pages import MAX_DEPTH, PageState, page_size, resume
+from domain.pipeline.fusion import fuse, rrf_scores
+from domain.pipeline.pager import MAX_DEPTH, PageState, page_size, resume
 from domain.text import keyword_terms
 
 
@@ -26,10 +26,10 @@ def test_mmr_keeps_order_at_zero_and_spreads_at_one() -> None:
     products = [_product(i, c) for i, c in enumerate("aaab")]
     vectors = [_unit(1, 0), _unit(1, 0.01), _unit(1, 0.02), _unit(0, 1)]
     relevance = [0.9, 0.89, 0.88, 0.5]
-    assert [p.index for p in select(products, relevance, vectors, 4, DiversitySettings(0.0))] == [0, 1, 2, 3]
-    spread = select(products, relevance, vectors, 2, DiversitySettings(1.0))
+    assert [p.index for p in select(products, relevance, vectors, k=4, settings=DiversitySettings(0.0))] == [0, 1, 2, 3]
+    spread = select(products, relevance, vectors, k=2, settings=DiversitySettings(1.0))
     assert [p.index for p in spread] == [0, 3] and spread[0].penalty == 0.0
-    capped = select(products, relevance, vectors, 4, DiversitySettings(0.0, max_per_category=2))
+    capped = select(products, relevance, vectors, k=4, settings=DiversitySettings(0.0, max_per_category=2))
     assert [p.index for p in capped] == [0, 1, 3]
 
 
@@ -66,11 +66,11 @@ def test_cursors_round_trip_and_refuse_tampering() -> None:
 def test_cursor_expiry_fingerprint_and_depth() -> None:
     codec = SignedCursors("s" * 32)
     cursor = codec.encode(PageState("fp", ("p1",), 1000.0))
-    assert resume(codec, cursor, "fp", 1000.0 + 1800, ttl_s=1800) == ("p1",)
+    assert resume(codec.decode(cursor), "fp", 1000.0 + 1800, ttl_s=1800) == ("p1",)
     with pytest.raises(InvalidInput, match="expired"):
-        resume(codec, cursor, "fp", 1000.0 + 1801, ttl_s=1800)
+        resume(codec.decode(cursor), "fp", 1000.0 + 1801, ttl_s=1800)
     with pytest.raises(InvalidInput, match="another request"):
-        resume(codec, cursor, "other", 1000.0, ttl_s=1800)
+        resume(codec.decode(cursor), "other", 1000.0, ttl_s=1800)
     assert page_size(100, 450) == 50 and page_size(10, MAX_DEPTH) == 0
 
 

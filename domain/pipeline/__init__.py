@@ -1,0 +1,15 @@
+"""A recommendation as a pipeline over one list of candidates: retrieve, filter, score, order.
+
+- stages.py: what stages pass each other (Retrieval, Entry, Pool, Trace) and the Source protocol
+- sources.py, popular.py: sources (query/session/similar-product KNN, keyword; popular, top rated)
+- fallback.py: sources tried in order as data (FallbackChain), a pool topped up from another (ToppedUp)
+- fusion.py: several sources merged by reciprocal rank (Hybrid)
+- user_reads.py, search_vectors.py: the user's reads beside the other stages; the vector a source searches near
+- adjusters.py: bonuses subtracted from scores (AffinityBoost)
+- selectors.py: the relevance floor, then TopK or MMR (Diverse)
+- ranking.py: floor, adjusters and selector applied to a pool, each item with its explanation
+- pager.py: page state in (the served ids), page state out
+
+domain/recommend.py and domain/similar.py compose them; adding a source is its own module, one line in
+`recommend_sources` (or a use case's wiring), its enum values and its test.
+"""
