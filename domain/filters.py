@@ -2,12 +2,16 @@
 
 import enum
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from domain.diversity import DiversitySettings
 from domain.errors import InvalidInput
 from domain.pipeline.pager import PageState
 from domain.text import check_phrase
 from domain.validation import check_finite, check_id, check_no_control_chars, check_range, check_text
+
+if TYPE_CHECKING:
+    from domain.rules import Rule
 
 MAX_QUERY_CHARS = 512
 MAX_TAG_CHARS = 64
@@ -169,6 +173,7 @@ class RecommendRequest:
     diversity: DiversitySettings | None = None
     max_distance: float | None = None
     after: PageState | None = None  # the previous page's state, verified by the API
+    rules: tuple["Rule", ...] = ()  # merchandising rules (a scenario's), applied in the pipeline
 
     def __post_init__(self) -> None:
         if self.query is not None:
@@ -195,6 +200,7 @@ class SimilarRequest:
     k: int = 10
     max_distance: float | None = None
     after: PageState | None = None  # the previous page's state, verified by the API
+    rules: tuple["Rule", ...] = ()  # merchandising rules (a scenario's), applied in the pipeline
 
     def __post_init__(self) -> None:
         check_id("product_id", self.product_id)

@@ -119,3 +119,5 @@ class Recommendations:
     timings: Timings
     strategy: Strategy = Strategy.QUERY
     page: PageInfo = field(default_factory=PageInfo)
+    scenario: str | None = None  # the named scenario that served the page, if any
+    variant: str | None = None  # the scenario's A/B variant that served it ("control" for its own settings)
