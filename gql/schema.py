@@ -8,6 +8,7 @@ from strawberry.types import ExecutionContext
 
 from domain.errors import ProductNotFound as DomainProductNotFound
 from domain.filters import DEFAULT_USER_ID
+from gql.admin import AdminOnly
 from gql.catalog_types import CatalogMutations
 from gql.context import Context, Info
 from gql.document_cache import DocumentCache, DocumentStore
@@ -23,7 +24,6 @@ from gql.types import (
     EmbeddingRefreshed,
     IndexInfo,
     IndexReset,
-    NotAuthorized,
     Product,
     ProductNotFound,
     RecordClickResult,
@@ -109,7 +109,8 @@ class Mutation(CatalogMutations):
         return ClickRecorded.from_domain(features)
 
     @strawberry.mutation(
-        description="Re-embed a product from new text (one HSET); the next search reflects it (admin)."
+        description="Re-embed a product from new text (one HSET); the next search reflects it (admin).",
+        extensions=[AdminOnly()],
     )
     async def refresh_embedding(
         self,
@@ -117,8 +118,6 @@ class Mutation(CatalogMutations):
         product_id: Annotated[strawberry.ID, _arg("The product to re-embed.")],
         text: Annotated[str, _arg("Text to embed, 1 to 2048 characters; the stored description is unchanged.")],
     ) -> RefreshEmbeddingResult:
-        if not info.context.is_admin:
-            return NotAuthorized.admin_only("refreshEmbedding")
         try:
             refreshed = await info.context.service.refresh_embedding(str(product_id), text)
         except DomainProductNotFound as exc:
@@ -132,11 +131,10 @@ class Mutation(CatalogMutations):
         return UserReset(user_id=strawberry.ID(acting))
 
     @strawberry.mutation(
-        description="Drop the index and its products, recreate it and reseed it from the catalog (admin)."
+        description="Drop the index and its products, recreate it and reseed it from the catalog (admin).",
+        extensions=[AdminOnly()],
     )
     async def reset_index(self, info: Info) -> ResetIndexResult:
-        if not info.context.is_admin:
-            return NotAuthorized.admin_only("resetIndex")
         done = await info.context.service.reset_index()
         return IndexReset(index_name=done.index_name, seeded=done.seeded)
 
