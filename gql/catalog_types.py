@@ -1,11 +1,12 @@
 """Catalog changes over GraphQL (admin): the inputs, the results, and the mutations themselves."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 
 from domain.catalog_updates import MAX_BATCH
 from gql.admin import AdminOnly
+from gql.arguments import arg
 from gql.context import Info
 from gql.product_types import NotAuthorized
 
@@ -76,10 +77,6 @@ def _ids(values: list[str]) -> list[strawberry.ID]:
     return [strawberry.ID(value) for value in values]
 
 
-def _arg(description: str) -> Any:
-    return strawberry.argument(description=description)
-
-
 @strawberry.type(description="Catalog changes (admin). Every item is validated before anything is written.")
 class CatalogMutations:
     @strawberry.mutation(
@@ -87,7 +84,7 @@ class CatalogMutations:
         extensions=[AdminOnly()],
     )
     async def upsert_products(
-        self, info: Info, products: Annotated[list[ProductInput], _arg(f"1 to {MAX_BATCH} products, distinct ids.")]
+        self, info: Info, products: Annotated[list[ProductInput], arg(f"1 to {MAX_BATCH} products, distinct ids.")]
     ) -> UpsertProductsResult:
         done = await info.context.service.upsert_products([p.fields() for p in products])
         return ProductsUpserted(
@@ -100,14 +97,14 @@ class CatalogMutations:
         extensions=[AdminOnly()],
     )
     async def update_products(
-        self, info: Info, patches: Annotated[list[ProductPatch], _arg(f"1 to {MAX_BATCH} patches, distinct ids.")]
+        self, info: Info, patches: Annotated[list[ProductPatch], arg(f"1 to {MAX_BATCH} patches, distinct ids.")]
     ) -> UpdateProductsResult:
         done = await info.context.service.update_products([p.fields() for p in patches])
         return ProductsUpdated(updated=done.updated, not_found=_ids(done.not_found))
 
     @strawberry.mutation(description=f"Delete up to {MAX_BATCH} products (admin).", extensions=[AdminOnly()])
     async def delete_products(
-        self, info: Info, ids: Annotated[list[strawberry.ID], _arg(f"1 to {MAX_BATCH} distinct product ids.")]
+        self, info: Info, ids: Annotated[list[strawberry.ID], arg(f"1 to {MAX_BATCH} distinct product ids.")]
     ) -> DeleteProductsResult:
         done = await info.context.service.delete_products([str(i) for i in ids])
         return ProductsDeleted(deleted=done.deleted, not_found=_ids(done.not_found))

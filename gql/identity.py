@@ -10,6 +10,7 @@ recordEvent, similarProducts) call `acting_user` or `required_user` first.
 from dataclasses import dataclass, field
 from typing import Any
 
+import strawberry
 from graphql import GraphQLError
 
 from domain.filters import DEFAULT_USER_ID
@@ -17,6 +18,7 @@ from domain.filters import DEFAULT_USER_ID
 UNAUTHENTICATED = "UNAUTHENTICATED"
 FORBIDDEN = "FORBIDDEN"
 ADMIN_ROLE = "admin"
+DEFAULT_USER = strawberry.ID(DEFAULT_USER_ID)  # the `userId` of `recommendations` when omitted
 
 
 @dataclass(frozen=True)

@@ -9,20 +9,15 @@ from typing import Annotated
 import strawberry
 from strawberry import UNSET
 
-from domain.errors import ProductNotFound as DomainProductNotFound
 from domain.filters import DEFAULT_USER_ID, ExcludeSettings, RecommendRequest, SearchMode, SimilarRequest
+from domain.models import Recommendations as DomainRecommendations
+from gql.arguments import arg
 from gql.context import Info
-from gql.identity import acting_user
-from gql.product_types import ProductNotFound
+from gql.identity import DEFAULT_USER, acting_user
+from gql.product_types import product_result
 from gql.recommendation_types import DiversityInput, Recommendations, SimilarProductsResult
 from gql.types import BlendInput, ProductFilter, RerankInput
 from gql.user_types import ExcludeInput
-
-DEFAULT_USER = strawberry.ID(DEFAULT_USER_ID)
-
-
-def _arg(description: str) -> object:
-    return strawberry.argument(description=description)
 
 
 def _exclusion(exclude: ExcludeInput | None, acting: str | None) -> ExcludeSettings | None:
@@ -52,31 +47,31 @@ class RecommendationQueries:
         self,
         info: Info,
         query: Annotated[
-            str | None, _arg("What the user is looking for, 1 to 512 characters; omitted: recommended for you.")
+            str | None, arg("What the user is looking for, 1 to 512 characters; omitted: recommended for you.")
         ] = UNSET,
         user_id: Annotated[
-            strawberry.ID | None, _arg("Whose session and affinities personalise the results.")
+            strawberry.ID | None, arg("Whose session and affinities personalise the results.")
         ] = DEFAULT_USER,
-        filters: Annotated[ProductFilter | None, _arg("Pre-filters applied inside the KNN search.")] = UNSET,
-        blend: Annotated[BlendInput | None, _arg("Session-vector blending; omitted means enabled, 0.3.")] = UNSET,
-        rerank: Annotated[RerankInput | None, _arg("Affinity re-ranking; omitted means enabled, 0.15.")] = UNSET,
-        k: Annotated[int | None, _arg("How many products to return, 1 to 100.")] = 10,
+        filters: Annotated[ProductFilter | None, arg("Pre-filters applied inside the KNN search.")] = UNSET,
+        blend: Annotated[BlendInput | None, arg("Session-vector blending; omitted means enabled, 0.3.")] = UNSET,
+        rerank: Annotated[RerankInput | None, arg("Affinity re-ranking; omitted means enabled, 0.15.")] = UNSET,
+        k: Annotated[int | None, arg("How many products to return, 1 to 100.")] = 10,
         ef_runtime: Annotated[
             int | None,
-            _arg(
+            arg(
                 "HNSW candidates kept while searching, for this query only, 1 to 1000: higher finds the true "
                 "nearest products more often and costs more time. Omitted: the server's setting (200 unless "
                 "started with --ef-runtime). No effect on a FLAT index (exact) or when Redis brute-forces a "
                 "selective filter."
             ),
         ] = None,
-        exclude: Annotated[ExcludeInput | None, _arg(EXCLUDE_DOC)] = UNSET,
+        exclude: Annotated[ExcludeInput | None, arg(EXCLUDE_DOC)] = UNSET,
         mode: Annotated[
-            SearchMode | None, _arg("How the query text is matched; ignored without a query.")
+            SearchMode | None, arg("How the query text is matched; ignored without a query.")
         ] = SearchMode.SEMANTIC,
-        diversity: Annotated[DiversityInput | None, _arg(DIVERSITY_DOC)] = UNSET,
-        max_distance: Annotated[float | None, _arg(MAX_DISTANCE_DOC)] = UNSET,
-        after: Annotated[str | None, _arg(AFTER_DOC)] = UNSET,
+        diversity: Annotated[DiversityInput | None, arg(DIVERSITY_DOC)] = UNSET,
+        max_distance: Annotated[float | None, arg(MAX_DISTANCE_DOC)] = UNSET,
+        after: Annotated[str | None, arg(AFTER_DOC)] = UNSET,
     ) -> Recommendations:
         acting = acting_user(info.context.caller, user_id)
         anonymous = BlendInput(enabled=False), RerankInput(enabled=False)  # no user state read
@@ -105,19 +100,19 @@ class RecommendationQueries:
     async def similar_products(
         self,
         info: Info,
-        product_id: Annotated[strawberry.ID, _arg("The product to find neighbours of.")],
+        product_id: Annotated[strawberry.ID, arg("The product to find neighbours of.")],
         user_id: Annotated[
-            strawberry.ID | None, _arg("Whose session (with blend) and history (with exclude) apply.")
+            strawberry.ID | None, arg("Whose session (with blend) and history (with exclude) apply.")
         ] = UNSET,
-        filters: Annotated[ProductFilter | None, _arg("Pre-filters applied inside the KNN search.")] = UNSET,
-        exclude: Annotated[ExcludeInput | None, _arg(EXCLUDE_DOC)] = UNSET,
+        filters: Annotated[ProductFilter | None, arg("Pre-filters applied inside the KNN search.")] = UNSET,
+        exclude: Annotated[ExcludeInput | None, arg(EXCLUDE_DOC)] = UNSET,
         blend: Annotated[
-            BlendInput | None, _arg("Blend the user's session vector into the product's; omitted: pure item-to-item.")
+            BlendInput | None, arg("Blend the user's session vector into the product's; omitted: pure item-to-item.")
         ] = UNSET,
-        diversity: Annotated[DiversityInput | None, _arg(DIVERSITY_DOC)] = UNSET,
-        k: Annotated[int | None, _arg("How many products to return, 1 to 100.")] = 10,
-        max_distance: Annotated[float | None, _arg(MAX_DISTANCE_DOC)] = UNSET,
-        after: Annotated[str | None, _arg(AFTER_DOC)] = UNSET,
+        diversity: Annotated[DiversityInput | None, arg(DIVERSITY_DOC)] = UNSET,
+        k: Annotated[int | None, arg("How many products to return, 1 to 100.")] = 10,
+        max_distance: Annotated[float | None, arg(MAX_DISTANCE_DOC)] = UNSET,
+        after: Annotated[str | None, arg(AFTER_DOC)] = UNSET,
     ) -> SimilarProductsResult:
         acting = acting_user(info.context.caller, None if user_id is UNSET else user_id)
         request = SimilarRequest(
@@ -131,9 +126,9 @@ class RecommendationQueries:
             max_distance=None if max_distance is UNSET else max_distance,
             after=None if after is UNSET else after,
         )
-        try:
-            found = await info.context.service.similar_products(request)
-        except DomainProductNotFound as exc:
-            return ProductNotFound.of(exc.product_id)
-        info.context.observer.stages(found.timings)
-        return Recommendations.from_domain(found)
+
+        def present(found: DomainRecommendations) -> Recommendations:
+            info.context.observer.stages(found.timings)
+            return Recommendations.from_domain(found)
+
+        return await product_result(info.context.service.similar_products(request), present)
