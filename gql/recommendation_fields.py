@@ -1,31 +1,22 @@
 """The two reads that recommend: `recommendations` (text, session, popular, top rated) and `similarProducts`.
 
-Resolvers translate only; every one acting for a user goes through gql.identity first.
+Resolvers translate only; who they act for and what of that user they may read comes from gql.identity.
 """
 
-from dataclasses import replace
 from typing import Annotated
 
 import strawberry
 from strawberry import UNSET
 
-from domain.filters import DEFAULT_USER_ID, ExcludeSettings, RecommendRequest, SearchMode, SimilarRequest
+from domain.filters import RecommendRequest, SearchMode, SimilarRequest
 from domain.models import Recommendations as DomainRecommendations
 from gql.arguments import arg
 from gql.context import Info
-from gql.identity import DEFAULT_USER, acting_user
+from gql.identity import DEFAULT_USER, user_scope
 from gql.product_types import product_result
 from gql.recommendation_types import DiversityInput, Recommendations, SimilarProductsResult
 from gql.types import BlendInput, ProductFilter, RerankInput
 from gql.user_types import ExcludeInput
-
-
-def _exclusion(exclude: ExcludeInput | None, acting: str | None) -> ExcludeSettings | None:
-    excluded = exclude.to_domain() if exclude else None
-    if acting is None and excluded is not None:  # nobody's history to exclude from: ids only
-        excluded = replace(excluded, seen=False, dismissed=False, purchased=False)
-    return excluded
-
 
 EXCLUDE_DOC = (
     "Products to leave out, from the user's history or by id, inside the KNN pre-filter: the results "
@@ -50,7 +41,11 @@ class RecommendationQueries:
             str | None, arg("What the user is looking for, 1 to 512 characters; omitted: recommended for you.")
         ] = UNSET,
         user_id: Annotated[
-            strawberry.ID | None, arg("Whose session and affinities personalise the results.")
+            strawberry.ID | None,
+            arg(
+                "Whose session, affinities and history personalise the results. Omitted: with end-user tokens "
+                "the token's user, else the demo user."
+            ),
         ] = DEFAULT_USER,
         filters: Annotated[ProductFilter | None, arg("Pre-filters applied inside the KNN search.")] = UNSET,
         blend: Annotated[BlendInput | None, arg("Session-vector blending; omitted means enabled, 0.3.")] = UNSET,
@@ -73,17 +68,16 @@ class RecommendationQueries:
         max_distance: Annotated[float | None, arg(MAX_DISTANCE_DOC)] = UNSET,
         after: Annotated[str | None, arg(AFTER_DOC)] = UNSET,
     ) -> Recommendations:
-        acting = acting_user(info.context.caller, user_id)
-        anonymous = BlendInput(enabled=False), RerankInput(enabled=False)  # no user state read
+        scope = user_scope(info.context.caller, user_id)
         request = RecommendRequest(
             query=None if query is UNSET else query,
-            user_id=acting or DEFAULT_USER_ID,
+            user_id=scope.request_user,
             filters=(filters or ProductFilter()).to_domain(),
-            blend=(anonymous[0] if acting is None else blend or BlendInput()).to_domain(),
-            rerank=(anonymous[1] if acting is None else rerank or RerankInput()).to_domain(),
+            blend=scope.blend((blend or BlendInput()).to_domain()),
+            rerank=scope.rerank((rerank or RerankInput()).to_domain()),
             k=10 if k is None else k,
             ef_runtime=ef_runtime,
-            exclude=_exclusion(exclude, acting),
+            exclude=scope.exclude(exclude.to_domain() if exclude else None),
             mode=mode or SearchMode.SEMANTIC,
             diversity=diversity.to_domain() if diversity else None,
             max_distance=None if max_distance is UNSET else max_distance,
@@ -114,13 +108,13 @@ class RecommendationQueries:
         max_distance: Annotated[float | None, arg(MAX_DISTANCE_DOC)] = UNSET,
         after: Annotated[str | None, arg(AFTER_DOC)] = UNSET,
     ) -> SimilarProductsResult:
-        acting = acting_user(info.context.caller, None if user_id is UNSET else user_id)
+        scope = user_scope(info.context.caller, None if user_id is UNSET else user_id)
         request = SimilarRequest(
             product_id=str(product_id),
-            user_id=acting or DEFAULT_USER_ID,
+            user_id=scope.request_user,
             filters=(filters or ProductFilter()).to_domain(),
-            exclude=_exclusion(exclude, acting),
-            blend=blend.to_domain() if blend and acting is not None else None,
+            exclude=scope.exclude(exclude.to_domain() if exclude else None),
+            blend=scope.blend(blend.to_domain()) if blend else None,
             diversity=diversity.to_domain() if diversity else None,
             k=10 if k is None else k,
             max_distance=None if max_distance is UNSET else max_distance,

@@ -123,6 +123,10 @@ def test_a_valid_token_acts_for_its_subject(http: TestClient, mint: Callable[...
         RECOMMEND.replace("k: 3", 'k: 3, userId: "bob"'),
         SIMILAR.replace("alice", "bob"),
         FOR_YOU.replace("alice", "bob"),
+        # The demo user is a user like any other: naming it is not a way to act for the token's user.
+        FEATURES.replace("alice", "demo"),
+        RECOMMEND.replace("k: 3", 'k: 3, userId: "demo"'),
+        SIMILAR.replace("alice", "demo"),
     ],
 )
 def test_naming_another_user_is_forbidden(http: TestClient, mint: Callable[..., str], query: str) -> None:
