@@ -16,11 +16,12 @@ from gql.identity import DEFAULT_USER, user_scope
 from gql.product_types import product_result
 from gql.recommendation_types import DiversityInput, Recommendations, SimilarProductsResult
 from gql.types import BlendInput, ProductFilter, RerankInput
-from gql.user_types import ExcludeInput
+from gql.user_types import EXCLUDE_DEFAULTS, ExcludeInput
 
 EXCLUDE_DOC = (
     "Products to leave out, from the user's history or by id, inside the KNN pre-filter: the results "
-    "still hold k products when the catalog has them. Omitted: nothing is excluded."
+    "still hold k products when the catalog has them. Omitted, it is `{}`: the products the user dismissed stay "
+    "out; null excludes nothing. Anonymous callers (end-user tokens on, none sent) exclude by id only."
 )
 DIVERSITY_DOC = "Spread the page (MMR over an over-fetched pool) and cap categories or brands. Omitted: no diversity."
 MAX_DISTANCE_DOC = "Drop items farther than this cosine distance, 0 to 2 (the page may then hold fewer than k)."
@@ -60,7 +61,7 @@ class RecommendationQueries:
                 "selective filter."
             ),
         ] = None,
-        exclude: Annotated[ExcludeInput | None, arg(EXCLUDE_DOC)] = UNSET,
+        exclude: Annotated[ExcludeInput | None, arg(EXCLUDE_DOC)] = EXCLUDE_DEFAULTS,
         mode: Annotated[
             SearchMode | None, arg("How the query text is matched; ignored without a query.")
         ] = SearchMode.SEMANTIC,
@@ -99,7 +100,7 @@ class RecommendationQueries:
             strawberry.ID | None, arg("Whose session (with blend) and history (with exclude) apply.")
         ] = UNSET,
         filters: Annotated[ProductFilter | None, arg("Pre-filters applied inside the KNN search.")] = UNSET,
-        exclude: Annotated[ExcludeInput | None, arg(EXCLUDE_DOC)] = UNSET,
+        exclude: Annotated[ExcludeInput | None, arg(EXCLUDE_DOC)] = EXCLUDE_DEFAULTS,
         blend: Annotated[
             BlendInput | None, arg("Blend the user's session vector into the product's; omitted: pure item-to-item.")
         ] = UNSET,

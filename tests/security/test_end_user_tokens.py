@@ -152,6 +152,20 @@ def test_without_a_token_recommendations_are_unpersonalised(http: TestClient, mi
     assert post(http, FOR_YOU, bearer(mint("alice"))).json()["data"]["recommendations"]["strategy"] == "SESSION"
 
 
+def test_without_a_token_no_history_is_read(http: TestClient, mint: Callable[..., str]) -> None:
+    # The default exclusion (dismissed products) needs the user's history: anonymous callers have none.
+    alice = bearer(mint("alice"))
+
+    def ids(body: Any) -> list[str]:
+        return [item["product"]["id"] for item in body.json()["data"]["recommendations"]["items"]]
+
+    top = ids(post(http, RECOMMEND, alice))[0]
+    dismiss = f'mutation {{ recordEvent(userId: "alice", productId: "{top}", kind: DISMISS) {{ __typename }} }}'
+    assert post(http, dismiss, alice).json()["data"] == {"recordEvent": {"__typename": "EventRecorded"}}
+    assert top not in ids(post(http, RECOMMEND, alice))
+    assert top in ids(post(http, RECOMMEND.replace("k: 3", 'k: 3, userId: "alice"')))
+
+
 def test_admin_needs_the_admin_token_or_the_admin_role(
     app_with: Callable[..., Any], public_key_file: Path, mint: Callable[..., str]
 ) -> None:
