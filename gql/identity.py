@@ -26,7 +26,9 @@ class _Omitted(str):
 
 
 # The schema's default `userId` (the demo user): graphql-core hands this very object to the resolver
-# when the client omits the argument, while an explicit "demo" arrives as a plain str.
+# when the client omits the argument, while an explicit "demo" arrives as a plain str. Should a new
+# graphql-core copy defaults instead, every token user omitting `userId` would get FORBIDDEN, which
+# tests/security/test_end_user_tokens.py would report.
 DEFAULT_USER = strawberry.ID(_Omitted(DEFAULT_USER_ID))
 NO_BLEND = BlendSettings(enabled=False)
 NO_RERANK = RerankSettings(enabled=False)
