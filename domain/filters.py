@@ -23,8 +23,8 @@ MIN_EF_RUNTIME, MAX_EF_RUNTIME = 1, 1000
 MAX_RATING = 5.0
 DEFAULT_BLEND_WEIGHT = 0.3
 DEFAULT_DISMISSED_WEIGHT = 0.2
-# Ids a request may exclude by name; the history adds at most HISTORY_LENGTH more. RediSearch ran a
-# negated TAG set of 1,000 ids inside the KNN pre-filter in a few ms (INFRA.md, 2026-12-02).
+# Ids a request may exclude by name; the history adds at most HISTORY_LENGTH more. RediSearch runs a
+# negated TAG set of this size inside the KNN pre-filter (BENCHMARKS.md, "Events, exclusion and replication").
 MAX_EXCLUDED_IDS = 1000
 DEFAULT_RERANK_WEIGHT = 0.15
 MAX_RERANK_WEIGHT = 10.0

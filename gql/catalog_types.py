@@ -1,10 +1,12 @@
 """Catalog changes over GraphQL (admin): the inputs, the results, and the mutations themselves."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 
 from domain.catalog_updates import MAX_BATCH
+from gql.admin import AdminOnly
+from gql.arguments import arg
 from gql.context import Info
 from gql.product_types import NotAuthorized
 
@@ -75,20 +77,15 @@ def _ids(values: list[str]) -> list[strawberry.ID]:
     return [strawberry.ID(value) for value in values]
 
 
-def _arg(description: str) -> Any:
-    return strawberry.argument(description=description)
-
-
 @strawberry.type(description="Catalog changes (admin). Every item is validated before anything is written.")
 class CatalogMutations:
     @strawberry.mutation(
-        description=f"Create or replace up to {MAX_BATCH} products; embeds only new products and changed text (admin)."
+        description=f"Create or replace up to {MAX_BATCH} products; embeds only new products and changed text (admin).",
+        extensions=[AdminOnly()],
     )
     async def upsert_products(
-        self, info: Info, products: Annotated[list[ProductInput], _arg(f"1 to {MAX_BATCH} products, distinct ids.")]
+        self, info: Info, products: Annotated[list[ProductInput], arg(f"1 to {MAX_BATCH} products, distinct ids.")]
     ) -> UpsertProductsResult:
-        if not info.context.is_admin:
-            return NotAuthorized.admin_only("upsertProducts")
         done = await info.context.service.upsert_products([p.fields() for p in products])
         return ProductsUpserted(
             created=done.created, updated=done.updated, embedded=done.embedded, product_ids=_ids(done.product_ids)
@@ -96,21 +93,18 @@ class CatalogMutations:
 
     @strawberry.mutation(
         description="Change price, rating, stock (no re-embedding) or text (re-embedded) of up to "
-        f"{MAX_BATCH} products; the next search sees it (admin)."
+        f"{MAX_BATCH} products; the next search sees it (admin).",
+        extensions=[AdminOnly()],
     )
     async def update_products(
-        self, info: Info, patches: Annotated[list[ProductPatch], _arg(f"1 to {MAX_BATCH} patches, distinct ids.")]
+        self, info: Info, patches: Annotated[list[ProductPatch], arg(f"1 to {MAX_BATCH} patches, distinct ids.")]
     ) -> UpdateProductsResult:
-        if not info.context.is_admin:
-            return NotAuthorized.admin_only("updateProducts")
         done = await info.context.service.update_products([p.fields() for p in patches])
         return ProductsUpdated(updated=done.updated, not_found=_ids(done.not_found))
 
-    @strawberry.mutation(description=f"Delete up to {MAX_BATCH} products (admin).")
+    @strawberry.mutation(description=f"Delete up to {MAX_BATCH} products (admin).", extensions=[AdminOnly()])
     async def delete_products(
-        self, info: Info, ids: Annotated[list[strawberry.ID], _arg(f"1 to {MAX_BATCH} distinct product ids.")]
+        self, info: Info, ids: Annotated[list[strawberry.ID], arg(f"1 to {MAX_BATCH} distinct product ids.")]
     ) -> DeleteProductsResult:
-        if not info.context.is_admin:
-            return NotAuthorized.admin_only("deleteProducts")
         done = await info.context.service.delete_products([str(i) for i in ids])
         return ProductsDeleted(deleted=done.deleted, not_found=_ids(done.not_found))

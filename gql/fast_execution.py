@@ -10,14 +10,15 @@ and completes whole sub-trees with it: read the attribute, coerce the scalar, re
 once per document and reused by later requests with the same (cached) document, unless it has
 directives, whose variables can change what is selected.
 
-Anything unusual (a null in a non-null field, a value a scalar refuses, an exception object) makes
-the plan give up for that object, and graphql-core completes the same object again from scratch, so
-errors, their messages and their paths are exactly graphql-core's. Re-reading a plain attribute has
-no side effect, so running the fallback after a partial plan run is safe.
+Anything unusual (a null in a non-null field, a value a scalar refuses, an exception object, an
+attribute that cannot be read) makes the plan give up for that object by raising `_GiveUp`, and
+graphql-core completes the same object again from scratch, so errors, their messages and their paths
+are exactly graphql-core's. Re-reading a plain attribute has no side effect, so running the fallback
+after a partial plan run is safe. `_GiveUp` is the only signal to fall back: anything else raised in
+here is a bug of this module and surfaces as an error instead of being hidden by the re-run.
 """
 
 from collections.abc import Callable, Iterable
-from contextlib import suppress
 from operator import attrgetter
 from typing import Any
 
@@ -101,7 +102,10 @@ def _scalar(scalar: GraphQLScalarType) -> Complete:
     def complete(value: Any) -> Any:
         if value is None or value is Undefined or isinstance(value, Exception):
             raise _GiveUp
-        coerced = coerce(value)  # raises GraphQLError on a value the scalar refuses: graphql-core reports it
+        try:
+            coerced = coerce(value)
+        except Exception as exc:  # the scalar refuses the value: graphql-core reports it at the field's path
+            raise _GiveUp from exc
         if coerced is None or coerced is Undefined:
             raise _GiveUp
         return coerced
@@ -137,7 +141,14 @@ def _object(plan: Plan) -> Complete:
 
 
 def _run(plan: Plan, source: Any) -> dict[str, Any]:
-    return {name: complete(read(source)) for name, read, complete in plan}
+    completed = {}
+    for name, read, complete in plan:
+        try:
+            value = read(source)
+        except Exception as exc:  # graphql-core reports a failing read as that field's error, at its path
+            raise _GiveUp from exc
+        completed[name] = complete(value)
+    return completed
 
 
 class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -160,9 +171,10 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
     ) -> AwaitableOrValue[dict[str, Any]]:
         plan = self._plan(parent_type, grouped_field_set)
         if plan is not None:
-            # _GiveUp, or a scalar refusing a value: graphql-core completes this object again and reports it.
-            with suppress(Exception):
+            try:
                 return _run(plan, source_value)
+            except _GiveUp:
+                pass  # graphql-core completes this object again and reports what the plan met
         return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
 
     def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet) -> Plan | None:

@@ -1,22 +1,37 @@
-"""Who a request acts for, and the one rule every user-scoped field applies (README, "Calling it from a frontend").
+"""Who a request acts for, and what of a user's state it may use (README, "Calling it from a frontend").
 
-With end-user tokens off (the default, the demo) a `userId` argument is trusted as given. With tokens on
-the user is the token's `sub`: a `userId` naming anyone else is FORBIDDEN; without a token
-recommendations are served unpersonalised and user reads and writes are UNAUTHENTICATED.
-Fields that act for a user (recommendations, userFeatures, recordClick, resetUser, and later
-recordEvent, similarProducts) call `acting_user` or `required_user` first.
+With end-user tokens off (the default, the demo) a `userId` argument is trusted as given, and an
+omitted one means the demo user. With tokens on, authorisation is the token's alone: the user is the
+token's `sub`, and a `userId` naming anyone else, the demo user included, is FORBIDDEN; without a token
+user reads and writes are UNAUTHENTICATED and recommendations are anonymous: no session, affinities or
+history are read (`UserScope`). Every field that acts for a user calls `required_user` or `user_scope`
+first.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+import strawberry
 from graphql import GraphQLError
 
-from domain.filters import DEFAULT_USER_ID
+from domain.filters import DEFAULT_USER_ID, BlendSettings, ExcludeSettings, RerankSettings
 
 UNAUTHENTICATED = "UNAUTHENTICATED"
 FORBIDDEN = "FORBIDDEN"
 ADMIN_ROLE = "admin"
+
+
+class _Omitted(str):
+    """The type of DEFAULT_USER only: an omitted `userId` is told from an explicit one by its type."""
+
+
+# The schema's default `userId` (the demo user): graphql-core hands this very object to the resolver
+# when the client omits the argument, while an explicit "demo" arrives as a plain str. Should a new
+# graphql-core copy defaults instead, every token user omitting `userId` would get FORBIDDEN, which
+# tests/security/test_end_user_tokens.py would report.
+DEFAULT_USER = strawberry.ID(_Omitted(DEFAULT_USER_ID))
+NO_BLEND = BlendSettings(enabled=False)
+NO_RERANK = RerankSettings(enabled=False)
 
 
 @dataclass(frozen=True)
@@ -39,14 +54,14 @@ def unauthenticated(message: str) -> GraphQLError:
 def acting_user(caller: Caller, user_id: Any) -> str | None:
     """The user a field acts for; None means anonymous: read and write no user state.
 
-    `user_id` is the argument as given (None or the schema's default when omitted).
+    `user_id` is the argument as given: None or DEFAULT_USER when omitted.
     """
-    asked = None if user_id is None else str(user_id)
+    asked = None if user_id is None or isinstance(user_id, _Omitted) else str(user_id)
     if not caller.tokens:
         return asked or DEFAULT_USER_ID
     if caller.user_id is None:
         return None
-    if asked not in (None, DEFAULT_USER_ID, caller.user_id):
+    if asked is not None and asked != caller.user_id:
         raise GraphQLError("This token does not act for that user.", extensions={"code": FORBIDDEN})
     return caller.user_id
 
@@ -57,6 +72,34 @@ def required_user(caller: Caller, user_id: Any) -> str:
     if acting is None:
         raise unauthenticated("Reading or changing user data needs an end-user token (Authorization: Bearer).")
     return acting
+
+
+@dataclass(frozen=True)
+class UserScope:
+    """What of a user's state a recommendation may use: the acting user's, or nothing for an anonymous caller."""
+
+    user_id: str | None  # None: anonymous (tokens on, none sent)
+
+    @property
+    def request_user(self) -> str:
+        """The user id of the domain request; for an anonymous caller a placeholder whose state is never read."""
+        return DEFAULT_USER_ID if self.user_id is None else self.user_id
+
+    def blend(self, asked: BlendSettings) -> BlendSettings:
+        return NO_BLEND if self.user_id is None else asked
+
+    def rerank(self, asked: RerankSettings) -> RerankSettings:
+        return NO_RERANK if self.user_id is None else asked
+
+    def exclude(self, asked: ExcludeSettings | None) -> ExcludeSettings | None:
+        if asked is None or self.user_id is not None:
+            return asked
+        return replace(asked, seen=False, dismissed=False, purchased=False)  # no history to read: by id only
+
+
+def user_scope(caller: Caller, user_id: Any) -> UserScope:
+    """As `acting_user`, for recommendations: anonymous callers are served, without any user state."""
+    return UserScope(acting_user(caller, user_id))
 
 
 class NotAuthenticated(Exception):

@@ -1,8 +1,15 @@
 """The product as GraphQL shows it, and the outcomes shared by operations on products."""
 
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 import strawberry
 
 from domain import models
+from domain.errors import ProductNotFound as DomainProductNotFound
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @strawberry.type(description="A catalog product as stored in its Redis hash `product:<id>`.")
@@ -38,6 +45,15 @@ class ProductNotFound:
     @classmethod
     def of(cls, product_id: str) -> "ProductNotFound":
         return cls(message=f"No product with id '{product_id}'.", product_id=strawberry.ID(product_id))
+
+
+async def product_result(use_case: Awaitable[T], present: Callable[[T], R]) -> R | ProductNotFound:
+    """The use case's result as `present` shows it, or ProductNotFound when the product it names does not exist."""
+    try:
+        found = await use_case
+    except DomainProductNotFound as exc:
+        return ProductNotFound.of(exc.product_id)
+    return present(found)
 
 
 @strawberry.type(

@@ -1,28 +1,30 @@
 """Rate limits per class of operation, checked once the document is valid and before anything runs.
 
-The class is decided by the operation's root fields: admin mutations count as `admin`, other
-mutations (clicks, events, resets) as `events`, queries as `recommendations`. An operation over its
-budget gets HTTP 429, a Retry-After header and an error with code RATE_LIMITED; nothing runs.
+The class is decided by the operation's root fields: mutations declared admin (gql.admin) count
+as `admin`, other mutations (clicks, events, resets) as `events`, queries as `recommendations`. An
+operation over its budget gets HTTP 429, a Retry-After header and an error with code RATE_LIMITED; nothing runs.
 """
 
 import math
 from collections.abc import AsyncIterator, Awaitable, Callable
 
+import strawberry
 from graphql import ExecutionResult, GraphQLError, OperationDefinitionNode, OperationType
 from strawberry.extensions import SchemaExtension
 
+from gql.admin import admin_mutations
+
 RATE_LIMITED = "RATE_LIMITED"
-ADMIN_FIELDS = frozenset({"refreshEmbedding", "resetIndex"})
 
 # (class) -> seconds until the caller may try again, or None when the request is within its budget.
 RateCheck = Callable[[str], Awaitable[float | None]]
 
 
-def rate_class(operation: OperationDefinitionNode) -> str:
+def rate_class(operation: OperationDefinitionNode, schema: strawberry.Schema) -> str:
     if operation.operation is not OperationType.MUTATION:
         return "recommendations"
     names = {getattr(s, "name", None) and s.name.value for s in operation.selection_set.selections}  # type: ignore[attr-defined]
-    return "admin" if names & ADMIN_FIELDS else "events"
+    return "admin" if names & admin_mutations(schema) else "events"
 
 
 def _operation(document: object, name: str | None) -> OperationDefinitionNode | None:
@@ -39,7 +41,7 @@ class RateLimited(SchemaExtension):
         check: RateCheck | None = getattr(context.context, "rate_check", None)
         operation = _operation(context.graphql_document, context.operation_name)
         if check is not None and operation is not None:
-            retry_after = await check(rate_class(operation))
+            retry_after = await check(rate_class(operation, context.schema))
             if retry_after is not None:
                 seconds = max(1, math.ceil(retry_after))
                 response = getattr(context.context, "response", None)

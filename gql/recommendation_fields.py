@@ -1,41 +1,28 @@
 """The two reads that recommend: `recommendations` (text, session, popular, top rated) and `similarProducts`.
 
-Resolvers translate only; every one acting for a user goes through gql.identity first.
+Resolvers translate only; who they act for and what of that user they may read comes from gql.identity.
 """
 
-from dataclasses import replace
 from typing import Annotated
 
 import strawberry
 from strawberry import UNSET
 
-from domain.errors import ProductNotFound as DomainProductNotFound
-from domain.filters import DEFAULT_USER_ID, ExcludeSettings, RecommendRequest, SearchMode, SimilarRequest
+from domain.filters import RecommendRequest, SearchMode, SimilarRequest
+from domain.models import Recommendations as DomainRecommendations
+from gql.arguments import arg
 from gql.context import Info
-from gql.identity import acting_user
+from gql.identity import DEFAULT_USER, user_scope
 from gql.page_cursors import page_state
-from gql.product_types import ProductNotFound
+from gql.product_types import product_result
 from gql.recommendation_types import DiversityInput, Recommendations, SimilarProductsResult
 from gql.types import BlendInput, ProductFilter, RerankInput
-from gql.user_types import ExcludeInput
-
-DEFAULT_USER = strawberry.ID(DEFAULT_USER_ID)
-
-
-def _arg(description: str) -> object:
-    return strawberry.argument(description=description)
-
-
-def _exclusion(exclude: ExcludeInput | None, acting: str | None) -> ExcludeSettings | None:
-    excluded = exclude.to_domain() if exclude else None
-    if acting is None and excluded is not None:  # nobody's history to exclude from: ids only
-        excluded = replace(excluded, seen=False, dismissed=False, purchased=False)
-    return excluded
-
+from gql.user_types import EXCLUDE_DEFAULTS, ExcludeInput
 
 EXCLUDE_DOC = (
     "Products to leave out, from the user's history or by id, inside the KNN pre-filter: the results "
-    "still hold k products when the catalog has them. Omitted: nothing is excluded."
+    "still hold k products when the catalog has them. Omitted, it is `{}`: the products the user dismissed stay "
+    "out; null excludes nothing. Anonymous callers (end-user tokens on, none sent) exclude by id only."
 )
 DIVERSITY_DOC = "Spread the page (MMR over an over-fetched pool) and cap categories or brands. Omitted: no diversity."
 MAX_DISTANCE_DOC = "Drop items farther than this cosine distance, 0 to 2 (the page may then hold fewer than k)."
@@ -53,43 +40,46 @@ class RecommendationQueries:
         self,
         info: Info,
         query: Annotated[
-            str | None, _arg("What the user is looking for, 1 to 512 characters; omitted: recommended for you.")
+            str | None, arg("What the user is looking for, 1 to 512 characters; omitted: recommended for you.")
         ] = UNSET,
         user_id: Annotated[
-            strawberry.ID | None, _arg("Whose session and affinities personalise the results.")
+            strawberry.ID | None,
+            arg(
+                "Whose session, affinities and history personalise the results. Omitted: with end-user tokens "
+                "the token's user, else the demo user."
+            ),
         ] = DEFAULT_USER,
-        filters: Annotated[ProductFilter | None, _arg("Pre-filters applied inside the KNN search.")] = UNSET,
-        blend: Annotated[BlendInput | None, _arg("Session-vector blending; omitted means enabled, 0.3.")] = UNSET,
-        rerank: Annotated[RerankInput | None, _arg("Affinity re-ranking; omitted means enabled, 0.15.")] = UNSET,
-        k: Annotated[int | None, _arg("How many products to return, 1 to 100.")] = 10,
+        filters: Annotated[ProductFilter | None, arg("Pre-filters applied inside the KNN search.")] = UNSET,
+        blend: Annotated[BlendInput | None, arg("Session-vector blending; omitted means enabled, 0.3.")] = UNSET,
+        rerank: Annotated[RerankInput | None, arg("Affinity re-ranking; omitted means enabled, 0.15.")] = UNSET,
+        k: Annotated[int | None, arg("How many products to return, 1 to 100.")] = 10,
         ef_runtime: Annotated[
             int | None,
-            _arg(
+            arg(
                 "HNSW candidates kept while searching, for this query only, 1 to 1000: higher finds the true "
                 "nearest products more often and costs more time. Omitted: the server's setting (200 unless "
                 "started with --ef-runtime). No effect on a FLAT index (exact) or when Redis brute-forces a "
                 "selective filter."
             ),
         ] = None,
-        exclude: Annotated[ExcludeInput | None, _arg(EXCLUDE_DOC)] = UNSET,
+        exclude: Annotated[ExcludeInput | None, arg(EXCLUDE_DOC)] = EXCLUDE_DEFAULTS,
         mode: Annotated[
-            SearchMode | None, _arg("How the query text is matched; ignored without a query.")
+            SearchMode | None, arg("How the query text is matched; ignored without a query.")
         ] = SearchMode.SEMANTIC,
-        diversity: Annotated[DiversityInput | None, _arg(DIVERSITY_DOC)] = UNSET,
-        max_distance: Annotated[float | None, _arg(MAX_DISTANCE_DOC)] = UNSET,
-        after: Annotated[str | None, _arg(AFTER_DOC)] = UNSET,
+        diversity: Annotated[DiversityInput | None, arg(DIVERSITY_DOC)] = UNSET,
+        max_distance: Annotated[float | None, arg(MAX_DISTANCE_DOC)] = UNSET,
+        after: Annotated[str | None, arg(AFTER_DOC)] = UNSET,
     ) -> Recommendations:
-        acting = acting_user(info.context.caller, user_id)
-        anonymous = BlendInput(enabled=False), RerankInput(enabled=False)  # no user state read
+        scope = user_scope(info.context.caller, user_id)
         request = RecommendRequest(
             query=None if query is UNSET else query,
-            user_id=acting or DEFAULT_USER_ID,
+            user_id=scope.request_user,
             filters=(filters or ProductFilter()).to_domain(),
-            blend=(anonymous[0] if acting is None else blend or BlendInput()).to_domain(),
-            rerank=(anonymous[1] if acting is None else rerank or RerankInput()).to_domain(),
+            blend=scope.blend((blend or BlendInput()).to_domain()),
+            rerank=scope.rerank((rerank or RerankInput()).to_domain()),
             k=10 if k is None else k,
             ef_runtime=ef_runtime,
-            exclude=_exclusion(exclude, acting),
+            exclude=scope.exclude(exclude.to_domain() if exclude else None),
             mode=mode or SearchMode.SEMANTIC,
             diversity=diversity.to_domain() if diversity else None,
             max_distance=None if max_distance is UNSET else max_distance,
@@ -106,35 +96,35 @@ class RecommendationQueries:
     async def similar_products(
         self,
         info: Info,
-        product_id: Annotated[strawberry.ID, _arg("The product to find neighbours of.")],
+        product_id: Annotated[strawberry.ID, arg("The product to find neighbours of.")],
         user_id: Annotated[
-            strawberry.ID | None, _arg("Whose session (with blend) and history (with exclude) apply.")
+            strawberry.ID | None, arg("Whose session (with blend) and history (with exclude) apply.")
         ] = UNSET,
-        filters: Annotated[ProductFilter | None, _arg("Pre-filters applied inside the KNN search.")] = UNSET,
-        exclude: Annotated[ExcludeInput | None, _arg(EXCLUDE_DOC)] = UNSET,
+        filters: Annotated[ProductFilter | None, arg("Pre-filters applied inside the KNN search.")] = UNSET,
+        exclude: Annotated[ExcludeInput | None, arg(EXCLUDE_DOC)] = EXCLUDE_DEFAULTS,
         blend: Annotated[
-            BlendInput | None, _arg("Blend the user's session vector into the product's; omitted: pure item-to-item.")
+            BlendInput | None, arg("Blend the user's session vector into the product's; omitted: pure item-to-item.")
         ] = UNSET,
-        diversity: Annotated[DiversityInput | None, _arg(DIVERSITY_DOC)] = UNSET,
-        k: Annotated[int | None, _arg("How many products to return, 1 to 100.")] = 10,
-        max_distance: Annotated[float | None, _arg(MAX_DISTANCE_DOC)] = UNSET,
-        after: Annotated[str | None, _arg(AFTER_DOC)] = UNSET,
+        diversity: Annotated[DiversityInput | None, arg(DIVERSITY_DOC)] = UNSET,
+        k: Annotated[int | None, arg("How many products to return, 1 to 100.")] = 10,
+        max_distance: Annotated[float | None, arg(MAX_DISTANCE_DOC)] = UNSET,
+        after: Annotated[str | None, arg(AFTER_DOC)] = UNSET,
     ) -> SimilarProductsResult:
-        acting = acting_user(info.context.caller, None if user_id is UNSET else user_id)
+        scope = user_scope(info.context.caller, None if user_id is UNSET else user_id)
         request = SimilarRequest(
             product_id=str(product_id),
-            user_id=acting or DEFAULT_USER_ID,
+            user_id=scope.request_user,
             filters=(filters or ProductFilter()).to_domain(),
-            exclude=_exclusion(exclude, acting),
-            blend=blend.to_domain() if blend and acting is not None else None,
+            exclude=scope.exclude(exclude.to_domain() if exclude else None),
+            blend=scope.blend(blend.to_domain()) if blend else None,
             diversity=diversity.to_domain() if diversity else None,
             k=10 if k is None else k,
             max_distance=None if max_distance is UNSET else max_distance,
             after=page_state(info.context.cursors, None if after is UNSET else after),
         )
-        try:
-            found = await info.context.service.similar_products(request)
-        except DomainProductNotFound as exc:
-            return ProductNotFound.of(exc.product_id)
-        info.context.observer.stages(found.timings)
-        return Recommendations.from_domain(found)
+
+        def present(found: DomainRecommendations) -> Recommendations:
+            info.context.observer.stages(found.timings)
+            return Recommendations.from_domain(found)
+
+        return await product_result(info.context.service.similar_products(request), present)

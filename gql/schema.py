@@ -6,8 +6,8 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.types import ExecutionContext
 
-from domain.errors import ProductNotFound as DomainProductNotFound
-from domain.filters import DEFAULT_USER_ID
+from gql.admin import AdminOnly
+from gql.arguments import arg
 from gql.catalog_types import CatalogMutations
 from gql.context import Context, Info
 from gql.document_cache import DocumentCache, DocumentStore
@@ -16,6 +16,7 @@ from gql.fast_execution import FastExecutionContext
 from gql.identity import required_user
 from gql.limits import MAX_SEARCH_FIELDS, limit_extensions
 from gql.observed import Observed
+from gql.product_types import product_result
 from gql.rate_limited import RateLimited
 from gql.recommendation_fields import RecommendationQueries
 from gql.types import (
@@ -23,9 +24,7 @@ from gql.types import (
     EmbeddingRefreshed,
     IndexInfo,
     IndexReset,
-    NotAuthorized,
     Product,
-    ProductNotFound,
     RecordClickResult,
     RefreshEmbeddingResult,
     ResetIndexResult,
@@ -35,25 +34,20 @@ from gql.types import (
 from gql.user_types import EventKind, EventRecorded, RecordEventResult
 
 __all__ = ["Context", "Info", "build_schema", "schema"]
-DEFAULT_USER = strawberry.ID(DEFAULT_USER_ID)
-
-
-def _arg(description: str) -> object:
-    return strawberry.argument(description=description)
 
 
 @strawberry.type(description="Read the catalog, user features and recommendations.")
 class Query(RecommendationQueries):
     @strawberry.field(description="Session vector, category affinities and clicks of one user.")
     async def user_features(
-        self, info: Info, user_id: Annotated[strawberry.ID, _arg("The user to describe.")]
+        self, info: Info, user_id: Annotated[strawberry.ID, arg("The user to describe.")]
     ) -> UserFeatures:
         acting = required_user(info.context.caller, user_id)
         return UserFeatures.from_domain(await info.context.service.user_features(acting))
 
     @strawberry.field(description="Catalog products ordered by id.")
     async def products(
-        self, info: Info, limit: Annotated[int | None, _arg("At most this many, 1 to 1000.")] = 100
+        self, info: Info, limit: Annotated[int | None, arg("At most this many, 1 to 1000.")] = 100
     ) -> list[Product]:
         found = await info.context.service.list_products(100 if limit is None else limit)
         return [Product.from_domain(p) for p in found]
@@ -80,16 +74,15 @@ class Mutation(CatalogMutations):
     async def record_event(
         self,
         info: Info,
-        user_id: Annotated[strawberry.ID, _arg("Who did it.")],
-        product_id: Annotated[strawberry.ID, _arg("Which product.")],
-        kind: Annotated[EventKind, _arg("What the user did.")],
+        user_id: Annotated[strawberry.ID, arg("Who did it.")],
+        product_id: Annotated[strawberry.ID, arg("Which product.")],
+        kind: Annotated[EventKind, arg("What the user did.")],
     ) -> RecordEventResult:
         acting = required_user(info.context.caller, user_id)
-        try:
-            features = await info.context.service.record_event(acting, str(product_id), kind.to_domain())
-        except DomainProductNotFound as exc:
-            return ProductNotFound.of(exc.product_id)
-        return EventRecorded(kind=kind, user=UserFeatures.from_domain(features))
+        return await product_result(
+            info.context.service.record_event(acting, str(product_id), kind.to_domain()),
+            lambda features: EventRecorded(kind=kind, user=UserFeatures.from_domain(features)),
+        )
 
     @strawberry.mutation(
         description="Record a click: updates the user's session vector (EWMA), category affinity and click "
@@ -98,45 +91,38 @@ class Mutation(CatalogMutations):
     async def record_click(
         self,
         info: Info,
-        user_id: Annotated[strawberry.ID, _arg("Who clicked.")],
-        product_id: Annotated[strawberry.ID, _arg("What was clicked.")],
+        user_id: Annotated[strawberry.ID, arg("Who clicked.")],
+        product_id: Annotated[strawberry.ID, arg("What was clicked.")],
     ) -> RecordClickResult:
         acting = required_user(info.context.caller, user_id)
-        try:
-            features = await info.context.service.record_click(acting, str(product_id))
-        except DomainProductNotFound as exc:
-            return ProductNotFound.of(exc.product_id)
-        return ClickRecorded.from_domain(features)
+        return await product_result(
+            info.context.service.record_click(acting, str(product_id)), ClickRecorded.from_domain
+        )
 
     @strawberry.mutation(
-        description="Re-embed a product from new text (one HSET); the next search reflects it (admin)."
+        description="Re-embed a product from new text (one HSET); the next search reflects it (admin).",
+        extensions=[AdminOnly()],
     )
     async def refresh_embedding(
         self,
         info: Info,
-        product_id: Annotated[strawberry.ID, _arg("The product to re-embed.")],
-        text: Annotated[str, _arg("Text to embed, 1 to 2048 characters; the stored description is unchanged.")],
+        product_id: Annotated[strawberry.ID, arg("The product to re-embed.")],
+        text: Annotated[str, arg("Text to embed, 1 to 2048 characters; the stored description is unchanged.")],
     ) -> RefreshEmbeddingResult:
-        if not info.context.is_admin:
-            return NotAuthorized.admin_only("refreshEmbedding")
-        try:
-            refreshed = await info.context.service.refresh_embedding(str(product_id), text)
-        except DomainProductNotFound as exc:
-            return ProductNotFound.of(exc.product_id)
-        return EmbeddingRefreshed.from_domain(refreshed)
+        refreshing = info.context.service.refresh_embedding(str(product_id), text)
+        return await product_result(refreshing, EmbeddingRefreshed.from_domain)
 
     @strawberry.mutation(description="Forget a user's session and dismissed vectors, affinities, counts and history.")
-    async def reset_user(self, info: Info, user_id: Annotated[strawberry.ID, _arg("The user to reset.")]) -> UserReset:
+    async def reset_user(self, info: Info, user_id: Annotated[strawberry.ID, arg("The user to reset.")]) -> UserReset:
         acting = required_user(info.context.caller, user_id)
         await info.context.service.reset_user(acting)
         return UserReset(user_id=strawberry.ID(acting))
 
     @strawberry.mutation(
-        description="Drop the index and its products, recreate it and reseed it from the catalog (admin)."
+        description="Drop the index and its products, recreate it and reseed it from the catalog (admin).",
+        extensions=[AdminOnly()],
     )
     async def reset_index(self, info: Info) -> ResetIndexResult:
-        if not info.context.is_admin:
-            return NotAuthorized.admin_only("resetIndex")
         done = await info.context.service.reset_index()
         return IndexReset(index_name=done.index_name, seeded=done.seeded)
 

@@ -2,7 +2,8 @@
 
 import enum
 from datetime import UTC, datetime
-from typing import Annotated
+from types import MappingProxyType
+from typing import Annotated, Any
 
 import strawberry
 
@@ -110,7 +111,10 @@ RecordEventResult = Annotated[
 ]
 
 
-@strawberry.input(description="Products to keep out of the results, from the user's history (last 50 events) or by id.")
+@strawberry.input(
+    description="Products to keep out of the results, from the user's history (last 50 events) or by id. "
+    "Not interested means not again: dismissed products stay out unless `dismissed: false`."
+)
 class ExcludeInput:
     seen: bool = strawberry.field(default=False, description="Leave out products the user viewed or clicked.")
     dismissed: bool = strawberry.field(default=True, description="Leave out products the user dismissed.")
@@ -126,3 +130,9 @@ class ExcludeInput:
             purchased=self.purchased,
             product_ids=tuple(str(product_id) for product_id in self.product_ids or ()),
         )
+
+
+# The `exclude` argument's default, `{}` in the schema: ExcludeInput's own defaults, so a DISMISS keeps the
+# product out of the next request that does not mention `exclude`. Read-only: one object serves every request.
+# Any: Strawberry turns it into an ExcludeInput before a resolver sees it.
+EXCLUDE_DEFAULTS: Any = MappingProxyType({})

@@ -2,9 +2,10 @@
 score = the day's summed event weights.
 
 Counts live outside the product hashes: any write to an indexed hash re-indexes the whole document,
-vector included (INFRA.md, 2026-12-02). The per-day increment is its own command after the user's event
-script rather than inside it: that script names only the user's keys, which share one cluster slot, and
-a global key there would break it on a cluster. A day's key expires after the window it counts in.
+vector included (BENCHMARKS.md, "Events, exclusion and replication", the `updateProducts` row). The
+per-day increment is its own command after the user's event script rather than inside it: that script
+names only the user's keys, which share one cluster slot, and a global key there would break it on a
+cluster. A day's key expires after the window it counts in.
 
 Reading takes the top of each day in the window (one pipelined round trip) and decays each day by its
 age: count · 2^(-age / half-life). A product below the top `n` of every single day can be missed, which

@@ -76,6 +76,27 @@ def test_events_history_and_exclusion(gql: GraphQLClient) -> None:
     assert gql.data(RECENT, {"u": "eve", "n": 1})["userFeatures"]["recent"][0]["product"] is None
 
 
+def test_not_interested_means_not_again(gql: GraphQLClient) -> None:
+    # DISMISS leaves the product out of the next plain request (no `exclude` argument), for
+    # recommendations and similar products alike; `dismissed: false` brings it back.
+    plain = '{ recommendations(query: "warm jacket for winter", userId: "dora"%s) { items { product { id } } } }'
+    similar = """{ similarProducts(productId: "p001", userId: "dora"%s) {
+      ... on Recommendations { items { product { id } } } } }"""
+    back = ", exclude: {dismissed: false}"
+
+    def ids(document: str, field: str) -> list[str]:
+        return [item["product"]["id"] for item in gql.data(document)[field]["items"]]
+
+    top, neighbour = ids(plain % "", "recommendations")[0], ids(similar % "", "similarProducts")[0]
+    for product in (top, neighbour):
+        assert gql.data(EVENT, {"u": "dora", "p": product, "k": "DISMISS"})["recordEvent"]["kind"] == "DISMISS"
+    after = ids(plain % "", "recommendations")
+    assert len(after) == 10 and top not in after
+    assert neighbour not in ids(similar % "", "similarProducts")
+    assert top in ids(plain % back, "recommendations")
+    assert neighbour in ids(similar % back, "similarProducts")
+
+
 def test_catalog_mutations(gql: GraphQLClient) -> None:
     upserted = gql.data(UPSERT, {"products": [_product("lamp-1"), _product("lamp-2")]})["upsertProducts"]
     assert upserted == {

@@ -14,7 +14,7 @@ import pytest
 
 from domain.filters import RecommendRequest
 from domain.models import Candidate, Product, Recommendations, Timings, UserFeatures
-from gql import fast_execution
+from gql import fast_execution, product_types
 from gql.schema import Context, build_schema
 
 SHOE = Product("p1", "Trail shoe", "grippy", "footwear", "acme", 90.0, 4.5, True)
@@ -129,3 +129,33 @@ def test_errors_are_graphql_cores(broken: Candidate) -> None:
     fast, plain = run_both(FULL, service)
     assert plain.errors
     same(fast, plain)
+
+
+def test_a_failing_read_is_reported_by_graphql_core_at_its_field(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A field whose attribute cannot be read: the plan gives up and graphql-core reports the field's error.
+    from_domain = product_types.Product.from_domain
+
+    def without_brand(product: Product) -> Any:
+        shown = from_domain(product)
+        del shown.brand
+        return shown
+
+    monkeypatch.setattr(product_types.Product, "from_domain", staticmethod(without_brand))
+    fast, plain = run_both(FULL, StubService(recommendations(Candidate(SHOE, 0.2, 0.2))))
+    assert [e.path for e in plain.errors] == [["recommendations", "items", 0, "product", "brand"]]
+    same(fast, plain)
+
+
+def test_a_bug_in_the_fast_path_surfaces_instead_of_falling_back(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Only the plan's own signal (a value it cannot complete) means "let graphql-core do it"; anything else
+    # raised by the fast path is a bug, reported (masked, logged) rather than hidden by a silent re-run.
+    def broken(plan: Any, source: Any) -> Any:
+        raise RuntimeError("a bug in the fast path")
+
+    monkeypatch.setattr(fast_execution, "_run", broken)
+    fast, plain = run_both(FULL, StubService(recommendations(Candidate(SHOE, 0.2, 0.2))))
+    assert not plain.errors
+    assert fast.data is None and [(e.extensions or {}).get("code") for e in fast.errors] == ["INTERNAL_SERVER_ERROR"]
+    assert "a bug in the fast path" in caplog.text

@@ -199,16 +199,24 @@ def test_limits_keep_validation_cacheable() -> None:
 
 def test_metrics_report_embedding_and_redis_lane_counters(http: TestClient) -> None:
     before = http.get("/metrics.json").json()["redis_lane"]["commands"]
-    for _ in range(2):
-        http.post("/graphql", json={"query": '{ recommendations(query: "same text", k: 1) { filterClause } }'})
+    for _ in range(2):  # `exclude: null`: no history to read
+        query = '{ recommendations(query: "same text", k: 1, exclude: null) { filterClause } }'
+        http.post("/graphql", json={"query": query})
     body = http.get("/metrics.json").json()
     assert body["pid"] > 0
     assert body["embed_cache_lru"]["hits"] >= 1
     lane = body["redis_lane"]
     assert lane["commands"] == before + 4  # HGETALL and FT.SEARCH per recommendation
     assert lane["connections_opened"] == 1 and lane["timeouts"] == 0
-    impersonal = '{ recommendations(query: "x", blend: {enabled: false}, rerank: {enabled: false}) { usedRerank } }'
+    impersonal = """{ recommendations(query: "x", blend: {enabled: false}, rerank: {enabled: false}, exclude: null) {
+      usedRerank } }"""
     http.post("/graphql", json={"query": impersonal})
     assert (
         http.get("/metrics.json").json()["redis_lane"]["commands"] == before + 5
     )  # the search alone: no features read
+    # By default dismissed products are excluded: the history (LRANGE) is read too, sent together with the
+    # features (both in flight at once), so the search waits for no extra round trip.
+    assert http.get("/metrics.json").json()["redis_lane"]["most_in_flight"] == 1
+    http.post("/graphql", json={"query": '{ recommendations(query: "same text", k: 1) { filterClause } }'})
+    lane = http.get("/metrics.json").json()["redis_lane"]
+    assert lane["commands"] == before + 8 and lane["most_in_flight"] == 2

@@ -123,6 +123,10 @@ def test_a_valid_token_acts_for_its_subject(http: TestClient, mint: Callable[...
         RECOMMEND.replace("k: 3", 'k: 3, userId: "bob"'),
         SIMILAR.replace("alice", "bob"),
         FOR_YOU.replace("alice", "bob"),
+        # The demo user is a user like any other: naming it is not a way to act for the token's user.
+        FEATURES.replace("alice", "demo"),
+        RECOMMEND.replace("k: 3", 'k: 3, userId: "demo"'),
+        SIMILAR.replace("alice", "demo"),
     ],
 )
 def test_naming_another_user_is_forbidden(http: TestClient, mint: Callable[..., str], query: str) -> None:
@@ -146,6 +150,20 @@ def test_without_a_token_recommendations_are_unpersonalised(http: TestClient, mi
     assert similar["usedSession"] is False and "p001" not in [i["product"]["id"] for i in similar["items"]]
     assert post(http, FOR_YOU).json()["data"]["recommendations"] == {"strategy": "POPULAR", "usedSession": False}
     assert post(http, FOR_YOU, bearer(mint("alice"))).json()["data"]["recommendations"]["strategy"] == "SESSION"
+
+
+def test_without_a_token_no_history_is_read(http: TestClient, mint: Callable[..., str]) -> None:
+    # The default exclusion (dismissed products) needs the user's history: anonymous callers have none.
+    alice = bearer(mint("alice"))
+
+    def ids(body: Any) -> list[str]:
+        return [item["product"]["id"] for item in body.json()["data"]["recommendations"]["items"]]
+
+    top = ids(post(http, RECOMMEND, alice))[0]
+    dismiss = f'mutation {{ recordEvent(userId: "alice", productId: "{top}", kind: DISMISS) {{ __typename }} }}'
+    assert post(http, dismiss, alice).json()["data"] == {"recordEvent": {"__typename": "EventRecorded"}}
+    assert top not in ids(post(http, RECOMMEND, alice))
+    assert top in ids(post(http, RECOMMEND.replace("k: 3", 'k: 3, userId: "alice"')))
 
 
 def test_admin_needs_the_admin_token_or_the_admin_role(

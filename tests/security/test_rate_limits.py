@@ -6,8 +6,11 @@ from typing import Any
 
 import pytest
 import redis
+from graphql import get_named_type
 
 from adapters.redis.embedded import free_port
+from gql.admin import admin_mutations
+from gql.schema import schema
 from tests.security.conftest import bearer
 
 CATEGORIES = "{ categories }"
@@ -73,3 +76,34 @@ def test_redis_down_fails_open_and_says_so(
             assert http.post("/graphql", json={"query": CATEGORIES}).status_code == 200
     assert "fail open" in caplog.text
     assert list(sync_redis.scan_iter(f"{namespace}rl*")) == []
+
+
+def test_catalog_mutations_count_in_the_admin_class(app_with: Callable[..., Any], namespace: str) -> None:
+    # Without an admin token configured every (loopback) caller is admin: the catalog mutations run.
+    product = {"id": "rl1", "name": "Lamp", "description": "A reading lamp.", "category": "home", "brand": "lux"}
+    upsert = "mutation ($p: [ProductInput!]!) { upsertProducts(products: $p) { __typename } }"
+    update = 'mutation { updateProducts(patches: [{id: "rl1", price: 2}]) { __typename } }'
+    delete = 'mutation { deleteProducts(ids: ["rl1"]) { __typename } }'
+    variables = {"p": [{**product, "price": 1.0, "rating": 4.0, "inStock": True}]}
+    limits = {"rate_limits": ("admin=2/minute", "events=5/minute"), "rate_limit_key": f"{namespace}rl"}
+    with app_with(**limits) as http:
+        first = http.post("/graphql", json={"query": upsert, "variables": variables})
+        assert first.status_code == 200 and first.json()["data"]["upsertProducts"]["__typename"] == "ProductsUpserted"
+        assert http.post("/graphql", json={"query": update}).status_code == 200
+        refused = http.post("/graphql", json={"query": delete})
+        assert refused.status_code == 429, refused.text
+        assert refused.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+        # The events budget was not spent on them.
+        assert [http.post("/graphql", json={"query": CLICK}).status_code for _ in range(5)] == [200] * 5
+
+
+def test_the_admin_mutations_are_those_that_can_answer_not_authorized() -> None:
+    mutation = schema._schema.mutation_type
+    assert mutation is not None
+    refusing = {
+        name
+        for name, field in mutation.fields.items()
+        if "NotAuthorized" in {t.name for t in getattr(get_named_type(field.type), "types", ())}
+    }
+    admin = {"refreshEmbedding", "resetIndex", "upsertProducts", "updateProducts", "deleteProducts"}
+    assert admin_mutations(schema) == refusing == admin
