@@ -53,7 +53,7 @@ class InMemoryCoEngagement:
             for product_id in sorted(neighbours, key=lambda c: (neighbours[c], c))[:over]:
                 del neighbours[product_id]
 
-    def counts(self, product_id: str, relation: Relation, now: float) -> dict[str, float]:
+    async def counts(self, product_id: str, relation: Relation, now: float) -> dict[str, float]:
         """One list's counts decayed to `now`, for tests that compare with Redis."""
         scale = 1.0 / growth(now, self._half_life_s)
         return {c: count * scale for c, count in self._lists.get((product_id, relation), {}).items()}

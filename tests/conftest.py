@@ -15,6 +15,8 @@ from adapters.catalog_file import JsonCatalog
 from adapters.cursor_signing import SignedCursors
 from adapters.embedder import FastEmbedEmbedder
 from adapters.memory import InMemoryPopularity, InMemoryProductIndex, InMemoryUserFeatureStore, StaticCatalog
+from adapters.memory_co_engagement import InMemoryCoEngagement
+from adapters.redis.co_engagement import RedisCoEngagement
 from adapters.redis.connection import RedisConnection, connect
 from adapters.redis.embedded import EmbeddedRedis
 from adapters.redis.index import RedisProductIndex
@@ -116,6 +118,7 @@ def redis_service(
         clock=clock,
         popularity=RedisPopularity(redis_conn, prefix=namespace),
         cursors=SignedCursors(CURSOR_SECRET),
+        co_engagement=RedisCoEngagement(redis_conn, prefix=namespace),
     )
 
 
@@ -134,6 +137,7 @@ def memory_service(
         clock=clock,
         popularity=InMemoryPopularity(),
         cursors=SignedCursors(CURSOR_SECRET),
+        co_engagement=InMemoryCoEngagement(),
     )
 
 
@@ -151,6 +155,7 @@ def settings(redis_server: EmbeddedRedis, namespace: str) -> Settings:
         key_prefix=f"{namespace}product:",
         user_prefix=f"{namespace}user:",
         popularity_key=namespace,
+        co_engagement_key=namespace,
         catalog=CATALOG,
     )
 
