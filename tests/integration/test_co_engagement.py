@@ -4,7 +4,7 @@
 import asyncio
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
@@ -194,9 +194,7 @@ async def test_the_cap_holds_under_concurrent_writes(
     redis_service: RecommenderService, redis_conn: RedisConnection, namespace: str
 ) -> None:
     store = RedisCoEngagement(redis_conn, f"{namespace}capped:", cap=5)
-    service = RecommenderService(
-        redis_service.embedder, redis_service.index, redis_service.users, redis_service.catalog, co_engagement=store
-    )
+    service = replace(redis_service, co_engagement=store)  # its clock stands still: equal weights tie exactly
     others = [f"p{n:03d}" for n in range(2, 18)]
 
     async def shopper(i: int) -> None:  # views one product, then the hub
@@ -211,6 +209,18 @@ async def test_the_cap_holds_under_concurrent_writes(
     assert {m.decode() for m, _ in hub} == {others[i] for i in (3, 7, 11, 15)} | {others[14]}
     for product_id in others:
         assert await redis_conn.client.zcard(store.key(product_id, AV)) == 1  # product → hub
+
+
+async def test_scripts_lost_by_redis_are_loaded_again_and_count_once(
+    redis_conn: RedisConnection, namespace: str
+) -> None:
+    store = RedisCoEngagement(redis_conn, namespace)
+    await store.add(_av(("a", "b", 1.0)), START)
+    await redis_conn.client.script_flush()  # as after a restart or a failover to a fresh replica
+    await store.add(_av(("a", "b", 1.0), ("a", "c", 2.0)), START)
+    assert await store.counts("a", AV, START) == pytest.approx({"b": 2.0, "c": 2.0})
+    # Normalised, b and c tie (2 / sqrt(2) each); the seed's weight scales them.
+    assert await store.neighbours({"x": 1.0, "a": 0.5}, AV, 5, START) == [("b", 0.5), ("c", 0.5)]
 
 
 async def test_a_score_halves_after_one_half_life(service: RecommenderService, clock: FakeClock) -> None:
