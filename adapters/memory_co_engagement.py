@@ -44,7 +44,8 @@ class InMemoryCoEngagement:
     ) -> list[tuple[str, float]]:
         scale = 1.0 / growth(now, self._half_life_s)
         lists = {s: [(c, count * scale) for c, count in self._lists.get((s, relation), {}).items()] for s in seeds}
-        totals = {c: total * scale for c, total in self._totals[relation].items()}
+        known = self._totals[relation]
+        totals = {c: known[c] * scale for pairs in lists.values() for c, _ in pairs if c in known}
         return fuse(seeds, lists, totals, exponent=self._exponent, n=n)
 
     def _trim(self, neighbours: dict[str, float]) -> None:
