@@ -18,6 +18,7 @@ from adapters.catalog_file import JsonCatalog
 from adapters.cursor_signing import SignedCursors
 from adapters.embedder import DIM, MODEL_NAME, FastEmbedEmbedder
 from adapters.embedding_cache import CacheStats, LruEmbeddingCache, RedisEmbeddingCache
+from adapters.redis.co_engagement import RedisCoEngagement
 from adapters.redis.connection import RedisConnection, connect
 from adapters.redis.embedded import EmbeddedRedis
 from adapters.redis.index import RedisProductIndex
@@ -27,7 +28,15 @@ from adapters.redis.schema import IndexConfig
 from adapters.redis.users import RedisUserFeatureStore
 from bootstrap.settings import Settings
 from domain.errors import StoreUnavailable
-from domain.ports import CatalogSource, CursorCodec, Embedder, PopularityStore, ProductIndex, UserFeatureStore
+from domain.ports import (
+    CatalogSource,
+    CoEngagementStore,
+    CursorCodec,
+    Embedder,
+    PopularityStore,
+    ProductIndex,
+    UserFeatureStore,
+)
 from domain.service import RecommenderService
 
 log = logging.getLogger("recommender")
@@ -116,6 +125,7 @@ async def open_runtime(
     users: UserFeatureStore | None = None,
     catalog: CatalogSource | None = None,
     popularity: PopularityStore | None = None,
+    co_engagement: CoEngagementStore | None = None,
     prepare: Callable[[RecommenderService], Awaitable[None]] | None = None,
 ) -> AsyncIterator[Runtime]:
     """Connect (or start) Redis when a default adapter needs it, load the model, prepare the index.
@@ -141,6 +151,8 @@ async def open_runtime(
         if popularity is None and client is not None:
             days, half_life = settings.popularity_days, settings.popularity_half_life_s
             popularity = RedisPopularity(client, settings.popularity_key, days, half_life)
+        if co_engagement is None and client is not None and settings.co_engagement:
+            co_engagement = co_engagement_store(settings, client)
         service = RecommenderService(
             embedder=embedder,
             index=index,
@@ -149,10 +161,22 @@ async def open_runtime(
             policy=settings.event_policy(),
             popularity=popularity,
             cursor_ttl_s=settings.cursor_ttl_s,
+            co_engagement=co_engagement,
+            co_engagement_policy=settings.co_engagement_policy(),
         )
         await (prepare or _start_up(settings))(service)
         cursors = SignedCursors(settings.cursor_secret or secrets.token_urlsafe(32))
         yield Runtime(service, probes, client, url, cache_stats, cursors=cursors)
+
+
+def co_engagement_store(settings: Settings, client: RedisConnection) -> RedisCoEngagement:
+    return RedisCoEngagement(
+        client,
+        settings.co_engagement_key,
+        cap=settings.co_engagement_cap,
+        half_life_s=settings.co_engagement_half_life_s,
+        exponent=settings.co_engagement_exponent,
+    )
 
 
 async def _product_index(

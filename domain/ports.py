@@ -1,9 +1,10 @@
 """What the core needs from the outside world. Adapters implement these; tests use working fakes."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from domain.co_engagement import Link, Relation
 from domain.events import Event
 from domain.filters import ProductFilter
 from domain.models import IndexInfo, Product, UserFeatures, Vector
@@ -127,6 +128,21 @@ class PopularityStore(Protocol):
 
     async def top(self, now: float, n: int) -> list[tuple[str, float]]:
         """At most n (product id, decayed count), highest first."""
+        ...
+
+
+class CoEngagementStore(Protocol):
+    """Per product and relation, a bounded, decaying list of the products engaged with close to it."""
+
+    async def add(self, links: Sequence[Link], at: float) -> None:
+        """Add one event's links (domain.co_engagement.links), made at time `at`."""
+        ...
+
+    async def neighbours(
+        self, seeds: Mapping[str, float], relation: Relation, n: int, now: float
+    ) -> list[tuple[str, float]]:
+        """At most n (product id, fused score) of the weighted seeds' neighbours, best first, seeds left out
+        (domain.co_engagement.fuse)."""
         ...
 
 

@@ -1,11 +1,13 @@
 """Use cases. Each takes plain values, talks to the ports and returns domain objects."""
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from domain import catalog_updates
 from domain.catalog_updates import ProductsDeleted, ProductsUpdated, ProductsUpserted
+from domain.co_engagement import CoEngagementPolicy, links
 from domain.errors import InvalidInput, ProductNotFound
 from domain.events import HISTORY_LENGTH, Event, EventKind, EventPolicy
 from domain.filters import RecommendRequest, SimilarRequest
@@ -13,7 +15,7 @@ from domain.models import IndexInfo, Product, Recommendations, UserFeatures, Vec
 from domain.pipeline.pager import DEFAULT_CURSOR_TTL_S, Pager
 from domain.pipeline.sources import similar_product_knn
 from domain.pipeline.user_reads import UserReads
-from domain.ports import CatalogSource, Embedder, PopularityStore, ProductIndex, UserFeatureStore
+from domain.ports import CatalogSource, CoEngagementStore, Embedder, PopularityStore, ProductIndex, UserFeatureStore
 from domain.recommend import Recommend, recommend_sources
 from domain.session import apply_event, decay_to
 from domain.similar import SimilarProducts, product_with_vector
@@ -52,6 +54,8 @@ class RecommenderService:
     clock: Callable[[], float] = time.time  # seconds since the epoch: event times and affinity decay
     popularity: PopularityStore | None = None  # None: no engagement counts (no-text requests get TOP_RATED)
     cursor_ttl_s: float = DEFAULT_CURSOR_TTL_S  # how long a page's state may be continued
+    co_engagement: CoEngagementStore | None = None  # None: events link no products
+    co_engagement_policy: CoEngagementPolicy = field(default_factory=CoEngagementPolicy)
 
     # The use cases, composed from the ports in __post_init__ (bound as attributes: no extra call per request).
     recommend: Callable[[RecommendRequest], Awaitable[Recommendations]] = field(init=False, repr=False)
@@ -69,14 +73,32 @@ class RecommenderService:
 
     async def record_event(self, user_id: str, product_id: str, kind: EventKind) -> UserFeatures:
         check_id("user_id", user_id)
-        product, vector = await product_with_vector(self.index, product_id)
+        (product, vector), previous = await asyncio.gather(
+            product_with_vector(self.index, product_id), self._linked_history(user_id, kind)
+        )
         event = Event(product_id, kind, self.clock())
         features = await self.users.record(
             event, user_id, lambda features: apply_event(features, product, vector, event, self.policy)
         )
-        if self.popularity is not None and kind is not EventKind.DISMISS:
-            await self.popularity.add(product_id, self.policy.weights[kind], event.at)
+        await asyncio.gather(*self._engagement_counts(event, previous))
         return features
+
+    async def _linked_history(self, user_id: str, kind: EventKind) -> list[Event]:
+        """The history an event of `kind` links with, read before the event is recorded (none when it links
+        nothing). Two events of one user racing each other each miss the other, not the older history."""
+        if self.co_engagement is None or kind is EventKind.DISMISS:
+            return []
+        return await self.users.history(user_id, self.co_engagement_policy.window)
+
+    def _engagement_counts(self, event: Event, previous: list[Event]) -> list[Awaitable[None]]:
+        """The writes after the user's own: popularity and co-engagement, sent together."""
+        writes: list[Awaitable[None]] = []
+        if self.popularity is not None and event.kind is not EventKind.DISMISS:
+            writes.append(self.popularity.add(event.product_id, self.policy.weights[event.kind], event.at))
+        found = links(event, previous, weights=self.policy.weights, policy=self.co_engagement_policy)
+        if self.co_engagement is not None and found:
+            writes.append(self.co_engagement.add(found, event.at))
+        return writes
 
     async def user_features(self, user_id: str) -> UserFeatures:
         return self._decayed(await self.users.get(check_id("user_id", user_id)))

@@ -14,6 +14,8 @@ from starlette.testclient import TestClient
 from adapters.catalog_file import JsonCatalog
 from adapters.embedder import FastEmbedEmbedder
 from adapters.memory import InMemoryPopularity, InMemoryProductIndex, InMemoryUserFeatureStore, StaticCatalog
+from adapters.memory_co_engagement import InMemoryCoEngagement
+from adapters.redis.co_engagement import RedisCoEngagement
 from adapters.redis.connection import RedisConnection, connect
 from adapters.redis.embedded import EmbeddedRedis
 from adapters.redis.index import RedisProductIndex
@@ -113,6 +115,7 @@ def redis_service(
         catalog=StaticCatalog(catalog_items),
         clock=clock,
         popularity=RedisPopularity(redis_conn, prefix=namespace),
+        co_engagement=RedisCoEngagement(redis_conn, prefix=namespace),
     )
 
 
@@ -130,6 +133,7 @@ def memory_service(
         catalog=StaticCatalog(catalog_items),
         clock=clock,
         popularity=InMemoryPopularity(),
+        co_engagement=InMemoryCoEngagement(),
     )
 
 
@@ -147,6 +151,7 @@ def settings(redis_server: EmbeddedRedis, namespace: str) -> Settings:
         key_prefix=f"{namespace}product:",
         user_prefix=f"{namespace}user:",
         popularity_key=namespace,
+        co_engagement_key=namespace,
         catalog=CATALOG,
     )
 

@@ -5,7 +5,8 @@ features hash and history list, `user:{<id>}:features` and `user:{<id>}:events` 
 tag, both names in KEYS); forgetting a user deletes both in one DEL; a refreshed embedding is a script
 over KEYS[1] (the product hash); a persisted query is HSET + HEXPIRE on one hash. So each runs on
 whichever node owns the slot. FT.* is not exercised: the Search module from the wheel has no cluster
-coordinator (README, "Scaling").
+coordinator (README, "Scaling"). Co-engagement writes are a pipeline of single-key commands, each list
+in its product's slot.
 """
 
 import asyncio
@@ -19,6 +20,7 @@ from redis.asyncio.cluster import RedisCluster
 
 from adapters.embedder import FastEmbedEmbedder
 from adapters.memory import InMemoryProductIndex, StaticCatalog
+from adapters.redis.co_engagement import RedisCoEngagement
 from adapters.redis.connection import RedisConnection
 from adapters.redis.embedded import EmbeddedRedis
 from adapters.redis.index import RedisProductIndex
@@ -26,6 +28,7 @@ from adapters.redis.persisted_queries import RedisPersistedQueries
 from adapters.redis.schema import IndexConfig
 from adapters.redis.topology import cluster_nodes
 from adapters.redis.users import RedisUserFeatureStore
+from domain.co_engagement import Relation
 from domain.events import EventKind
 from domain.models import Product, Vector
 from domain.service import RecommenderService
@@ -139,3 +142,29 @@ async def test_product_writes_and_persisted_queries_run_on_a_cluster(
     stored = RedisPersistedQueries(cluster, f"{namespace}apq", ttl_s=60, max_entries=10)
     assert await stored.put("abc", "{ categories }")
     assert await stored.get("abc") == "{ categories }"
+
+
+async def test_co_engagement_writes_and_reads_on_a_cluster(
+    cluster: RedisConnection,
+    nodes: list[EmbeddedRedis],
+    namespace: str,
+    embedder: FastEmbedEmbedder,
+    catalog_items: list[tuple[Product, Vector]],
+) -> None:
+    """Each list is its product's own slot (`co:{<id>}:<relation>`), the totals one hash: the pipeline after
+    the user's script is routed key by key, and no command names two products' keys."""
+    products = InMemoryProductIndex()
+    await products.upsert(catalog_items)
+    users = RedisUserFeatureStore(cluster, prefix=f"{namespace}user:")
+    store = RedisCoEngagement(cluster, namespace)
+    service = RecommenderService(embedder, products, users, StaticCatalog(catalog_items), co_engagement=store)
+    ids = [product.id for product, _ in catalog_items][:12]
+
+    for n in range(8):  # each shopper buys a run of four consecutive products
+        for product_id in ids[n : n + 4]:
+            await service.record_event(f"c{n}", product_id, EventKind.PURCHASE)
+
+    spread = await _keys_per_node(nodes, f"{namespace}co:{{*}}:*")
+    assert sum(spread) == 2 * 11 and all(spread), spread  # 11 products with links, both relations
+    related = await store.neighbours({ids[5]: 1.0}, Relation.BOUGHT_TOGETHER, 10, service.clock())
+    assert {product_id for product_id, _ in related} == set(ids[2:9]) - {ids[5]}

@@ -1,0 +1,159 @@
+"""CoEngagementStore on Redis: a sorted set of neighbours per product and relation, a hash of totals per relation.
+
+Keys (`<prefix>` is the `co_engagement_key` setting, `<relation>` is `also_viewed` or `bought_together`):
+- `<prefix>co:{<product id>}:<relation>`: sorted set, member = a neighbour's id, score = the forward-decayed
+  sum of the weights of the links product → neighbour (domain.co_engagement). At most `cap` members: every
+  write ends with ZREMRANGEBYRANK of whatever is below the top `cap` (nothing to do, and O(1), while the
+  set is smaller). Forward decay makes a recent link outweigh an old one of the same weight, so what the cap
+  pushes out is the weakest once decayed. Expires after TTL_HALF_LIVES half-lives without a write: a deleted
+  or long-forgotten product's lists go by themselves.
+- `<prefix>co:totals:<relation>`: hash, field = product id, value = the forward-decayed sum of every link
+  into that product, the popularity a neighbour's count is divided by when read. One hash rather than a key
+  per product: a read needs the totals of a few hundred neighbours at once, which one HMGET fetches; keys
+  per product would be as many commands. No expiry (one small field per product ever linked).
+
+Nothing is ever rewritten for decay: stored values carry growth(at) and reads divide by growth(now).
+
+Writing one event: one pipeline of EVALSHA, one per list the event touches (its increments, the trim and the
+expiry at once) and one per relation's totals, rather than three plain commands per list and one per total:
+a purchase after ten earlier products touches 22 lists and is 24 commands instead of 106, which is most of
+the client's time. Each script names one key, so on a cluster none spans two products' slots (the braces
+make the product id the hash tag). The pipeline runs after the user's event script without a transaction:
+a failure part-way leaves some of one event's lists counted, never a count doubled.
+
+Reading: every seed's list in one pipelined burst of ZRANGE, then one HMGET of their neighbours' totals.
+"""
+
+import asyncio
+import hashlib
+from collections.abc import Mapping, Sequence
+
+from redis.exceptions import NoScriptError
+
+from adapters.redis.connection import RedisConnection, translated
+from domain.co_engagement import (
+    DEFAULT_CAP,
+    DEFAULT_EXPONENT,
+    DEFAULT_HALF_LIFE_S,
+    Link,
+    Relation,
+    fuse,
+    growth,
+    incoming,
+)
+from domain.errors import RecommenderError
+
+TTL_HALF_LIVES = 8  # a list unwritten this long holds counts worth under 1/256 of what they were
+MAX_TTL_S = 10 * 365 * 24 * 3600.0  # a half-life long enough to mean "no decay" still gets a valid expiry
+KEY_NAMES = {Relation.ALSO_VIEWED: "also_viewed", Relation.BOUGHT_TOGETHER: "bought_together"}
+
+# One list: KEYS[1]; ARGV: cap, TTL ms, then neighbour, increment pairs. Increments, trim and expiry at once.
+_ADD = """
+for i = 3, #ARGV, 2 do redis.call('ZINCRBY', KEYS[1], ARGV[i + 1], ARGV[i]) end
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -tonumber(ARGV[1]) - 1)
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 0
+"""
+# One relation's totals: KEYS[1]; ARGV: product, increment pairs.
+_TOTALS = """
+for i = 1, #ARGV, 2 do redis.call('HINCRBYFLOAT', KEYS[1], ARGV[i], ARGV[i + 1]) end
+return 0
+"""
+_ADD_SHA, _TOTALS_SHA = (hashlib.sha1(script.encode()).hexdigest() for script in (_ADD, _TOTALS))
+
+
+class RedisCoEngagement:
+    def __init__(
+        self,
+        redis: RedisConnection,
+        prefix: str = "recommender:",
+        *,
+        cap: int = DEFAULT_CAP,
+        half_life_s: float = DEFAULT_HALF_LIFE_S,
+        exponent: float = DEFAULT_EXPONENT,
+    ) -> None:
+        if "{" in prefix or "}" in prefix:
+            raise ValueError(
+                f"the co-engagement key prefix must not contain braces (the id is the hash tag): {prefix!r}"
+            )
+        if cap < 1 or not half_life_s > 0 or not 0.0 <= exponent <= 1.0:
+            raise ValueError("co-engagement needs a cap of at least 1, a positive half-life and an exponent in [0, 1]")
+        self._client = redis.client
+        self._reads = redis.reads
+        self._prefix = prefix
+        self._cap = cap
+        self._half_life_s = half_life_s
+        self._exponent = exponent
+        self._ttl_ms = round(min(TTL_HALF_LIVES * half_life_s, MAX_TTL_S) * 1000)
+
+    def key(self, product_id: str, relation: Relation) -> str:
+        return f"{self._prefix}co:{{{product_id}}}:{KEY_NAMES[relation]}"
+
+    def totals_key(self, relation: Relation) -> str:
+        return f"{self._prefix}co:totals:{KEY_NAMES[relation]}"
+
+    @translated
+    async def add(self, links: Sequence[Link], at: float) -> None:
+        if not links:
+            return
+        factor = growth(at, self._half_life_s)
+        lists: dict[str, list[str | float]] = {}
+        for link in links:
+            lists.setdefault(self.key(link.source, link.relation), [self._cap, self._ttl_ms]).extend(
+                (link.target, link.weight * factor)
+            )
+        totals: dict[str, list[str | float]] = {}
+        for (relation, target), weight in incoming(links).items():
+            totals.setdefault(self.totals_key(relation), []).extend((target, weight * factor))
+        calls = [(_ADD_SHA, key, args) for key, args in lists.items()]
+        await self._evalsha([*calls, *((_TOTALS_SHA, key, args) for key, args in totals.items())])
+
+    async def _evalsha(self, calls: list[tuple[str, str, list[str | float]]]) -> None:
+        """Each (script, key, args) as one EVALSHA, all in one pipeline. Those Redis refuses for want of the
+        script (after a restart, a failover or SCRIPT FLUSH) did nothing: load the scripts, send them again."""
+        for _ in range(2):
+            async with self._client.pipeline(transaction=False) as pipe:
+                for sha, key, args in calls:
+                    pipe.execute_command("EVALSHA", sha, 1, key, *args)  # redis-py blocks .evalsha on a cluster
+                replies = await pipe.execute(raise_on_error=False)
+            errors = [reply for reply in replies if isinstance(reply, Exception)]
+            if not errors:
+                return
+            if not all(isinstance(error, NoScriptError) for error in errors):
+                raise next(error for error in errors if not isinstance(error, NoScriptError))
+            calls = [call for call, reply in zip(calls, replies, strict=True) if isinstance(reply, NoScriptError)]
+            for script in (_ADD, _TOTALS):
+                await self._client.script_load(script)
+        raise RecommenderError("Redis keeps losing the co-engagement scripts")
+
+    @translated
+    async def neighbours(
+        self, seeds: Mapping[str, float], relation: Relation, n: int, now: float
+    ) -> list[tuple[str, float]]:
+        ids = list(seeds)
+        if not ids or n < 1:
+            return []
+        scale = 1.0 / growth(now, self._half_life_s)
+        # Every seed's list in one pipelined burst, then the totals of their neighbours in one HMGET.
+        replies = await asyncio.gather(
+            *(self._reads.command("ZRANGE", self.key(seed, relation), 0, -1, "WITHSCORES") for seed in ids)
+        )
+        lists = {seed: _pairs(reply, scale) for seed, reply in zip(ids, replies, strict=True)}
+        candidates = list(dict.fromkeys(c for pairs in lists.values() for c, _ in pairs if c not in seeds))
+        totals = await self._totals(relation, candidates, scale) if candidates else {}
+        return fuse(seeds, lists, totals, exponent=self._exponent, n=n)
+
+    @translated
+    async def counts(self, product_id: str, relation: Relation, now: float) -> dict[str, float]:
+        """One list's counts decayed to `now` (not normalised): for inspection and tests."""
+        reply = await self._reads.command("ZRANGE", self.key(product_id, relation), 0, -1, "WITHSCORES")
+        return dict(_pairs(reply, 1.0 / growth(now, self._half_life_s)))
+
+    async def _totals(self, relation: Relation, product_ids: list[str], scale: float) -> dict[str, float]:
+        reply = await self._reads.command("HMGET", self.totals_key(relation), *product_ids)
+        return {pid: float(value) * scale for pid, value in zip(product_ids, reply, strict=True) if value is not None}
+
+
+def _pairs(reply: list[bytes], scale: float) -> list[tuple[str, float]]:
+    """A flat ZRANGE ... WITHSCORES reply as (member, score · scale) pairs."""
+    return [(member.decode(), float(score) * scale) for member, score in zip(reply[::2], reply[1::2], strict=True)]

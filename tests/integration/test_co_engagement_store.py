@@ -1,0 +1,135 @@
+"""The co-engagement stores: one behaviour table run on the Redis store and on the in-memory fake."""
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from adapters.memory_co_engagement import InMemoryCoEngagement
+from adapters.redis.co_engagement import RedisCoEngagement
+from adapters.redis.connection import RedisConnection
+from domain.co_engagement import Link, Relation
+from tests.clock import START
+
+pytestmark = pytest.mark.anyio
+AV, BT = Relation.ALSO_VIEWED, Relation.BOUGHT_TOGETHER
+H = 7 * 24 * 3600.0
+Store = InMemoryCoEngagement | RedisCoEngagement
+
+
+def _av(*triples: tuple[str, str, float]) -> list[Link]:
+    return [Link(source, target, AV, weight) for source, target, weight in triples]
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    writes: list[tuple[list[Link], float]]
+    now: float
+    counts: dict[str, dict[str, float]]  # source -> its ALSO_VIEWED counts decayed to `now`
+    seeds: dict[str, float] = field(default_factory=dict)
+    ranked: list[str] = field(default_factory=list)  # the fused neighbours of `seeds`, best first
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+TABLE = [
+    Case(
+        "increments add up",
+        [(_av(("a", "b", 1.0), ("a", "c", 2.0)), START), (_av(("a", "b", 0.5)), START)],
+        START,
+        {"a": {"b": 1.5, "c": 2.0}},
+        {"a": 1.0},
+        ["c", "b"],
+        {"exponent": 0.0},
+    ),
+    Case(
+        "the cap keeps the highest; on a tie the smaller id goes first",
+        [
+            (_av(("a", "b", 1.0), ("a", "c", 2.0), ("a", "d", 3.0), ("a", "e", 1.0), ("a", "f", 0.5)), START),
+            (_av(("a", "g", 5.0)), START),
+        ],
+        START,
+        {"a": {"c": 2.0, "d": 3.0, "g": 5.0}},
+        {"a": 1.0},
+        ["g", "d", "c"],
+        {"cap": 3, "exponent": 0.0},
+    ),
+    Case(
+        "a count halves every half-life",
+        [(_av(("a", "b", 1.0)), START), (_av(("a", "c", 1.0)), START + H)],
+        START + 2 * H,
+        {"a": {"b": 0.25, "c": 0.5}},
+        {"a": 1.0},
+        ["c", "b"],
+        {"half_life_s": H, "exponent": 0.0},
+    ),
+    Case(
+        "normalised, a niche partner ranks above a best-seller seen with everything",
+        [(_av(("a", "niche", 2.0), ("a", "best", 4.0), ("x", "best", 100.0), ("y", "best", 100.0)), START)],
+        START,
+        {"a": {"niche": 2.0, "best": 4.0}},
+        {"a": 1.0},
+        ["niche", "best"],
+    ),
+    Case(
+        "seeds fuse by weight and never come back",
+        [(_av(("a", "b", 1.0), ("a", "c", 2.0), ("b", "d", 1.0), ("b", "a", 9.0)), START)],
+        START,
+        {"a": {"b": 1.0, "c": 2.0}, "b": {"d": 1.0, "a": 9.0}},
+        {"a": 1.0, "b": 0.4},
+        ["c", "d"],
+        {"exponent": 0.0},
+    ),
+    Case(
+        "relations are kept apart",
+        [([Link("a", "b", AV, 1.0), Link("a", "c", BT, 5.0)], START)],
+        START,
+        {"a": {"b": 1.0}},
+        {"a": 1.0},
+        ["b"],
+    ),
+]
+
+
+@pytest.fixture(params=["memory", "redis"])
+def make_store(request: pytest.FixtureRequest, redis_conn: RedisConnection, namespace: str) -> Callable[..., Store]:
+    def make(**options: Any) -> Store:
+        if request.param == "memory":
+            return InMemoryCoEngagement(**options)
+        return RedisCoEngagement(redis_conn, f"{namespace}{uuid.uuid4().hex[:6]}:", **options)
+
+    return make
+
+
+@pytest.mark.parametrize("case", TABLE, ids=[case.name for case in TABLE])
+async def test_behaviour_table(make_store: Callable[..., Store], case: Case) -> None:
+    store = make_store(**case.options)
+    for links, at in case.writes:
+        await store.add(links, at)
+    for source, expected in case.counts.items():
+        assert await store.counts(source, AV, case.now) == pytest.approx(expected, rel=1e-9)
+    got = await store.neighbours(case.seeds, AV, 10, case.now)
+    assert [product_id for product_id, _ in got] == case.ranked
+    assert got[0][1] == pytest.approx(max(case.seeds.values()))  # each seed's best scales to 1, then its weight
+
+
+async def test_no_seeds_or_no_room_reads_nothing(make_store: Callable[..., Store]) -> None:
+    store = make_store()
+    await store.add(_av(("a", "b", 1.0)), START)
+    assert await store.neighbours({}, AV, 10, START) == []
+    assert await store.neighbours({"a": 1.0}, AV, 0, START) == []
+    assert await store.neighbours({"unknown": 1.0}, AV, 10, START) == []
+
+
+async def test_scripts_lost_by_redis_are_loaded_again_and_count_once(
+    redis_conn: RedisConnection, namespace: str
+) -> None:
+    store = RedisCoEngagement(redis_conn, namespace)
+    await store.add(_av(("a", "b", 1.0)), START)
+    await redis_conn.client.script_flush()  # as after a restart or a failover to a fresh replica
+    await store.add(_av(("a", "b", 1.0), ("a", "c", 2.0)), START)
+    assert await store.counts("a", AV, START) == pytest.approx({"b": 2.0, "c": 2.0})
+    # Normalised, b and c tie (2 / sqrt(2) each); the seed's weight scales them.
+    assert await store.neighbours({"x": 1.0, "a": 0.5}, AV, 5, START) == [("b", 0.5), ("c", 0.5)]
