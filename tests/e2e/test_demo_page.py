@@ -3,9 +3,10 @@
 import re
 import uuid
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import Browser, Page, ViewportSize, expect
+from playwright.sync_api import Browser, Page, Response, ViewportSize, expect
 
 pytestmark = pytest.mark.e2e
 
@@ -13,6 +14,7 @@ QUERY = "warm jacket for winter"
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 PHONE: ViewportSize = {"width": 390, "height": 844}
 TIMEOUT_MS = 20_000
+STATIC = Path(__file__).resolve().parents[2] / "serving" / "static"
 
 
 def _search_count(page: Page) -> int:
@@ -287,5 +289,26 @@ def test_demo_page_more_ways_to_recommend(browser: Browser, live_server: str, ar
         assert "p001" not in _result_ids(page) and _reasons(page) == {"SIMILAR_TO_PRODUCT"}
         _shot(page, artifacts, "10-similar-items")
         assert not page_errors, f"JavaScript errors on the page: {page_errors}"
+    finally:
+        context.close()
+
+
+def test_demo_page_modules_are_served_as_javascript(browser: Browser, live_server: str) -> None:
+    """The page is ES modules with no build step: the browser runs a module only when it comes as JavaScript."""
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    scripts: dict[str, str] = {}
+
+    def record(response: Response) -> None:
+        if response.request.resource_type == "script":
+            scripts[urlparse(response.url).path] = response.headers.get("content-type", "")
+
+    page.on("response", record)
+    try:
+        page.goto(f"{live_server}/")
+        expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=TIMEOUT_MS)
+        assert {Path(path).name for path in scripts} == {path.name for path in STATIC.glob("*.js")}
+        wrong = {path: kind for path, kind in scripts.items() if kind.split(";")[0].strip() != "text/javascript"}
+        assert not wrong, f"modules not served as text/javascript: {wrong}"
     finally:
         context.close()
