@@ -6,7 +6,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import Browser, Page, Response, ViewportSize, expect
+from playwright.sync_api import Browser, FloatRect, Locator, Page, Response, ViewportSize, expect
 
 pytestmark = pytest.mark.e2e
 
@@ -310,5 +310,39 @@ def test_demo_page_modules_are_served_as_javascript(browser: Browser, live_serve
         assert {Path(path).name for path in scripts} == {path.name for path in STATIC.glob("*.js")}
         wrong = {path: kind for path, kind in scripts.items() if kind.split(";")[0].strip() != "text/javascript"}
         assert not wrong, f"modules not served as text/javascript: {wrong}"
+    finally:
+        context.close()
+
+
+def _box(locator: Locator) -> FloatRect:
+    box = locator.bounding_box()
+    assert box is not None, f"{locator} is not rendered"
+    return box
+
+
+def _overlap(a: FloatRect, b: FloatRect) -> bool:
+    apart_x = a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+    apart_y = a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"]
+    return not (apart_x or apart_y)
+
+
+@pytest.mark.parametrize("width", [1400, 900, 1920])
+def test_demo_page_score_is_not_under_the_buttons(browser: Browser, live_server: str, width: int) -> None:
+    """Each result row's distance and score stay clear of its Click, "Not interested" and "similar items"."""
+    expect.set_options(timeout=TIMEOUT_MS)
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        _open(page, live_server, f"e2e-{uuid.uuid4().hex[:10]}")
+        page.get_by_test_id("query").fill(QUERY)
+        _search(page)
+        rows = page.get_by_test_id("result-row")
+        expect(rows.first).to_be_visible()
+        for i in range(rows.count()):
+            row = rows.nth(i)
+            numbers = [_box(row.get_by_test_id(testid)) for testid in ("result-distance", "result-score")]
+            controls = [_box(row.get_by_test_id(testid)) for testid in ("click-btn", "dismiss-btn", "similar-link")]
+            hidden = [(n, c) for n in numbers for c in controls if _overlap(n, c)]
+            assert not hidden, f"row {i + 1} at {width} px: a number under a button: {hidden}"
     finally:
         context.close()
