@@ -326,9 +326,10 @@ def _overlap(a: FloatRect, b: FloatRect) -> bool:
     return not (apart_x or apart_y)
 
 
-@pytest.mark.parametrize("width", [1400, 900, 1920])
-def test_demo_page_score_is_not_under_the_buttons(browser: Browser, live_server: str, width: int) -> None:
-    """Each result row's distance and score stay clear of its Click, "Not interested" and "similar items"."""
+@pytest.mark.parametrize("width", [1400, 1920, 1050, 900, 390])
+def test_demo_page_result_rows_fit(browser: Browser, live_server: str, width: int) -> None:
+    """Each result row's distance and score stay clear of its Click, "Not interested" and "similar items", and
+    the product keeps at least a third of the row (a narrow panel stacks the numbers under it instead)."""
     expect.set_options(timeout=TIMEOUT_MS)
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
@@ -344,5 +345,7 @@ def test_demo_page_score_is_not_under_the_buttons(browser: Browser, live_server:
             controls = [_box(row.get_by_test_id(testid)) for testid in ("click-btn", "dismiss-btn", "similar-link")]
             hidden = [(n, c) for n in numbers for c in controls if _overlap(n, c)]
             assert not hidden, f"row {i + 1} at {width} px: a number under a button: {hidden}"
+            product, whole = _box(row.locator(".product")), _box(row)
+            assert product["width"] >= whole["width"] / 3, f"row {i + 1} at {width} px: product squeezed: {product}"
     finally:
         context.close()
