@@ -85,16 +85,17 @@ function resultRow(item, rank) {
       ),
       el("div", { className: "sub", text: productLine(p), dataset: { testid: "result-sub" } }),
     ),
-    number("distance", fmt.num(item.vectorDistance, 4), "result-distance"),
-    number("score", fmt.num(item.score, 4), "result-score", " strong"),
+    numberCell({ label: "distance", value: fmt.num(item.vectorDistance, 4), testid: "result-distance" }),
+    numberCell({ label: "score", value: fmt.num(item.score, 4), testid: "result-score", strong: true }),
     el("span", { className: "action" }, clickButton(p, "click-btn", error), dismissButton(p, error), similarLink(p)),
     error,
   );
 }
 
-function number(label, value, testid, extraClass = "") {
+/** A number column; its label shows only where the row stacks the numbers under the product. */
+function numberCell({ label, value, testid, strong = false }) {
   const miniLabel = el("span", { className: "mini-label", text: `${label} ` });
-  return el("span", { className: `num${extraClass}`, dataset: { testid } }, miniLabel, value);
+  return el("span", { className: strong ? "num strong" : "num", dataset: { testid } }, miniLabel, value);
 }
 
 /** Why the item is here, whether it is in stock, and how much the category affinity moved it. */
