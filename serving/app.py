@@ -2,6 +2,7 @@
 
 import gc
 import logging
+import mimetypes
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -144,6 +145,9 @@ def create_app(settings: Settings | None = None, **ports: Any) -> Starlette:
         persisted=lambda request: request.app.state.persisted,
         observer=lambda request: request.app.state.metrics,
     )
+    # The demo page's scripts are ES modules, which browsers run only when served with a JavaScript type; the
+    # guess otherwise comes from the host's tables (the Windows registry may say text/plain).
+    mimetypes.add_type("text/javascript", ".js")
     routes = [
         Route("/", index_page),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
