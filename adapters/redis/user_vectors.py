@@ -5,11 +5,11 @@ values, the dismissed vector as a float32 scale and `dim` int8 values (codecs), 
 length. One key for both costs one key's overhead instead of two, and keeps them out of the features
 hash, where a value over 64 bytes would turn the whole hash from a listpack into a hash table.
 
-Why two precisions: the session vector is the direction of every personalised query, and at float16 it
-stays within a cosine of 1 - 1e-6 of its float32 self after any number of events; int8 would cost it a
-hundred times that. The dismissed vector only pulls the query away, scaled by a weight below 1, so int8
-serves it (within 2e-4 of the cosine, tests/unit/test_user_vectors.py), and it saves the allocator size
-class the string falls into: the figures are in BENCHMARKS.md.
+Why two precisions: the session vector is the direction of every personalised query, and float16 keeps
+it far closer to its float32 self than int8 would, after any number of events. The dismissed vector only
+pulls the query away, scaled by a weight of at most 1, so int8 serves it, and the string then fits a smaller
+allocator size class than with two float16 vectors. The cosine bounds are stated by
+tests/unit/test_user_layout.py; the memory figures are in BENCHMARKS.md.
 
 The domain keeps both vectors at unit length (every EWMA step normalises); rounding moves the norm a
 little, so they are scaled back to unit length as they are read.

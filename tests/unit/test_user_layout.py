@@ -49,7 +49,7 @@ def test_the_stored_vectors_stay_within_the_stated_cosine_of_float32_after_many_
     assert exact.dismissed_vector is not None and stored.dismissed_vector is not None
     # The session vector is the direction of the KNN query: float16 keeps it well inside 1 - 1e-4.
     assert float(np.dot(exact.session_vector, stored.session_vector)) > 0.9999
-    # The dismissed vector, at int8, only pulls the query away by a weight below 1.
+    # The dismissed vector, at int8, only pulls the query away, by a weight of at most 1.
     assert float(np.dot(exact.dismissed_vector, stored.dismissed_vector)) > 0.9998
     for vector in (stored.session_vector, stored.dismissed_vector):
         assert vector.dtype == np.float32 and float(np.linalg.norm(vector)) == pytest.approx(1.0, abs=1e-6)
