@@ -47,8 +47,9 @@ def to_int8_bytes(vector: Vector) -> bytes:
 
 
 def from_int8_bytes(raw: bytes) -> Vector:
-    scale = float(np.frombuffer(raw[:4], dtype=FLOAT32_LE)[0])
-    return (np.frombuffer(raw[4:], dtype=np.int8) * scale).astype(np.float32)
+    values = np.frombuffer(raw[4:], dtype=np.int8).astype(np.float32)
+    values *= np.frombuffer(raw[:4], dtype=FLOAT32_LE)[0]
+    return values
 
 
 def field_map(flat: Sequence[bytes]) -> dict[str, bytes]:

@@ -36,8 +36,11 @@ def to_vectors_bytes(session: Vector | None, dismissed: Vector | None) -> bytes:
 
 
 def _unit(vector: Vector) -> Vector:
-    norm = float(np.linalg.norm(vector))
-    return (vector / norm).astype(np.float32) if norm > 0 and np.isfinite(norm) else vector
+    """`vector` (a fresh float32 array) scaled in place to unit length."""
+    norm = float(np.sqrt(np.dot(vector, vector)))
+    if norm > 0 and np.isfinite(norm):
+        vector /= norm
+    return vector
 
 
 def _dim(flags: int, size: int) -> int:
