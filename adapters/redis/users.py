@@ -9,9 +9,12 @@ The hash keeps to short fields and values so that Redis stores it as a listpack 
 v (version), clicks, events, last_clicked_id, last_clicked_category, aft (the one time all affinities
 are stored as of, epoch seconds) and per category `aff:<category>`. Every event decays all affinities to
 its own time (domain.session.decay_to), so one time serves them all; a category whose time differs
-anyway gets its own `aft:<category>`, so any features round-trip exactly. The vectors string holds the
-session and dismissed vectors at half precision (see user_vectors). The list holds the latest
-HISTORY_LENGTH events, newest first (see user_history).
+anyway gets its own `aft:<category>`, so features round-trip exactly (a category without any time reads
+back with the shared one; the domain gives every category a time at every event).
+
+The vectors string holds the session and dismissed vectors at reduced precision (user_vectors says how
+and why); without vectors there is no string. The list holds the latest HISTORY_LENGTH events,
+newest first (user_history).
 
 Users written by earlier versions (both vectors as float32 fields of the hash, a time per category) read
 the same, and their first event rewrites them in this layout: the script replaces the whole hash.
@@ -34,7 +37,7 @@ from adapters.redis.user_history import decode_event, encode_event
 from adapters.redis.user_vectors import from_vectors_bytes, to_vectors_bytes
 from domain.errors import RecommenderError
 from domain.events import HISTORY_LENGTH, Event
-from domain.models import UserFeatures
+from domain.models import UserFeatures, Vector
 
 AFFINITY_PREFIX = "aff:"
 AFFINITY_TIME = "aft"
@@ -79,12 +82,14 @@ def _affinity_times(fields: Mapping[str, bytes], affinities: Mapping[str, float]
     return times | _per_category(fields, AFFINITY_TIME_PREFIX)
 
 
+def _legacy_vectors(fields: Mapping[str, bytes]) -> tuple[Vector | None, Vector | None]:
+    session, dismissed = (fields.get(name) for name in LEGACY_VECTOR_FIELDS)
+    return (from_bytes(session) if session else None), (from_bytes(dismissed) if dismissed else None)
+
+
 def features_from_hash(user_id: str, fields: Mapping[str, bytes], vectors: bytes | None = None) -> UserFeatures:
     """The features from the hash and the vectors string; without the string, from an older layout's hash."""
-    if vectors:
-        session, dismissed = from_vectors_bytes(vectors)
-    else:
-        session, dismissed = (from_bytes(raw) if (raw := fields.get(name)) else None for name in LEGACY_VECTOR_FIELDS)
+    session, dismissed = from_vectors_bytes(vectors) if vectors else _legacy_vectors(fields)
     affinities = _per_category(fields, AFFINITY_PREFIX)
     return UserFeatures(
         user_id=user_id,
