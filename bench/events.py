@@ -127,10 +127,11 @@ async def redis_figures(url: str, products: int, users: int) -> None:
             await store.record(event, f"u{u}", change)
     after = int((await conn.client.info("memory"))["used_memory"])
     features = await conn.client.memory_usage(store.key("u0"), samples=0)
+    vectors = await conn.client.memory_usage(store.vectors_key("u0"), samples=0)
     history = await conn.client.memory_usage(store.events_key("u0"), samples=0)
     print(
-        f"memory: {(after - before) / users:,.0f} bytes per user ({users:,} users x 20 events); "
-        f"MEMORY USAGE of one user: features hash {features} B, events list {history} B"
+        f"memory: {(after - before) / users:,.0f} bytes per user ({users:,} users x 20 events); MEMORY USAGE of "
+        f"one user: features hash {features} B, vectors string {vectors} B, events list {history} B"
     )
     await conn.aclose()
 

@@ -1,42 +1,65 @@
-"""UserFeatureStore on Redis: one hash `user:{<id>}:features` and one list `user:{<id>}:events` per user.
+"""UserFeatureStore on Redis: per user a hash `user:{<id>}:features`, a string `user:{<id>}:vectors` and a
+list `user:{<id>}:events`.
 
-The braces make the user id the keys' hash tag: both keys of a user live in one cluster slot, so the
-script below, which names both in KEYS, stays valid on a cluster.
+The braces make the user id the keys' hash tag: the three keys of a user live in one cluster slot, so the
+scripts below, which name them all in KEYS, stay valid on a cluster.
 
-Hash fields: v (version), clicks, events, session_vec and dismissed_vec (float32 bytes), last_clicked_id,
-last_clicked_category, and per category `aff:<category>` (the affinity as of its last change) and
-`aft:<category>` (that time, epoch seconds). The list holds the latest HISTORY_LENGTH events, newest
-first, as `<kind code>|<epoch ms>|<product id>`.
+The hash keeps to short fields and values so that Redis stores it as a listpack (with the default
+`hash-max-listpack-value` 64 and `hash-max-listpack-entries` 128), far smaller than a hash table:
+v (version), clicks, events, last_clicked_id, last_clicked_category, aft (the one time all affinities
+are stored as of, epoch seconds) and per category `aff:<category>`. Every event decays all affinities to
+its own time (domain.session.decay_to), so one time serves them all; a category whose time differs
+anyway gets its own `aft:<category>`, so features round-trip exactly (a category without any time reads
+back with the shared one; the domain gives every category a time at every event).
 
-One event is one atomic write: the features are read (with their version) and changed by the domain's pure
-math here, then one Lua script checks the version, writes the hash, pushes the event, trims the list and
-refreshes both keys' idle TTL. A version that moved means another event of the user landed in between:
-read again and redo. Doing the vector math in Lua instead would duplicate the domain's float32 EWMA in a
-second language; doing it as WATCH/MULTI would take a pooled connection per attempt and four round trips.
+The vectors string holds the session and dismissed vectors at reduced precision (user_vectors says how
+and why); without vectors there is no string. The list holds the latest HISTORY_LENGTH events,
+newest first (user_history).
+
+Users written by earlier versions (both vectors as float32 fields of the hash, a time per category) read
+the same, and their first event rewrites them in this layout: the script replaces the whole hash.
+
+One event is one atomic write: the features are read (with their version) by one read-only script and
+changed by the domain's pure math here, then one Lua script checks the version, rewrites the hash, sets
+the vectors, pushes the event, trims the list and refreshes the keys' idle TTL. A version that moved
+means another event of the user landed in between: read again and redo. Doing the vector math in Lua
+instead would duplicate the domain's float32 EWMA in a second language; doing it as WATCH/MULTI would take
+a pooled connection per attempt and four round trips.
 """
 
 import asyncio
 import random
 from collections.abc import Callable, Mapping
 
-from adapters.redis.codecs import field_map, from_bytes, to_bytes
+from adapters.redis.codecs import field_map, from_bytes
 from adapters.redis.connection import RedisConnection, translated
+from adapters.redis.user_history import decode_event, encode_event
+from adapters.redis.user_vectors import from_vectors_bytes, to_vectors_bytes
 from domain.errors import RecommenderError
-from domain.events import HISTORY_LENGTH, Event, EventKind
-from domain.models import UserFeatures
+from domain.events import HISTORY_LENGTH, Event
+from domain.models import UserFeatures, Vector
 
 AFFINITY_PREFIX = "aff:"
+AFFINITY_TIME = "aft"
 AFFINITY_TIME_PREFIX = "aft:"
+# The float32 vector fields of the hash before the vectors had their own key: read, never written.
+LEGACY_VECTOR_FIELDS = ("session_vec", "dismissed_vec")
 MAX_ATTEMPTS = 200
 DEFAULT_TTL_S = 30 * 24 * 3600.0
-KIND_CODES = {EventKind.VIEW: "V", EventKind.CLICK: "C", EventKind.ADD_TO_CART: "A", EventKind.PURCHASE: "P"}
-KIND_CODES[EventKind.DISMISS] = "D"
-KINDS = {code: kind for kind, code in KIND_CODES.items()}
 
-# KEYS: features hash, events list. ARGV: version read, TTL ms, event entry, history length, field/value...
+# KEYS: features hash, vectors string. Both in one reply, read at one instant (a write lands between
+# none of them), so the version read with the hash is the vectors' version too.
+_READ = """#!lua flags=no-writes
+return {redis.call('HGETALL', KEYS[1]), redis.call('GET', KEYS[2])}
+"""
+# KEYS: features hash, events list, vectors string. ARGV: version read, TTL ms, event entry, history
+# length, vectors ('' for none), field/value... The hash is replaced, not merged: fields of an older
+# layout go, and a hash that grew past the listpack limits becomes a listpack again.
 _RECORD = """
 if (redis.call('HGET', KEYS[1], 'v') or '0') ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 5))
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], unpack(ARGV, 6))
+if ARGV[5] == '' then redis.call('DEL', KEYS[3]) else redis.call('SET', KEYS[3], ARGV[5], 'PX', ARGV[2]) end
 redis.call('LPUSH', KEYS[2], ARGV[3])
 redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[4]) - 1)
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
@@ -53,45 +76,51 @@ def _text(raw: bytes | None) -> str | None:
     return raw.decode() if raw else None
 
 
-def features_from_hash(user_id: str, fields: Mapping[str, bytes]) -> UserFeatures:
-    session, dismissed = fields.get("session_vec"), fields.get("dismissed_vec")
+def _affinity_times(fields: Mapping[str, bytes], affinities: Mapping[str, float]) -> dict[str, float]:
+    shared = fields.get(AFFINITY_TIME)
+    times = dict.fromkeys(affinities, float(shared)) if shared else {}
+    return times | _per_category(fields, AFFINITY_TIME_PREFIX)
+
+
+def _legacy_vectors(fields: Mapping[str, bytes]) -> tuple[Vector | None, Vector | None]:
+    session, dismissed = (fields.get(name) for name in LEGACY_VECTOR_FIELDS)
+    return (from_bytes(session) if session else None), (from_bytes(dismissed) if dismissed else None)
+
+
+def features_from_hash(user_id: str, fields: Mapping[str, bytes], vectors: bytes | None = None) -> UserFeatures:
+    """The features from the hash and the vectors string; without the string, from an older layout's hash."""
+    session, dismissed = from_vectors_bytes(vectors) if vectors else _legacy_vectors(fields)
+    affinities = _per_category(fields, AFFINITY_PREFIX)
     return UserFeatures(
         user_id=user_id,
         clicks=int(fields.get("clicks", b"0")),
         events=int(fields.get("events", b"0")),
-        session_vector=from_bytes(session) if session else None,
-        dismissed_vector=from_bytes(dismissed) if dismissed else None,
-        affinities=_per_category(fields, AFFINITY_PREFIX),
-        affinity_times=_per_category(fields, AFFINITY_TIME_PREFIX),
+        session_vector=session,
+        dismissed_vector=dismissed,
+        affinities=affinities,
+        affinity_times=_affinity_times(fields, affinities),
         last_clicked_id=_text(fields.get("last_clicked_id")),
         last_clicked_category=_text(fields.get("last_clicked_category")),
     )
 
 
-def features_to_hash(features: UserFeatures) -> dict[str, str | bytes]:
-    mapping: dict[str, str | bytes] = {"clicks": str(features.clicks), "events": str(features.events)}
-    if features.session_vector is not None:
-        mapping["session_vec"] = to_bytes(features.session_vector)
-    if features.dismissed_vector is not None:
-        mapping["dismissed_vec"] = to_bytes(features.dismissed_vector)
+def features_to_hash(features: UserFeatures) -> dict[str, str]:
+    """The hash's fields; the vectors go to their own key (to_vectors_bytes)."""
+    mapping = {"clicks": str(features.clicks), "events": str(features.events)}
     if features.last_clicked_id is not None:
         mapping["last_clicked_id"] = features.last_clicked_id
     if features.last_clicked_category is not None:
         mapping["last_clicked_category"] = features.last_clicked_category
     for category, weight in features.affinities.items():
         mapping[AFFINITY_PREFIX + category] = repr(weight)
-    for category, at in features.affinity_times.items():
-        mapping[AFFINITY_TIME_PREFIX + category] = repr(at)
+    times = features.affinity_times
+    shared = max(times.values(), default=None)
+    if shared is not None:
+        mapping[AFFINITY_TIME] = repr(shared)
+    for category, at in times.items():
+        if at != shared:
+            mapping[AFFINITY_TIME_PREFIX + category] = repr(at)
     return mapping
-
-
-def encode_event(event: Event) -> str:
-    return f"{KIND_CODES[event.kind]}|{round(event.at * 1000)}|{event.product_id}"
-
-
-def decode_event(raw: bytes) -> Event:
-    code, at_ms, product_id = raw.decode().split("|", 2)
-    return Event(product_id, KINDS[code], int(at_ms) / 1000.0)
 
 
 class RedisUserFeatureStore:
@@ -107,25 +136,33 @@ class RedisUserFeatureStore:
     def key(self, user_id: str) -> str:
         return f"{self._prefix}{{{user_id}}}:features"
 
+    def vectors_key(self, user_id: str) -> str:
+        return f"{self._prefix}{{{user_id}}}:vectors"
+
     def events_key(self, user_id: str) -> str:
         return f"{self._prefix}{{{user_id}}}:events"
 
+    def keys(self, user_id: str) -> list[str]:
+        return [self.key(user_id), self.vectors_key(user_id), self.events_key(user_id)]
+
     @translated
     async def get(self, user_id: str) -> UserFeatures:
-        # On every recommendation: the hot-path reads, and the flat reply paired up here.
-        return features_from_hash(user_id, await self._fields(user_id))
+        # On every recommendation: one hot-path read of both keys.
+        fields, vectors = await self._read(user_id)
+        return features_from_hash(user_id, fields, vectors)
 
     @translated
     async def record(self, event: Event, user_id: str, change: Callable[[UserFeatures], UserFeatures]) -> UserFeatures:
-        keys = [self.key(user_id), self.events_key(user_id)]
+        keys = [self.key(user_id), self.events_key(user_id), self.vectors_key(user_id)]
         entry = encode_event(event)
         for attempt in range(MAX_ATTEMPTS):
-            fields = await self._fields(user_id)
+            fields, vectors = await self._read(user_id)
             version = int(fields.get("v", b"0"))
-            updated = change(features_from_hash(user_id, fields))
+            updated = change(features_from_hash(user_id, fields, vectors))
             mapping = {"v": str(version + 1), **features_to_hash(updated)}
-            args = [version, self._ttl_ms, entry, HISTORY_LENGTH, *(x for pair in mapping.items() for x in pair)]
-            if await self._record(keys=keys, args=args):
+            packed = to_vectors_bytes(updated.session_vector, updated.dismissed_vector)
+            head: list[str | bytes | int] = [version, self._ttl_ms, entry, HISTORY_LENGTH, packed]
+            if await self._record(keys=keys, args=[*head, *(x for pair in mapping.items() for x in pair)]):
                 return updated
             # Another event of this user landed first: back off a little, then redo on its result.
             await asyncio.sleep(random.uniform(0, 0.002 * min(attempt + 1, 10)))
@@ -138,7 +175,8 @@ class RedisUserFeatureStore:
 
     @translated
     async def delete(self, user_id: str) -> None:
-        await self._delete(self.key(user_id), self.events_key(user_id))
+        await self._delete(*self.keys(user_id))
 
-    async def _fields(self, user_id: str) -> dict[str, bytes]:
-        return field_map(await self._reads.command("HGETALL", self.key(user_id)))
+    async def _read(self, user_id: str) -> tuple[dict[str, bytes], bytes | None]:
+        flat, vectors = await self._reads.command("EVAL", _READ, 2, self.key(user_id), self.vectors_key(user_id))
+        return field_map(flat), vectors

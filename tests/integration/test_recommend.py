@@ -65,7 +65,8 @@ async def test_click_changes_the_next_recommendation_as_the_math_says(
     for pid in clicked:
         session = ewma(session, vectors[pid])
     assert features.session_vector is not None
-    assert np.allclose(features.session_vector, session, atol=1e-6)
+    # Redis keeps the session vector at half precision (adapters.redis.user_vectors): close, not equal.
+    assert np.allclose(features.session_vector, session, atol=1e-4)
     expected_aff: dict[str, float] = {}
     for pid in clicked:
         expected_aff[categories[pid]] = expected_aff.get(categories[pid], 0.0) + 1.0
@@ -74,7 +75,7 @@ async def test_click_changes_the_next_recommendation_as_the_math_says(
     after = await service.recommend(RecommendRequest(query=text, user_id="ann", k=60))
     assert after.used_session and after.used_rerank
     [query] = await service.embedder.embed([text])
-    blended = blend(query, session, 0.3)
+    blended = blend(query, features.session_vector, 0.3)  # the stored vector, the one the query is built from
     for c in after.items:
         distance = 1.0 - float(np.dot(vectors[c.product.id], blended))
         bonus = affinity_bonus(expected_aff.get(c.product.category, 0.0), 0.15)

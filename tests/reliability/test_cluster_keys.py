@@ -1,8 +1,9 @@
 """The user-side and product-side writes against a 3-node Redis Cluster through redis-py's RedisCluster.
 
 Every script and multi-key command lands in one hash slot: an event is one Lua script over the user's
-features hash and history list, `user:{<id>}:features` and `user:{<id>}:events` (the id is the hash
-tag, both names in KEYS); forgetting a user deletes both in one DEL; a refreshed embedding is a script
+features hash, vectors string and history list, `user:{<id>}:features`, `user:{<id>}:vectors` and
+`user:{<id>}:events` (the id is the hash tag, every name in KEYS), and reading the features is one
+read-only script over the first two; forgetting a user deletes all three in one DEL; a refreshed embedding is a script
 over KEYS[1] (the product hash); a persisted query is HSET + HEXPIRE on one hash. So each runs on
 whichever node owns the slot. FT.* is not exercised: the Search module from the wheel has no cluster
 coordinator (README, "Scaling"). Co-engagement writes are a pipeline of single-key commands, each list
@@ -96,7 +97,7 @@ async def test_concurrent_clicks_on_a_cluster_are_all_counted(
         features = await service.user_features(f"u{n}")
         assert features.clicks == 10 and features.session_vector is not None
     spread = await _keys_per_node(nodes, f"{namespace}user:*")
-    assert sum(spread) == 48 and all(spread), spread  # features and history of 24 users, on every node
+    assert sum(spread) == 72 and all(spread), spread  # features, vectors and history of 24 users, on every node
     await service.reset_user("u0")
     assert (await service.user_features("u0")).clicks == 0
 
@@ -119,8 +120,9 @@ async def test_every_event_kind_and_the_history_on_a_cluster(
         assert features.events == 25
         assert features.clicks == sum(1 for user, _, kind in events if user == f"e{n}" and kind is EventKind.CLICK)
         assert [e.product_id for e in await users.history(f"e{n}", 50)][:1]  # the history list, same slot
-    await service.reset_user("e1")  # one DEL over both keys of the user's slot
+    await service.reset_user("e1")  # one DEL over the three keys of the user's slot
     assert (await service.user_features("e1")).events == 0 and await users.history("e1", 50) == []
+    assert await cluster.client.exists(*users.keys("e1")) == 0
 
 
 async def test_product_writes_and_persisted_queries_run_on_a_cluster(

@@ -1,0 +1,126 @@
+"""The user store's keys on real Redis: the layout it writes, users written by earlier versions, TTLs and
+deletion (the behaviour through the service is in test_events)."""
+
+from functools import partial
+
+import numpy as np
+import pytest
+import redis.asyncio as aioredis
+
+from adapters.redis.codecs import to_bytes
+from adapters.redis.connection import RedisConnection
+from adapters.redis.users import RedisUserFeatureStore
+from domain.events import HISTORY_LENGTH, Event, EventKind, EventPolicy
+from domain.models import Product, UserFeatures, Vector
+from domain.session import apply_event, decay_to
+from domain.vectors import normalise
+
+pytestmark = pytest.mark.anyio
+DAY = 24 * 3600.0
+NOW = 1_765_000_000.0
+POLICY = EventPolicy()
+
+
+def _unit(seed: int) -> Vector:
+    return normalise(np.random.default_rng(seed).standard_normal(384).astype(np.float32))
+
+
+async def _write_earlier_layout(client: aioredis.Redis, users: RedisUserFeatureStore, user_id: str) -> None:
+    """A user as earlier versions stored them: float32 vectors in the hash, a time per category, and
+    history entries `<kind>|<epoch ms>|<product id>`."""
+    await client.hset(
+        users.key(user_id),
+        mapping={
+            "v": "7",
+            "clicks": "3",
+            "events": "7",
+            "session_vec": to_bytes(_unit(1)),
+            "dismissed_vec": to_bytes(_unit(2)),
+            "last_clicked_id": "p002",
+            "last_clicked_category": "outerwear",
+            "aff:outerwear": repr(4.5),
+            "aft:outerwear": repr(NOW - 3 * DAY),
+            "aff:footwear": repr(2.0),
+            "aft:footwear": repr(NOW - DAY),
+            "aff:legacy": repr(1.0),  # from before affinities had times: taken as fresh
+        },
+    )
+    await client.rpush(
+        users.events_key(user_id), f"C|{round((NOW - DAY) * 1000)}|p002", f"V|{round((NOW - 3 * DAY) * 1000)}|p001"
+    )
+
+
+async def test_a_user_of_the_earlier_layout_reads_the_same_and_moves_on_its_next_event(
+    redis_conn: RedisConnection, namespace: str
+) -> None:
+    users = RedisUserFeatureStore(redis_conn, prefix=f"{namespace}user:")
+    client = redis_conn.client
+    await _write_earlier_layout(client, users, "old")
+    before = await users.get("old")
+    assert (before.clicks, before.events, before.last_clicked_id) == (3, 7, "p002")
+    assert before.session_vector is not None and np.array_equal(before.session_vector, _unit(1))
+    assert before.dismissed_vector is not None and np.array_equal(before.dismissed_vector, _unit(2))
+    assert before.affinity_times == {"outerwear": NOW - 3 * DAY, "footwear": NOW - DAY}
+    assert [(e.kind, e.at) for e in await users.history("old", 5)] == [
+        (EventKind.CLICK, NOW - DAY),
+        (EventKind.VIEW, NOW - 3 * DAY),
+    ]
+
+    product, event = Product("p009", "n", "d", "footwear", "b", 1.0, 4.0, True), Event("p009", EventKind.PURCHASE, NOW)
+
+    def change(features: UserFeatures) -> UserFeatures:
+        return apply_event(features, product, _unit(3), event, POLICY)
+
+    after = await users.record(event, "old", change)
+    expected = change(before)
+    fields = await client.hgetall(users.key("old"))
+    assert not {b"session_vec", b"dismissed_vec", b"aft:outerwear", b"aft:footwear"} & set(fields)
+    assert fields[b"v"] == b"8" and fields[b"aft"] == repr(NOW).encode()
+    assert await client.object("encoding", users.key("old")) == b"listpack"
+    read = await users.get("old")
+    assert read.affinities == expected.affinities == after.affinities
+    later = NOW + 5 * DAY  # one stored time decays as the domain's time per category would
+    expected_later = decay_to(expected, later, POLICY.half_life_s).affinities
+    assert decay_to(read, later, POLICY.half_life_s).affinities == pytest.approx(expected_later, rel=1e-12)
+    assert expected_later["outerwear"] == pytest.approx(4.5 / 2 ** (8 / 7), rel=1e-12)
+    assert expected.session_vector is not None and read.session_vector is not None
+    assert float(np.dot(read.session_vector, expected.session_vector)) > 0.9999
+    assert read.dismissed_vector is not None and float(np.dot(read.dismissed_vector, _unit(2))) > 0.9998
+    history = await users.history("old", 5)
+    assert [(e.product_id, e.kind) for e in history] == [
+        ("p009", EventKind.PURCHASE),
+        ("p002", EventKind.CLICK),
+        ("p001", EventKind.VIEW),
+    ]
+    assert history[0].at == NOW
+
+
+async def test_every_key_of_a_user_has_the_ttl_and_delete_removes_them_all(
+    redis_conn: RedisConnection, namespace: str
+) -> None:
+    users = RedisUserFeatureStore(redis_conn, prefix=f"{namespace}user:", ttl_s=600)
+    client = redis_conn.client
+    product = Product("p1", "n", "d", "c" * 60, "b", 1.0, 4.0, True)  # a long category still fits a listpack
+    for n, kind in enumerate([*EventKind] * 12):
+        event = Event(product.id, kind, NOW + n)
+        change = partial(apply_event, product=product, vector=_unit(n), event=event, policy=POLICY)
+        await users.record(event, "t", change)
+    keys = users.keys("t")
+    assert keys == [
+        f"{namespace}user:{{t}}:features",
+        f"{namespace}user:{{t}}:vectors",
+        f"{namespace}user:{{t}}:events",
+    ]
+    assert [0 < await client.pttl(key) <= 600_000 for key in keys] == [True, True, True]
+    assert await client.object("encoding", keys[0]) == b"listpack"
+    assert await client.llen(keys[2]) == HISTORY_LENGTH
+    await users.delete("t")
+    assert await client.exists(*keys) == 0
+    assert await users.get("t") == UserFeatures("t")
+
+
+async def test_without_vectors_the_vectors_key_is_absent(redis_conn: RedisConnection, namespace: str) -> None:
+    users = RedisUserFeatureStore(redis_conn, prefix=f"{namespace}user:")
+    await users.record(Event("p1", EventKind.VIEW, NOW), "plain", lambda features: features)
+    assert await redis_conn.client.exists(users.vectors_key("plain")) == 0
+    assert (await users.get("plain")).session_vector is None and await users.history("plain", 5)
