@@ -18,12 +18,13 @@ import enum
 from dataclasses import dataclass
 
 HOURS_PER_DAY = 24
+DEFAULT_BASELINE_DAYS = 7
 
 
 @dataclass(frozen=True, slots=True)
 class TrendPolicy:
     recent_hours: int = 6
-    baseline_days: int = 7
+    baseline_days: int = DEFAULT_BASELINE_DAYS
     prior: float = 5.0  # pseudo-engagement on both sides of the ratio
     min_recent: float = 3.0  # three clicks, or one purchase
 

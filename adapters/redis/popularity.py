@@ -14,7 +14,8 @@ is what a top-n over bounded reads can afford.
 Trending (domain.trending) reads the hour sets of the recent window for its candidates (the top of each
 hour, one pipelined round trip), then each candidate's baseline from the day sets with one ZMSCORE per
 day (a second round trip): the baseline is exact for every candidate, not only for the top of each day.
-An hour's key expires after the hours kept; the day sets already last as long as the baseline can reach.
+An hour's key expires after the hours kept; a day's key after the longer of popularity's days and the
+days a trend baseline may reach back (`baseline_days`), so a short popularity window leaves trending whole.
 """
 
 import asyncio
@@ -23,7 +24,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from adapters.redis.connection import RedisConnection, translated
-from domain.trending import Engagement
+from domain.trending import DEFAULT_BASELINE_DAYS, Engagement
 
 DAY_S = 24 * 3600
 DEFAULT_DAYS = 7
@@ -40,8 +41,9 @@ class RedisPopularity:
         days: int = DEFAULT_DAYS,
         half_life_s: float = DEFAULT_HALF_LIFE_S,
         hours: int = DEFAULT_HOURS,
+        baseline_days: int = DEFAULT_BASELINE_DAYS,
     ) -> None:
-        if days < 1 or not half_life_s > 0 or hours < 1:
+        if min(days, hours, baseline_days) < 1 or not half_life_s > 0:
             raise ValueError("popularity needs at least one day, one hour and a positive half-life")
         self._client = redis.client
         self._reads = redis.reads
@@ -49,6 +51,7 @@ class RedisPopularity:
         self._days = days
         self._half_life_s = half_life_s
         self._hours = hours
+        self._kept_days = max(days, baseline_days)
 
     def key(self, day: int) -> str:
         return f"{self._prefix}popular:{day}"
@@ -61,7 +64,7 @@ class RedisPopularity:
         key, hour_key = self.key(int(at // DAY_S)), self.hour_key(int(at // HOUR_S))
         async with self._client.pipeline(transaction=False) as pipe:
             pipe.zincrby(key, weight, product_id)
-            pipe.expire(key, (self._days + 1) * DAY_S)
+            pipe.expire(key, (self._kept_days + 1) * DAY_S)
             pipe.zincrby(hour_key, weight, product_id)
             pipe.expire(hour_key, (self._hours + 1) * HOUR_S)
             await pipe.execute()
@@ -84,8 +87,8 @@ class RedisPopularity:
 
     @translated
     async def engagement(self, now: float, n: int, *, recent_hours: int, baseline_days: int) -> list[Engagement]:
-        if recent_hours > self._hours or baseline_days > self._days:
-            raise ValueError(f"trending reaches past the {self._hours} hours and {self._days} days kept")
+        if recent_hours > self._hours or baseline_days > self._kept_days:
+            raise ValueError(f"trending reaches past the {self._hours} hours and {self._kept_days} days kept")
         hour = int(now // HOUR_S)
         recent = _summed(
             await asyncio.gather(

@@ -5,7 +5,8 @@ import asyncio
 import pytest
 import redis.asyncio as aioredis
 
-from adapters.redis.popularity import DAY_S, HOUR_S
+from adapters.redis.connection import RedisConnection
+from adapters.redis.popularity import DAY_S, HOUR_S, RedisPopularity
 from domain.errors import InvalidInput
 from domain.events import EventKind
 from domain.filters import ProductFilter, RecommendRequest
@@ -160,3 +161,16 @@ async def test_hour_buckets_on_redis_have_their_key_and_expiry(
     hour_key, day_key = f"{namespace}popular:h:{int(START // HOUR_S)}", f"{namespace}popular:{int(START // DAY_S)}"
     assert await redis_client.zscore(hour_key, "p018") == await redis_client.zscore(day_key, "p018") == 1.0
     assert 48 * HOUR_S < await redis_client.ttl(hour_key) <= 49 * HOUR_S
+
+
+async def test_a_short_popularity_window_keeps_the_trend_baseline(
+    redis_conn: RedisConnection, redis_client: aioredis.Redis, namespace: str
+) -> None:
+    popularity = RedisPopularity(redis_conn, prefix=namespace, days=1)
+    await popularity.add("p018", 7.0, START - 5 * DAY_S)
+    await popularity.add("p018", 10.0, START)
+    assert await redis_client.ttl(f"{namespace}popular:{int(START // DAY_S) - 5}") > 7 * DAY_S
+    [found] = await popularity.engagement(START, 10, recent_hours=6, baseline_days=7)
+    assert (found.recent, found.baseline) == (10.0, 7.0)
+    with pytest.raises(ValueError, match="hours"):
+        await popularity.engagement(START, 10, recent_hours=49, baseline_days=7)
