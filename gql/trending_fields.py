@@ -8,6 +8,8 @@ from domain import trending
 from gql.arguments import arg
 from gql.context import Info
 
+DEFAULT_K = 10
+
 strawberry.enum(
     trending.FacetField,
     description="What trending products are grouped by: CATEGORY or BRAND (the catalog's slugs).",
@@ -41,7 +43,7 @@ class TrendingQueries:
         self,
         info: Info,
         field: Annotated[trending.FacetField, arg("Group trending products by CATEGORY or BRAND.")],
-        k: Annotated[int, arg("At most this many values, 1 to 100.")] = 10,
+        k: Annotated[int | None, arg("At most this many values, 1 to 100; null means 10.")] = DEFAULT_K,
     ) -> list[FacetTrend]:
-        found = await info.context.service.trending_facets(field, k)
+        found = await info.context.service.trending_facets(field, DEFAULT_K if k is None else k)
         return [FacetTrend.from_domain(f) for f in found]
