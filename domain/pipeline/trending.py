@@ -3,8 +3,8 @@
 from dataclasses import dataclass, field
 
 from domain.models import Reason, Strategy
-from domain.pipeline.sources import stored_vector
-from domain.pipeline.stages import Entry, Pool, Retrieval, Scale
+from domain.pipeline.popular import scored_pool
+from domain.pipeline.stages import Pool, Retrieval
 from domain.ports import PopularityStore, ProductIndex
 from domain.trending import Trend, TrendPolicy, trends
 
@@ -15,7 +15,7 @@ TRENDING_DEPTH = 500
 @dataclass(frozen=True, slots=True)
 class Trending:
     """The trending products that pass the filters, scored by minus their trend score; declines when none
-    reaches the policy's minimum recent engagement (or no engagement is counted)."""
+    reaches the policy's minimum recent engagement or passes the filters (or no engagement is counted)."""
 
     index: ProductIndex
     popularity: PopularityStore | None
@@ -24,17 +24,9 @@ class Trending:
     async def retrieve(self, ask: Retrieval) -> Pool | None:
         if self.popularity is None:
             return None
-        found_trends = await trending_now(self.popularity, self.policy, now=ask.now)
-        if not found_trends:
-            return None
-        scores = {t.product_id: t.score for t in found_trends}
-        found = await self.index.among(list(scores), ask.filters)
-        hits = found.hits
-        ranked = sorted(range(len(hits)), key=lambda i: (-scores[hits[i][0].id], hits[i][0].id))[: ask.n]
-        entries = [
-            Entry(hits[i][0], -scores[hits[i][0].id], Reason.TRENDING, vector=stored_vector(found, i)) for i in ranked
-        ]
-        return Pool(entries, found.filter_clause, Strategy.TRENDING, Scale.ENGAGEMENT) if entries else None
+        found = await trending_now(self.popularity, self.policy, now=ask.now)
+        scores = {t.product_id: t.score for t in found}
+        return await scored_pool(self.index, scores, ask, reason=Reason.TRENDING, strategy=Strategy.TRENDING)
 
 
 async def trending_now(popularity: PopularityStore, policy: TrendPolicy, *, now: float) -> list[Trend]:
