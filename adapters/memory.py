@@ -7,7 +7,7 @@ filter matching by the words the search index holds (domain.text).
 import asyncio
 import hashlib
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -18,6 +18,7 @@ from domain.filters import ProductFilter
 from domain.models import IndexInfo, Product, UserFeatures, Vector
 from domain.ports import SearchResult
 from domain.text import phrase_words, text_words
+from domain.trending import Engagement
 from domain.vectors import normalise
 
 
@@ -183,19 +184,40 @@ class InMemoryUserFeatureStore:
 
 
 class InMemoryPopularity:
-    """Engagement counts with exact exponential decay (the Redis store buckets them by day)."""
+    """Engagement counts with exact exponential decay (the Redis store buckets them by day); trending reads
+    hour and day buckets, as the Redis store does, so both give the same answers."""
 
     def __init__(self, half_life_s: float = 2 * 24 * 3600.0) -> None:
         self._half_life_s = half_life_s
         self._counts: dict[str, tuple[float, float]] = {}  # product id -> (count, as of)
+        self._hours: dict[int, dict[str, float]] = {}  # UTC hour -> product id -> summed weights
+        self._days: dict[int, dict[str, float]] = {}
 
     async def add(self, product_id: str, weight: float, at: float) -> None:
         count, since = self._counts.get(product_id, (0.0, at))
         self._counts[product_id] = (decayed(count, at - since, self._half_life_s) + weight, at)
+        for buckets, width in ((self._hours, 3600), (self._days, 24 * 3600)):
+            bucket = buckets.setdefault(int(at // width), {})
+            bucket[product_id] = bucket.get(product_id, 0.0) + weight
+
+    async def engagement(self, now: float, n: int, *, recent_hours: int, baseline_days: int) -> list[Engagement]:
+        hour, today = int(now // 3600), int(now // (24 * 3600))
+        recent = _summed(self._hours.get(hour - back, {}) for back in range(recent_hours))
+        baseline = _summed(self._days.get(today - back, {}) for back in range(1, baseline_days + 1))
+        top = sorted(recent, key=lambda pid: (-recent[pid], pid))[:n]
+        return [Engagement(pid, recent[pid], baseline.get(pid, 0.0)) for pid in top]
 
     async def top(self, now: float, n: int) -> list[tuple[str, float]]:
         now_counts = {i: decayed(c, now - t, self._half_life_s) for i, (c, t) in self._counts.items()}
         return sorted(now_counts.items(), key=lambda pair: (-pair[1], pair[0]))[:n]
+
+
+def _summed(buckets: Iterable[dict[str, float]]) -> dict[str, float]:
+    totals: dict[str, float] = {}
+    for bucket in buckets:
+        for product_id, weight in bucket.items():
+            totals[product_id] = totals.get(product_id, 0.0) + weight
+    return totals
 
 
 class HashingEmbedder:

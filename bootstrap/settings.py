@@ -121,7 +121,7 @@ class Settings(BaseSettings):
         None, "HMAC key of page cursors, 16+ characters; unset: drawn at each server start", min_length=16
     )
     cursor_ttl_s: float = option(3600.0, "a page cursor stays valid this long", QUERY_PATH, ge=1800)
-    popularity_key: str = option("recommender:", "key prefix of the per-day popularity sorted sets")
+    popularity_key: str = option("recommender:", "key prefix of the per-day and per-hour popularity sorted sets")
     popularity_days: int = option(7, "days of events the POPULAR strategy counts", EVENTS, ge=1, le=90)
     popularity_half_life_s: float = option(2 * 24 * 3600.0, "popularity counts halve over this age", EVENTS, gt=0)
     # Co-engagement (domain/co_engagement.py). Its counts double every half-life after a fixed landmark and

@@ -35,6 +35,7 @@ class Strategy(enum.Enum):
     SESSION = "SESSION"
     SIMILAR_PRODUCT = "SIMILAR_PRODUCT"
     POPULAR = "POPULAR"
+    TRENDING = "TRENDING"
     TOP_RATED = "TOP_RATED"
 
 
@@ -46,13 +47,14 @@ class Reason(enum.Enum):
     SIMILAR_TO_SESSION = "SIMILAR_TO_SESSION"
     SIMILAR_TO_PRODUCT = "SIMILAR_TO_PRODUCT"
     POPULAR = "POPULAR"
+    TRENDING = "TRENDING"
     TOP_RATED = "TOP_RATED"
 
 
 @dataclass(frozen=True)
 class Explanation:
     reason: Reason
-    vector_distance: float | None = None  # None: no vector was compared (POPULAR, TOP_RATED)
+    vector_distance: float | None = None  # None: no vector was compared (POPULAR, TRENDING, TOP_RATED)
     text_rank: int | None = None  # 1-based rank in the keyword (BM25) list, when the item was in it
     session_weight: float = 0.0  # share of the session vector in the search vector
     affinity_bonus: float = 0.0

@@ -9,6 +9,7 @@ from domain.events import Event
 from domain.filters import ProductFilter
 from domain.models import IndexInfo, Product, UserFeatures, Vector
 from domain.pipeline.pager import PageState
+from domain.trending import Engagement
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,12 @@ class PopularityStore(Protocol):
 
     async def top(self, now: float, n: int) -> list[tuple[str, float]]:
         """At most n (product id, decayed count), highest first."""
+        ...
+
+    async def engagement(self, now: float, n: int, *, recent_hours: int, baseline_days: int) -> list[Engagement]:
+        """The n products most engaged with over the last `recent_hours` whole UTC hours (the current one
+        included), most first, each with that engagement and its engagement over the `baseline_days` whole
+        UTC days before the current one (domain.trending); ValueError when the store keeps less than that."""
         ...
 
 

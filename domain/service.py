@@ -19,6 +19,8 @@ from domain.ports import CatalogSource, CoEngagementStore, Embedder, PopularityS
 from domain.recommend import Recommend, recommend_sources
 from domain.session import apply_event, decay_to
 from domain.similar import SimilarProducts, product_with_vector
+from domain.trending import FacetField, FacetTrend, TrendPolicy
+from domain.trending_facets import TrendingFacets
 from domain.validation import check_id, check_text
 
 MAX_REFRESH_TEXT_CHARS = 2048
@@ -56,10 +58,12 @@ class RecommenderService:
     cursor_ttl_s: float = DEFAULT_CURSOR_TTL_S  # how long a page's state may be continued
     co_engagement: CoEngagementStore | None = None  # None: events link no products
     co_engagement_policy: CoEngagementPolicy = field(default_factory=CoEngagementPolicy)
+    trend_policy: TrendPolicy = field(default_factory=TrendPolicy)
 
     # The use cases, composed from the ports in __post_init__ (bound as attributes: no extra call per request).
     recommend: Callable[[RecommendRequest], Awaitable[Recommendations]] = field(init=False, repr=False)
     similar_products: Callable[[SimilarRequest], Awaitable[Recommendations]] = field(init=False, repr=False)
+    trending_facets: Callable[[FacetField, int], Awaitable[list[FacetTrend]]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         reads = UserReads(self.users, self.clock, self.policy.half_life_s)
@@ -67,6 +71,7 @@ class RecommenderService:
         sources = recommend_sources(self.index, self.popularity)
         self.recommend = Recommend(self.embedder, reads, sources, pager)
         self.similar_products = SimilarProducts(self.index, reads, similar_product_knn(self.index), pager)
+        self.trending_facets = TrendingFacets(self.index, self.popularity, self.clock, self.trend_policy)
 
     async def record_click(self, user_id: str, product_id: str) -> UserFeatures:
         return await self.record_event(user_id, product_id, EventKind.CLICK)

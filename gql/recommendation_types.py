@@ -17,12 +17,14 @@ strawberry.enum(
     models.Strategy,
     description="Which path produced the page: QUERY (text given), SESSION (no text, the user's session vector), "
     "SIMILAR_PRODUCT (similarProducts), POPULAR (no text and no session: most engaged products of the last days), "
-    "TOP_RATED (no events yet: highest rating first, no vector search).",
+    "TRENDING (the TRENDING source of a scenario: engagement in the recent hours well above the product's own "
+    "baseline), TOP_RATED (no events yet: highest rating first, no vector search).",
 )
 strawberry.enum(
     models.Reason,
     description="Why one item is on the page: MATCHES_QUERY (near the query vector), MATCHES_KEYWORDS (ranked by "
-    "its BM25 keyword match), SIMILAR_TO_SESSION, SIMILAR_TO_PRODUCT, POPULAR, TOP_RATED.",
+    "its BM25 keyword match), SIMILAR_TO_SESSION, SIMILAR_TO_PRODUCT, POPULAR, TRENDING (engaged with in the recent "
+    "hours well above its own baseline), TOP_RATED.",
 )
 strawberry.enum(
     DomainSearchMode,
@@ -36,7 +38,7 @@ class Explanation:
     reason: models.Reason = strawberry.field(description="Why the item is on the page.")
     vector_distance: float | None = strawberry.field(
         description="Cosine distance between the search vector and the product; null when no vector was compared "
-        "(POPULAR, TOP_RATED)."
+        "(POPULAR, TRENDING, TOP_RATED)."
     )
     text_rank: int | None = strawberry.field(
         description="1-based rank in the keyword (BM25) list of a KEYWORD or HYBRID search; null when not in it."

@@ -19,6 +19,7 @@ from gql.observed import Observed
 from gql.product_types import product_result
 from gql.rate_limited import RateLimited
 from gql.recommendation_fields import RecommendationQueries
+from gql.trending_fields import TrendingQueries
 from gql.types import (
     ClickRecorded,
     EmbeddingRefreshed,
@@ -37,7 +38,7 @@ __all__ = ["Context", "Info", "build_schema", "schema"]
 
 
 @strawberry.type(description="Read the catalog, user features and recommendations.")
-class Query(RecommendationQueries):
+class Query(RecommendationQueries, TrendingQueries):
     @strawberry.field(description="Session vector, category affinities and clicks of one user.")
     async def user_features(
         self, info: Info, user_id: Annotated[strawberry.ID, arg("The user to describe.")]

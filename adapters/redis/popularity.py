@@ -1,5 +1,5 @@
-"""PopularityStore on Redis: one sorted set per UTC day, `<prefix>popular:<day>`, member = product id,
-score = the day's summed event weights.
+"""PopularityStore on Redis: one sorted set per UTC day, `<prefix>popular:<day>`, and one per UTC hour,
+`<prefix>popular:h:<hour>`; member = product id, score = the day's (hour's) summed event weights.
 
 Counts live outside the product hashes: any write to an indexed hash re-indexes the whole document,
 vector included (BENCHMARKS.md, "Events, exclusion and replication", the `updateProducts` row). The
@@ -10,16 +10,27 @@ cluster. A day's key expires after the window it counts in.
 Reading takes the top of each day in the window (one pipelined round trip) and decays each day by its
 age: count · 2^(-age / half-life). A product below the top `n` of every single day can be missed, which
 is what a top-n over bounded reads can afford.
+
+Trending (domain.trending) reads the hour sets of the recent window for its candidates (the top of each
+hour, one pipelined round trip), then each candidate's baseline from the day sets with one ZMSCORE per
+day (a second round trip): the baseline is exact for every candidate, not only for the top of each day.
+An hour's key expires after the hours kept; a day's key after the longer of popularity's days and the
+days a trend baseline may reach back (`baseline_days`), so a short popularity window leaves trending whole.
 """
 
 import asyncio
 import math
+from collections.abc import Sequence
+from typing import Any
 
 from adapters.redis.connection import RedisConnection, translated
+from domain.trending import DEFAULT_BASELINE_DAYS, Engagement
 
 DAY_S = 24 * 3600
 DEFAULT_DAYS = 7
 DEFAULT_HALF_LIFE_S = 2 * DAY_S
+HOUR_S = 3600
+DEFAULT_HOURS = 48
 
 
 class RedisPopularity:
@@ -29,24 +40,33 @@ class RedisPopularity:
         prefix: str = "recommender:",
         days: int = DEFAULT_DAYS,
         half_life_s: float = DEFAULT_HALF_LIFE_S,
+        hours: int = DEFAULT_HOURS,
+        baseline_days: int = DEFAULT_BASELINE_DAYS,
     ) -> None:
-        if days < 1 or not half_life_s > 0:
-            raise ValueError("popularity needs at least one day and a positive half-life")
+        if min(days, hours, baseline_days) < 1 or not half_life_s > 0:
+            raise ValueError("popularity needs at least one day, one hour and a positive half-life")
         self._client = redis.client
         self._reads = redis.reads
         self._prefix = prefix
         self._days = days
         self._half_life_s = half_life_s
+        self._hours = hours
+        self._kept_days = max(days, baseline_days)
 
     def key(self, day: int) -> str:
         return f"{self._prefix}popular:{day}"
 
+    def hour_key(self, hour: int) -> str:
+        return f"{self._prefix}popular:h:{hour}"
+
     @translated
     async def add(self, product_id: str, weight: float, at: float) -> None:
-        key = self.key(int(at // DAY_S))
+        key, hour_key = self.key(int(at // DAY_S)), self.hour_key(int(at // HOUR_S))
         async with self._client.pipeline(transaction=False) as pipe:
             pipe.zincrby(key, weight, product_id)
-            pipe.expire(key, (self._days + 1) * DAY_S)
+            pipe.expire(key, (self._kept_days + 1) * DAY_S)
+            pipe.zincrby(hour_key, weight, product_id)
+            pipe.expire(hour_key, (self._hours + 1) * HOUR_S)
             await pipe.execute()
 
     @translated
@@ -64,3 +84,39 @@ class RedisPopularity:
                 product_id = member.decode()
                 totals[product_id] = totals.get(product_id, 0.0) + float(score) * factor
         return sorted(totals.items(), key=lambda pair: (-pair[1], pair[0]))[:n]
+
+    @translated
+    async def engagement(self, now: float, n: int, *, recent_hours: int, baseline_days: int) -> list[Engagement]:
+        if recent_hours > self._hours or baseline_days > self._kept_days:
+            raise ValueError(f"trending reaches past the {self._hours} hours and {self._kept_days} days kept")
+        hour = int(now // HOUR_S)
+        recent = _summed(
+            await asyncio.gather(
+                *(
+                    self._reads.command("ZRANGE", self.hour_key(hour - back), 0, n - 1, "REV", "WITHSCORES")
+                    for back in range(recent_hours)
+                )
+            )
+        )
+        top = sorted(recent, key=lambda pid: (-recent[pid], pid))[:n]
+        if not top:
+            return []
+        baseline = await self._baseline(top, today=int(now // DAY_S), days=baseline_days)
+        return [Engagement(pid, recent[pid], total) for pid, total in zip(top, baseline, strict=True)]
+
+    async def _baseline(self, ids: Sequence[str], *, today: int, days: int) -> list[float]:
+        """Each product's summed engagement over the `days` whole days before `today`."""
+        replies = await asyncio.gather(
+            *(self._reads.command("ZMSCORE", self.key(today - back), *ids) for back in range(1, days + 1))
+        )
+        return [sum(float(reply[i]) for reply in replies if reply[i] is not None) for i in range(len(ids))]
+
+
+def _summed(replies: Sequence[Any]) -> dict[str, float]:
+    """The WITHSCORES replies of several sorted sets, summed per member."""
+    totals: dict[str, float] = {}
+    for reply in replies:
+        for member, score in zip(reply[::2], reply[1::2], strict=True):
+            product_id = member.decode()
+            totals[product_id] = totals.get(product_id, 0.0) + float(score)
+    return totals

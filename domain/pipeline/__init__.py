@@ -1,7 +1,8 @@
 """A recommendation as a pipeline over one list of candidates: retrieve, filter, score, order.
 
 - stages.py: what stages pass each other (Retrieval, Entry, Pool, Trace) and the Source protocol
-- sources.py, popular.py: sources (query/session/similar-product KNN, keyword; popular, top rated)
+- sources.py, popular.py, trending.py: sources (query/session/similar-product KNN, keyword; popular, top rated;
+  trending)
 - fallback.py: sources tried in order as data (FallbackChain), a pool topped up from another (ToppedUp)
 - fusion.py: several sources merged by reciprocal rank (Hybrid)
 - user_reads.py, search_vectors.py: the user's reads beside the other stages; the vector a source searches near

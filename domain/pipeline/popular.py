@@ -1,5 +1,6 @@
 """Sources without a search vector: the most engaged products of the last days, and the best rated."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from domain.models import Reason, Strategy
@@ -23,15 +24,21 @@ class Popular:
         if self.popularity is None:
             return None
         counts = dict(await self.popularity.top(ask.now, POPULAR_DEPTH))
-        if not counts:
-            return None
-        found = await self.index.among(list(counts), ask.filters)
-        hits = found.hits
-        ranked = sorted(range(len(hits)), key=lambda i: -counts[hits[i][0].id])[: ask.n]
-        entries = [
-            Entry(hits[i][0], -counts[hits[i][0].id], Reason.POPULAR, vector=stored_vector(found, i)) for i in ranked
-        ]
-        return Pool(entries, found.filter_clause, Strategy.POPULAR, Scale.ENGAGEMENT) if entries else None
+        return await scored_pool(self.index, counts, ask, reason=Reason.POPULAR, strategy=Strategy.POPULAR)
+
+
+async def scored_pool(
+    index: ProductIndex, scores: Mapping[str, float], ask: Retrieval, *, reason: Reason, strategy: Strategy
+) -> Pool | None:
+    """Those of the scored products that pass the filters (one search over them), highest score first (ties by
+    id), each with minus its score as its base; None when none passes."""
+    if not scores:
+        return None
+    found = await index.among(list(scores), ask.filters)
+    hits = found.hits
+    ranked = sorted(range(len(hits)), key=lambda i: (-scores[hits[i][0].id], hits[i][0].id))[: ask.n]
+    entries = [Entry(hits[i][0], -scores[hits[i][0].id], reason, vector=stored_vector(found, i)) for i in ranked]
+    return Pool(entries, found.filter_clause, strategy, Scale.ENGAGEMENT) if entries else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ const REASONS = {
   SIMILAR_TO_SESSION: "like your session",
   SIMILAR_TO_PRODUCT: "similar item",
   POPULAR: "popular",
+  TRENDING: "trending",
   TOP_RATED: "top rated",
 };
 
