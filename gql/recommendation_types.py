@@ -5,6 +5,7 @@ from typing import Annotated
 import strawberry
 
 from domain import models
+from domain.co_engagement import Relation
 from domain.diversity import DEFAULT_WEIGHT, DiversitySettings
 from domain.filters import SearchMode as DomainSearchMode
 from domain.pipeline.pager import PageInfo as DomainPageInfo
@@ -17,12 +18,21 @@ strawberry.enum(
     models.Strategy,
     description="Which path produced the page: QUERY (text given), SESSION (no text, the user's session vector), "
     "SIMILAR_PRODUCT (similarProducts), POPULAR (no text and no session: most engaged products of the last days), "
-    "TOP_RATED (no events yet: highest rating first, no vector search).",
+    "TOP_RATED (no events yet: highest rating first, no vector search), RELATED (relatedProducts: co-engaged "
+    "products, topped up with similar ones), BEHAVIOUR (no text and no session vector: the co-engagement of the "
+    "user's recent products alone). A SESSION page of a user with history fuses co-engagement with the session.",
 )
 strawberry.enum(
     models.Reason,
     description="Why one item is on the page: MATCHES_QUERY (near the query vector), MATCHES_KEYWORDS (ranked by "
-    "its BM25 keyword match), SIMILAR_TO_SESSION, SIMILAR_TO_PRODUCT, POPULAR, TOP_RATED.",
+    "its BM25 keyword match), SIMILAR_TO_SESSION, SIMILAR_TO_PRODUCT, POPULAR, TOP_RATED, ALSO_VIEWED (other "
+    "shoppers engaged with it close to the product, or to the user's recent products: co-engagement gave it more "
+    "than the session did), BOUGHT_TOGETHER (put in the cart or bought close to the product).",
+)
+strawberry.enum(
+    Relation,
+    description="Which co-engagement relates products: ALSO_VIEWED (any engagement but DISMISS, close together in "
+    "one shopper's history) or BOUGHT_TOGETHER (ADD_TO_CART and PURCHASE events only).",
 )
 strawberry.enum(
     DomainSearchMode,
@@ -165,6 +175,10 @@ class DiversityInput:
         return DiversitySettings(self.weight, given(self.max_per_category), given(self.max_per_brand))
 
 
+RelatedProductsResult = Annotated[
+    Recommendations | ProductNotFound,
+    strawberry.union("RelatedProductsResult", description="Products related to the given one, or why there are none."),
+]
 SimilarProductsResult = Annotated[
     Recommendations | ProductNotFound,
     strawberry.union("SimilarProductsResult", description="Products like the given one, or why there are none."),
