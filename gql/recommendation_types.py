@@ -55,7 +55,9 @@ class Explanation:
         description="Share of the user's session vector in the search vector: the blend weight, 1 for SESSION, "
         "0 when no session was used."
     )
-    affinity_bonus: float = strawberry.field(description="The category-affinity bonus subtracted from the score.")
+    affinity_bonus: float = strawberry.field(
+        description="The bonus subtracted from the score: category affinity, plus behaviour with a query."
+    )
     diversity_penalty: float = strawberry.field(
         description="diversity.weight times the highest cosine similarity to an item placed before it; 0 without "
         "diversity."
@@ -87,7 +89,9 @@ class Recommendation:
         "POPULAR, minus the rating for TOP_RATED (a POPULAR page tops up with TOP_RATED items after its popular ones)."
     )
     affinity_bonus: float = strawberry.field(
-        description="Re-rank bonus: rerank.weight * ln(1 + clicks in this product's category); 0 when not applied."
+        description="Bonus subtracted from the score: rerank.weight * ln(1 + clicks in this product's category), plus, "
+        "with a query, behaviourWeight * b * a small factor for products co-engaged with the user's recent ones; 0 "
+        "when neither applied."
     )
     explanation: Explanation = strawberry.field(description="Why this item is here and what moved it.")
 
