@@ -80,5 +80,7 @@ def test_unknown_product_and_relation_misuse(gql: GraphQLClient) -> None:
     assert missing == {"__typename": "ProductNotFound", "productId": "nope", "message": "No product with id 'nope'."}
     error = gql.error(RELATED, {"p": "p001", "r": None})
     assert error["extensions"] == {"code": "BAD_USER_INPUT", "argument": "relation"}
+    unknown = gql.error(RELATED, {"p": "p001", "r": "FOO"})  # refused by the enum, named by its variable
+    assert unknown["extensions"] == {"code": "BAD_USER_INPUT", "argument": "r"}
     bad_k = gql.error(RELATED, {"p": "p001", "k": 0})
     assert bad_k["extensions"]["argument"] == "k"
