@@ -305,7 +305,7 @@ def test_demo_page_more_ways_to_recommend(browser: Browser, live_server: str, ar
             ]
             assert product_id not in {pid for pid, _ in listed}
             assert {reason for _, reason in listed} <= {own, "SIMILAR_TO_PRODUCT"}
-        _shot(page, artifacts, "11-related")
+        _shot(page, artifacts, "11-related", full_page=True)
         assert not page_errors, f"JavaScript errors on the page: {page_errors}"
     finally:
         context.close()
