@@ -37,8 +37,10 @@ AFTER_DOC = "The previous page's pageInfo.endCursor, with otherwise the same arg
 class RecommendationQueries:
     @strawberry.field(
         description="Recommendations: nearest to the query text (SEMANTIC, KEYWORD or HYBRID); without text, near "
-        "the user's session vector, else the most engaged products of the last days, else the best rated. Filtered, "
-        "session-blended, re-ranked, optionally diversified and paged; `strategy` says which path ran."
+        "the user's session vector fused with what other shoppers did around the user's recent products "
+        "(co-engagement, weighed by blend.behaviourWeight), else the most engaged products of the last days, else the "
+        "best rated. Filtered, session-blended, re-ranked, optionally diversified and paged; `strategy` says which "
+        "path ran."
     )
     async def recommendations(
         self,
