@@ -163,6 +163,7 @@ async def open_runtime(
             cursor_ttl_s=settings.cursor_ttl_s,
             co_engagement=co_engagement,
             co_engagement_policy=settings.co_engagement_policy(),
+            behaviour=settings.behaviour_weights(),
         )
         await (prepare or _start_up(settings))(service)
         cursors = SignedCursors(settings.cursor_secret or secrets.token_urlsafe(32))

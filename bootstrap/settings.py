@@ -10,37 +10,30 @@ Durations and sizes carry their unit in the name (`_s`, `_ms`, `_bytes`).
 
 import os
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from domain import co_engagement as co
-from domain.events import HISTORY_LENGTH, EventKind, EventPolicy
-
-ENV_PREFIX = "RECOMMENDER_"
-
-# Which commands offer a field as a flag; fields without a group are environment-only (secrets, and
-# values only tests and the worker hand-over set).
-SERVER, STORE, INDEX, QUERY_PATH, SPEEDUPS, LOAD = "server", "store", "index", "query path", "speedups", "load"
-BROWSER = "browser access"
-RATE_LIMIT_CLASSES = ("recommendations", "events", "admin")
-
-# Lists read from the environment comma-separated (RECOMMENDER_CORS_ORIGINS=https://a.example,https://b.example),
-# and from repeated flags (--cors-origin A --cors-origin B).
-Names = Annotated[tuple[str, ...], NoDecode]
-EVENTS = "events"
-WEEK_S = 7 * 24 * 3600.0
-
-
-def option(default: Any, description: str, group: str | None = None, **extra: Any) -> Any:
-    """A settings field; `extra` may hold `flags` (older spellings kept working) or pydantic constraints."""
-    flags = extra.pop("flags", ())
-    schema_extra: dict[str, Any] = {"group": group, "flags": list(flags)}
-    return Field(default, description=description, json_schema_extra=schema_extra, **extra)
+from bootstrap.behaviour_settings import BehaviourSettings
+from bootstrap.setting_fields import (
+    BROWSER,
+    ENV_PREFIX,
+    EVENTS,
+    INDEX,
+    LOAD,
+    QUERY_PATH,
+    RATE_LIMIT_CLASSES,
+    SERVER,
+    SPEEDUPS,
+    STORE,
+    Names,
+    option,
+)
+from domain.events import EventKind, EventPolicy
 
 
-class Settings(BaseSettings):
+class Settings(BehaviourSettings):
     """The server's and the CLI's configuration. README, "Command line", lists the flags."""
 
     # An empty variable (REDIS_URL="") counts as unset: the embedded Redis, no admin token.
@@ -124,24 +117,6 @@ class Settings(BaseSettings):
     popularity_key: str = option("recommender:", "key prefix of the per-day and per-hour popularity sorted sets")
     popularity_days: int = option(7, "days of events the POPULAR strategy counts", EVENTS, ge=1, le=90)
     popularity_half_life_s: float = option(2 * 24 * 3600.0, "popularity counts halve over this age", EVENTS, gt=0)
-    # Co-engagement (domain/co_engagement.py). Its counts double every half-life after a fixed landmark and
-    # stay finite for 1000 half-lives: hence a week at least.
-    co_engagement: bool = option(True, "keep co-engagement lists, updated by every event", EVENTS)
-    co_engagement_key: str = option("recommender:", "key prefix of co-engagement lists, no braces", pattern=r"^[^{}]*$")
-    co_engagement_window: int = option(
-        co.DEFAULT_WINDOW, "user's earlier events an event links with", EVENTS, ge=1, le=HISTORY_LENGTH
-    )
-    co_engagement_backward: float = option(
-        co.DEFAULT_BACKWARD, "weight of a backward link relative to its forward one", EVENTS, ge=0, le=1
-    )
-    co_engagement_cap: int = option(co.DEFAULT_CAP, "neighbours kept per product and relation", EVENTS, ge=1, le=10**4)
-    co_engagement_half_life_s: float = option(
-        co.DEFAULT_HALF_LIFE_S, "co-engagement counts halve over this age", EVENTS, ge=WEEK_S, le=1000 * WEEK_S
-    )
-    co_engagement_exponent: float = option(
-        co.DEFAULT_EXPONENT, "a neighbour scores count / total^this when read (0: raw counts)", EVENTS, ge=0, le=1
-    )
-
     # Query path (README, "Performance"). Processes share the cores: ONNX threads x workers <= cores.
     workers: int = option(1, "uvicorn worker processes", QUERY_PATH, ge=1)
     worker_startup_grace_s: float = option(
@@ -240,9 +215,6 @@ class Settings(BaseSettings):
     def event_policy(self) -> EventPolicy:
         weights = {kind: getattr(self, f"event_weight_{kind.value.lower()}") for kind in EventKind}
         return EventPolicy(weights=weights, alpha=self.session_alpha, half_life_s=self.affinity_half_life_s)
-
-    def co_engagement_policy(self) -> co.CoEngagementPolicy:
-        return co.CoEngagementPolicy(window=self.co_engagement_window, backward=self.co_engagement_backward)
 
     def onnx_threads_per_worker(self) -> int:
         return self.onnx_threads or max(1, len(os.sched_getaffinity(0)) // self.workers)

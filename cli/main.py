@@ -12,7 +12,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from bootstrap.settings import BROWSER, EVENTS, INDEX, LOAD, QUERY_PATH, SERVER, SPEEDUPS, STORE
+from bootstrap.setting_fields import BROWSER, EVENTS, INDEX, LOAD, QUERY_PATH, SERVER, SPEEDUPS, STORE
 from cli.options import add_settings_options, settings_from
 from domain.errors import CatalogError, StoreUnavailable
 

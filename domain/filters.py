@@ -98,15 +98,19 @@ EVERYTHING = ProductFilter()  # no filter at all: each store renders it in its o
 @dataclass(frozen=True)
 class BlendSettings:
     """Mix the user's session vector into the query vector and push it away from the dismissed vector:
-    normalise((1-w)·q + w·s - w_d·d) (domain.vectors.blend)."""
+    normalise((1-w)·q + w·s - w_d·d) (domain.vectors.blend); and weigh what shoppers do (co-engagement of the
+    user's recent products) by `behaviour_weight` (domain.pipeline.behaviour)."""
 
     enabled: bool = True
     weight: float = DEFAULT_BLEND_WEIGHT
     dismissed_weight: float = DEFAULT_DISMISSED_WEIGHT
+    behaviour_weight: float | None = None  # None: the server's setting; 0 leaves behaviour out
 
     def __post_init__(self) -> None:
         check_range("blend.weight", self.weight, 0.0, 1.0)
         check_range("blend.dismissed_weight", self.dismissed_weight, 0.0, 1.0)
+        if self.behaviour_weight is not None:
+            check_range("blend.behaviour_weight", self.behaviour_weight, 0.0, 1.0)
 
     @property
     def active(self) -> bool:
@@ -148,7 +152,7 @@ class RerankSettings:
         return self.enabled and self.weight > 0
 
 
-def _check_k(k: int) -> None:
+def check_k(k: int) -> None:
     check_finite("k", k)
     if not MIN_K <= k <= MAX_K:
         raise InvalidInput("k", f"must be between {MIN_K} and {MAX_K}, got {k}")
@@ -179,7 +183,7 @@ class RecommendRequest:
         if self.query is not None:
             object.__setattr__(self, "query", check_text("query", self.query, MAX_QUERY_CHARS))
         check_id("user_id", self.user_id)
-        _check_k(self.k)
+        check_k(self.k)
         if self.ef_runtime is not None and not MIN_EF_RUNTIME <= self.ef_runtime <= MAX_EF_RUNTIME:
             raise InvalidInput(
                 "ef_runtime", f"must be between {MIN_EF_RUNTIME} and {MAX_EF_RUNTIME}, got {self.ef_runtime}"
@@ -205,5 +209,5 @@ class SimilarRequest:
     def __post_init__(self) -> None:
         check_id("product_id", self.product_id)
         check_id("user_id", self.user_id)
-        _check_k(self.k)
+        check_k(self.k)
         _check_max_distance(self.max_distance)

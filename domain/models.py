@@ -37,6 +37,8 @@ class Strategy(enum.Enum):
     POPULAR = "POPULAR"
     TRENDING = "TRENDING"
     TOP_RATED = "TOP_RATED"
+    RELATED = "RELATED"  # relatedProducts: co-engaged products, topped up with similar ones
+    BEHAVIOUR = "BEHAVIOUR"  # no text: the co-engagement of the user's recent products alone (no session)
 
 
 class Reason(enum.Enum):
@@ -49,6 +51,8 @@ class Reason(enum.Enum):
     POPULAR = "POPULAR"
     TRENDING = "TRENDING"
     TOP_RATED = "TOP_RATED"
+    ALSO_VIEWED = "ALSO_VIEWED"  # engaged with close to the seed products by other shoppers
+    BOUGHT_TOGETHER = "BOUGHT_TOGETHER"  # put in the cart or bought close to the seed products
 
 
 @dataclass(frozen=True)

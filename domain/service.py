@@ -12,11 +12,13 @@ from domain.errors import InvalidInput, ProductNotFound
 from domain.events import HISTORY_LENGTH, Event, EventKind, EventPolicy
 from domain.filters import RecommendRequest, SimilarRequest
 from domain.models import IndexInfo, Product, Recommendations, UserFeatures, Vector
+from domain.pipeline.behaviour import BehaviourWeights, UserBehaviour
 from domain.pipeline.pager import DEFAULT_CURSOR_TTL_S, Pager
 from domain.pipeline.sources import similar_product_knn
 from domain.pipeline.user_reads import UserReads
 from domain.ports import CatalogSource, CoEngagementStore, Embedder, PopularityStore, ProductIndex, UserFeatureStore
 from domain.recommend import Recommend, recommend_sources
+from domain.related import RelatedProducts, RelatedRequest, related_sources
 from domain.session import apply_event, decay_to
 from domain.similar import SimilarProducts, product_with_vector
 from domain.trending import FacetField, FacetTrend, TrendPolicy
@@ -59,19 +61,25 @@ class RecommenderService:
     co_engagement: CoEngagementStore | None = None  # None: events link no products
     co_engagement_policy: CoEngagementPolicy = field(default_factory=CoEngagementPolicy)
     trend_policy: TrendPolicy = field(default_factory=TrendPolicy)
+    behaviour: BehaviourWeights = field(default_factory=BehaviourWeights)  # how co-engagement is read and weighed
 
     # The use cases, composed from the ports in __post_init__ (bound as attributes: no extra call per request).
     recommend: Callable[[RecommendRequest], Awaitable[Recommendations]] = field(init=False, repr=False)
     similar_products: Callable[[SimilarRequest], Awaitable[Recommendations]] = field(init=False, repr=False)
     trending_facets: Callable[[FacetField, int], Awaitable[list[FacetTrend]]] = field(init=False, repr=False)
+    related_products: Callable[[RelatedRequest], Awaitable[Recommendations]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         reads = UserReads(self.users, self.clock, self.policy.half_life_s)
         pager = Pager(self.cursor_ttl_s)
-        sources = recommend_sources(self.index, self.popularity)
-        self.recommend = Recommend(self.embedder, reads, sources, pager)
+        store, weights = self.co_engagement, self.behaviour
+        sources = recommend_sources(self.index, self.popularity, store, weights)
+        behaviour = None if store is None else UserBehaviour(store, weights)
+        self.recommend = Recommend(self.embedder, reads, sources, pager, behaviour)
         self.similar_products = SimilarProducts(self.index, reads, similar_product_knn(self.index), pager)
         self.trending_facets = TrendingFacets(self.index, self.popularity, self.clock, self.trend_policy)
+        related = related_sources(self.index, store, depth=weights.depth)
+        self.related_products = RelatedProducts(self.index, reads, related, pager)
 
     async def record_click(self, user_id: str, product_id: str) -> UserFeatures:
         return await self.record_event(user_id, product_id, EventKind.CLICK)

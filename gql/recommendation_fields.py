@@ -1,4 +1,5 @@
-"""The two reads that recommend: `recommendations` (text, session, popular, top rated) and `similarProducts`.
+"""The reads that recommend: `recommendations` (text, session and behaviour, popular, top rated),
+`similarProducts` and `relatedProducts`.
 
 Resolvers translate only; who they act for and what of that user they may read comes from gql.identity.
 """
@@ -8,14 +9,17 @@ from typing import Annotated
 import strawberry
 from strawberry import UNSET
 
+from domain.co_engagement import Relation
+from domain.errors import InvalidInput
 from domain.filters import RecommendRequest, SearchMode, SimilarRequest
 from domain.models import Recommendations as DomainRecommendations
+from domain.related import RelatedRequest
 from gql.arguments import arg
 from gql.context import Info
 from gql.identity import DEFAULT_USER, user_scope
 from gql.page_cursors import page_state
 from gql.product_types import product_result
-from gql.recommendation_types import DiversityInput, Recommendations, SimilarProductsResult
+from gql.recommendation_types import DiversityInput, Recommendations, RelatedProductsResult, SimilarProductsResult
 from gql.types import BlendInput, ProductFilter, RerankInput
 from gql.user_types import EXCLUDE_DEFAULTS, ExcludeInput
 
@@ -33,8 +37,10 @@ AFTER_DOC = "The previous page's pageInfo.endCursor, with otherwise the same arg
 class RecommendationQueries:
     @strawberry.field(
         description="Recommendations: nearest to the query text (SEMANTIC, KEYWORD or HYBRID); without text, near "
-        "the user's session vector, else the most engaged products of the last days, else the best rated. Filtered, "
-        "session-blended, re-ranked, optionally diversified and paged; `strategy` says which path ran."
+        "the user's session vector fused with what other shoppers did around the user's recent products "
+        "(co-engagement, weighed by blend.behaviourWeight), else the most engaged products of the last days, else the "
+        "best rated. Filtered, session-blended, re-ranked, optionally diversified and paged; `strategy` says which "
+        "path ran."
     )
     async def recommendations(
         self,
@@ -128,3 +134,43 @@ class RecommendationQueries:
             return Recommendations.from_domain(found)
 
         return await product_result(info.context.service.similar_products(request), present)
+
+    @strawberry.field(
+        description="Products other shoppers engaged with close to this one (ALSO_VIEWED) or put in the cart and "
+        "bought with it (BOUGHT_TOGETHER), best first; when too few were, filled up with the products most like it "
+        "(each item's explanation.reason says which). Never the product itself; filtered and excluded inside the "
+        "search like every KNN; optionally diversified and paged. `strategy` is RELATED."
+    )
+    async def related_products(
+        self,
+        info: Info,
+        product_id: Annotated[strawberry.ID, arg("The product to find related products of.")],
+        relation: Annotated[
+            Relation | None, arg("Which co-engagement relates products: viewed, or bought together.")
+        ] = Relation.ALSO_VIEWED,
+        user_id: Annotated[strawberry.ID | None, arg("Whose history `exclude` reads.")] = UNSET,
+        filters: Annotated[ProductFilter | None, arg("Pre-filters applied inside the search.")] = UNSET,
+        exclude: Annotated[ExcludeInput | None, arg(EXCLUDE_DOC)] = EXCLUDE_DEFAULTS,
+        diversity: Annotated[DiversityInput | None, arg(DIVERSITY_DOC)] = UNSET,
+        k: Annotated[int | None, arg("How many products to return, 1 to 100.")] = 10,
+        after: Annotated[str | None, arg(AFTER_DOC)] = UNSET,
+    ) -> RelatedProductsResult:
+        if relation is None:
+            raise InvalidInput("relation", "must be ALSO_VIEWED or BOUGHT_TOGETHER, not null")
+        scope = user_scope(info.context.caller, None if user_id is UNSET else user_id)
+        request = RelatedRequest(
+            product_id=str(product_id),
+            relation=relation,
+            user_id=scope.request_user,
+            filters=(filters or ProductFilter()).to_domain(),
+            exclude=scope.exclude(exclude.to_domain() if exclude else None),
+            diversity=diversity.to_domain() if diversity else None,
+            k=10 if k is None else k,
+            after=page_state(info.context.cursors, None if after is UNSET else after),
+        )
+
+        def present(found: DomainRecommendations) -> Recommendations:
+            info.context.observer.stages(found.timings)
+            return Recommendations.from_domain(found)
+
+        return await product_result(info.context.service.related_products(request), present)

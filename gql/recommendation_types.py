@@ -5,6 +5,7 @@ from typing import Annotated
 import strawberry
 
 from domain import models
+from domain.co_engagement import Relation
 from domain.diversity import DEFAULT_WEIGHT, DiversitySettings
 from domain.filters import SearchMode as DomainSearchMode
 from domain.pipeline.pager import PageInfo as DomainPageInfo
@@ -18,13 +19,23 @@ strawberry.enum(
     description="Which path produced the page: QUERY (text given), SESSION (no text, the user's session vector), "
     "SIMILAR_PRODUCT (similarProducts), POPULAR (no text and no session: most engaged products of the last days), "
     "TRENDING (the TRENDING source of a scenario: engagement in the recent hours well above the product's own "
-    "baseline), TOP_RATED (no events yet: highest rating first, no vector search).",
+    "baseline), TOP_RATED (no events yet: highest rating first, no vector search), RELATED (relatedProducts: "
+    "co-engaged products, topped up with similar ones), BEHAVIOUR (no text and no session vector: the "
+    "co-engagement of the user's recent products alone). A SESSION page of a user with history fuses "
+    "co-engagement with the session.",
 )
 strawberry.enum(
     models.Reason,
     description="Why one item is on the page: MATCHES_QUERY (near the query vector), MATCHES_KEYWORDS (ranked by "
     "its BM25 keyword match), SIMILAR_TO_SESSION, SIMILAR_TO_PRODUCT, POPULAR, TRENDING (engaged with in the recent "
-    "hours well above its own baseline), TOP_RATED.",
+    "hours well above its own baseline), TOP_RATED, ALSO_VIEWED (other "
+    "shoppers engaged with it close to the product, or to the user's recent products: co-engagement gave it more "
+    "than the session did), BOUGHT_TOGETHER (put in the cart or bought close to the product).",
+)
+strawberry.enum(
+    Relation,
+    description="Which co-engagement relates products: ALSO_VIEWED (any engagement but DISMISS, close together in "
+    "one shopper's history) or BOUGHT_TOGETHER (ADD_TO_CART and PURCHASE events only).",
 )
 strawberry.enum(
     DomainSearchMode,
@@ -47,7 +58,9 @@ class Explanation:
         description="Share of the user's session vector in the search vector: the blend weight, 1 for SESSION, "
         "0 when no session was used."
     )
-    affinity_bonus: float = strawberry.field(description="The category-affinity bonus subtracted from the score.")
+    affinity_bonus: float = strawberry.field(
+        description="The bonus subtracted from the score: category affinity, plus behaviour with a query."
+    )
     diversity_penalty: float = strawberry.field(
         description="diversity.weight times the highest cosine similarity to an item placed before it; 0 without "
         "diversity."
@@ -79,7 +92,9 @@ class Recommendation:
         "POPULAR, minus the rating for TOP_RATED (a POPULAR page tops up with TOP_RATED items after its popular ones)."
     )
     affinity_bonus: float = strawberry.field(
-        description="Re-rank bonus: rerank.weight * ln(1 + clicks in this product's category); 0 when not applied."
+        description="Bonus subtracted from the score: rerank.weight * ln(1 + clicks in this product's category), plus, "
+        "with a query, behaviourWeight * b * a small factor for products co-engaged with the user's recent ones; 0 "
+        "when neither applied."
     )
     explanation: Explanation = strawberry.field(description="Why this item is here and what moved it.")
 
@@ -167,6 +182,10 @@ class DiversityInput:
         return DiversitySettings(self.weight, given(self.max_per_category), given(self.max_per_brand))
 
 
+RelatedProductsResult = Annotated[
+    Recommendations | ProductNotFound,
+    strawberry.union("RelatedProductsResult", description="Products related to the given one, or why there are none."),
+]
 SimilarProductsResult = Annotated[
     Recommendations | ProductNotFound,
     strawberry.union("SimilarProductsResult", description="Products like the given one, or why there are none."),

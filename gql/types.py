@@ -87,7 +87,9 @@ class ProductFilter:
     description="Blending of the user's session vector into the query vector, away from dismissed products."
 )
 class BlendInput:
-    enabled: bool = strawberry.field(default=True, description="Blend when the user has a session vector.")
+    enabled: bool = strawberry.field(
+        default=True, description="Blend when the user has a session vector; false also leaves behaviour out."
+    )
     weight: float = strawberry.field(
         default=domain_filters.DEFAULT_BLEND_WEIGHT,
         description="w in normalise((1-w)*query + w*session - wd*dismissed), 0 to 1; 0 leaves the session out.",
@@ -98,9 +100,19 @@ class BlendInput:
         "from the products the user dismissed; 0 turns that off.",
     )
 
+    behaviour_weight: float | None = _optional(
+        "w_b in w_b*b + w_s*cos(session, item), 0 to 1: how much what other shoppers did (co-engagement of the "
+        "user's recent products, max-scaled to b in 0..1) counts in recommended for you; with a query, co-engaged "
+        "candidates' distances drop by w_b*b times a small factor. 0 leaves behaviour out. Omitted: the server's "
+        "setting (1.0 unless started with --behaviour-weight)."
+    )
+
     def to_domain(self) -> domain_filters.BlendSettings:
         return domain_filters.BlendSettings(
-            enabled=self.enabled, weight=self.weight, dismissed_weight=self.dismissed_weight
+            enabled=self.enabled,
+            weight=self.weight,
+            dismissed_weight=self.dismissed_weight,
+            behaviour_weight=_given(self.behaviour_weight),
         )
 
 

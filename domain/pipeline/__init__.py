@@ -5,12 +5,14 @@
   trending)
 - fallback.py: sources tried in order as data (FallbackChain), a pool topped up from another (ToppedUp)
 - fusion.py: several sources merged by reciprocal rank (Hybrid)
+- behaviour.py: co-engaged neighbours of seed products (Behaviour), a query's behaviour bonus, the weights
+- behaviour_fusion.py: behaviour and session candidates scored w_b·b + w_s·cos (BehaviourAndSession)
 - user_reads.py, search_vectors.py: the user's reads beside the other stages; the vector a source searches near
-- adjusters.py: bonuses subtracted from scores (AffinityBoost)
+- adjusters.py: bonuses subtracted from scores (AffinityBoost, Summed)
 - selectors.py: the relevance floor, then TopK or MMR (Diverse)
 - ranking.py: floor, adjusters and selector applied to a pool, each item with its explanation
 - pager.py: page state in (the served ids), page state out
 
-domain/recommend.py and domain/similar.py compose them; adding a source is its own module, one line in
-`recommend_sources` (or a use case's wiring), its enum values and its test.
+domain/recommend.py, domain/similar.py and domain/related.py compose them; adding a source is its own module, one
+line in `recommend_sources` (or a use case's wiring), its enum values and its test.
 """

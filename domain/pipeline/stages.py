@@ -20,6 +20,7 @@ class Scale(enum.Enum):
     DISTANCE = "distance"  # the cosine distance to the search vector
     RANK = "rank"  # minus a fused reciprocal-rank score (keyword and hybrid)
     ENGAGEMENT = "engagement"  # minus the decayed engagement, or minus the rating
+    BEHAVIOUR = "behaviour"  # minus the max-scaled co-engagement score, or its fusion with the session cosine
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,10 @@ class Retrieval:
     # Whom and what the request is about, for sources that read behaviour rather than vectors.
     user_id: str | None = None
     product_id: str | None = None  # the product of an item-to-item request
+    # The products co-engagement starts from, with their weights (the product itself, or the user's recent ones),
+    # and the weight of behaviour against the session in a fused source.
+    seeds: tuple[tuple[str, float], ...] = ()
+    behaviour_weight: float = 0.0
 
 
 class Source(Protocol):

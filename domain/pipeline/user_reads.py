@@ -46,6 +46,10 @@ class PendingReads:
             more += excluded_ids(exclude, [] if self.history is None else await self.history)
         return replace(filters, excluded_ids=(*filters.excluded_ids, *more)) if more else filters
 
+    async def events(self) -> list[Event]:
+        """The user's history, newest first; empty when it was not read."""
+        return [] if self.history is None else await self.history
+
     def abandon(self) -> None:
         """The request failed: stop the reads, or mark their own failures seen (the request's error is raised)."""
         readings: tuple[asyncio.Future[Any] | None, ...] = (self.features, self.history)
@@ -63,9 +67,12 @@ class UserReads:
     def decayed(self, features: UserFeatures) -> UserFeatures:
         return decay_to(features, self.clock(), self.half_life_s)
 
-    def start(self, user_id: str, *, features: bool, exclude: ExcludeSettings | None) -> PendingReads:
-        """Start the reads a request needs: the features when `features`, the history when `exclude` uses it."""
+    def start(
+        self, user_id: str, *, features: bool, exclude: ExcludeSettings | None, history: bool = False
+    ) -> PendingReads:
+        """Start the reads a request needs: the features when `features`, the history when `history` or when
+        `exclude` uses it."""
         reading = asyncio.ensure_future(self.users.get(user_id)) if features else None
-        uses_history = exclude is not None and exclude.uses_history
-        history = asyncio.ensure_future(self.users.history(user_id, HISTORY_LENGTH)) if uses_history else None
-        return PendingReads(self.decayed, user_id, reading, history)
+        uses_history = history or (exclude is not None and exclude.uses_history)
+        events = asyncio.ensure_future(self.users.history(user_id, HISTORY_LENGTH)) if uses_history else None
+        return PendingReads(self.decayed, user_id, reading, events)

@@ -42,6 +42,19 @@ export const SIMILAR = `query Similar($productId: ID!, $userId: ID, $filters: Pr
   }
 }`;
 
+const RELATED_FIELDS = `__typename
+    ... on Recommendations { items { product { ${PRODUCT_FIELDS} } explanation { reason } } }
+    ... on ProductNotFound { message productId }`;
+
+export const RELATED = `query Related($productId: ID!, $userId: ID, $k: Int) {
+  bought: relatedProducts(productId: $productId, relation: BOUGHT_TOGETHER, userId: $userId, k: $k) {
+    ${RELATED_FIELDS}
+  }
+  viewed: relatedProducts(productId: $productId, relation: ALSO_VIEWED, userId: $userId, k: $k) {
+    ${RELATED_FIELDS}
+  }
+}`;
+
 export const RECORD_CLICK = `mutation RecordClick($userId: ID!, $productId: ID!) {
   recordClick(userId: $userId, productId: $productId) {
     __typename

@@ -5,6 +5,7 @@ import { initCatalogAdmin } from "./catalog-admin.js";
 import { loadAll, renderCatalogue } from "./catalogue.js";
 import { $ } from "./dom.js";
 import { clearErrorsOnInput } from "./errors.js";
+import { initRelated } from "./related.js";
 import { onSimilar } from "./results.js";
 import { initSearch, rerunSearch, showSimilar } from "./search.js";
 import { loadSession, onSessionChange, renderRecent, renderSession, resetSession } from "./session.js";
@@ -16,6 +17,7 @@ function init() {
   onSimilar(showSimilar);
   initSearch();
   initCatalogAdmin();
+  initRelated();
   $("user-id").addEventListener("change", () => {
     loadSession();
     rerunSearch();

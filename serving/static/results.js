@@ -3,6 +3,7 @@
 
 import { $, el, fmt, productLine } from "./dom.js";
 import { rowError } from "./errors.js";
+import { relatedLink } from "./related.js";
 import { clickButton, dismissButton } from "./session.js";
 import { state } from "./state.js";
 
@@ -15,6 +16,8 @@ const REASONS = {
   POPULAR: "popular",
   TRENDING: "trending",
   TOP_RATED: "top rated",
+  ALSO_VIEWED: "others also viewed",
+  BOUGHT_TOGETHER: "bought together",
 };
 
 let showSimilar = async () => {};
@@ -88,7 +91,14 @@ function resultRow(item, rank) {
     ),
     numberCell({ label: "distance", value: fmt.num(item.vectorDistance, 4), testid: "result-distance" }),
     numberCell({ label: "score", value: fmt.num(item.score, 4), testid: "result-score", strong: true }),
-    el("span", { className: "action" }, clickButton(p, "click-btn", error), dismissButton(p, error), similarLink(p)),
+    el(
+      "span",
+      { className: "action" },
+      clickButton(p, "click-btn", error),
+      dismissButton(p, error),
+      similarLink(p),
+      relatedLink(p),
+    ),
     error,
   );
 }

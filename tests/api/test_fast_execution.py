@@ -7,13 +7,14 @@ an otherwise identical schema that uses Strawberry's default executor.
 import asyncio
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
 
 from domain.filters import RecommendRequest
-from domain.models import Candidate, Product, Recommendations, Timings, UserFeatures
+from domain.models import Candidate, Explanation, Product, Reason, Recommendations, Strategy, Timings, UserFeatures
+from domain.related import RelatedRequest
 from gql import fast_execution, product_types
 from gql.schema import Context, build_schema
 
@@ -37,6 +38,9 @@ class StubService:
 
     async def user_features(self, user_id: str) -> UserFeatures:
         return self.features
+
+    async def related_products(self, request: RelatedRequest) -> Recommendations:
+        return self.result
 
 
 FAST = build_schema()
@@ -81,6 +85,19 @@ DOCUMENTS = {
     "nullable fields": """{ userFeatures(userId: "u1") { userId clicks lastClickedId lastClickedCategory
         affinities { category weight } hasSessionVector sessionVectorDim } }""",
 }
+
+
+RELATED = """{ relatedProducts(productId: "p1", relation: BOUGHT_TOGETHER) { __typename
+    ... on Recommendations { strategy items { product { id } explanation { reason vectorDistance } } } } }"""
+
+
+def test_related_products_union_and_its_enum_values() -> None:
+    bought = Explanation(Reason.BOUGHT_TOGETHER, 0.4)
+    result = replace(recommendations(Candidate(SHOE, 0.4, -1.0, 0.0, bought)), strategy=Strategy.RELATED)
+    fast, plain = run_both(RELATED, StubService(result))
+    assert not plain.errors and fast.data["relatedProducts"]["strategy"] == "RELATED"
+    assert fast.data["relatedProducts"]["items"][0]["explanation"]["reason"] == "BOUGHT_TOGETHER"
+    same(fast, plain)
 
 
 @pytest.mark.parametrize("name", DOCUMENTS)

@@ -80,9 +80,10 @@ def test_contract_names_and_defaults() -> None:
         "maxPerCategory: Int\n",
         "maxPerBrand: Int\n",
         "enum SearchMode {\n  SEMANTIC\n  HYBRID\n  KEYWORD\n}",
-        "enum Strategy {\n  QUERY\n  SESSION\n  SIMILAR_PRODUCT\n  POPULAR\n  TRENDING\n  TOP_RATED\n}",
+        "enum Strategy {\n  QUERY\n  SESSION\n  SIMILAR_PRODUCT\n  POPULAR\n  TRENDING\n  TOP_RATED\n"
+        "  RELATED\n  BEHAVIOUR\n}",
         "enum Reason {\n  MATCHES_QUERY\n  MATCHES_KEYWORDS\n  SIMILAR_TO_SESSION\n  SIMILAR_TO_PRODUCT\n"
-        "  POPULAR\n  TRENDING\n  TOP_RATED\n}",
+        "  POPULAR\n  TRENDING\n  TOP_RATED\n  ALSO_VIEWED\n  BOUGHT_TOGETHER\n}",
         # trending
         "trendingFacets(\n",
         "field: FacetField!\n",
@@ -92,6 +93,12 @@ def test_contract_names_and_defaults() -> None:
         "value: String!\n",
         "score: Float!\n",
         "events: Int!\n",
+        # related products and behaviour
+        "enum Relation {\n  ALSO_VIEWED\n  BOUGHT_TOGETHER\n}",
+        "union RelatedProductsResult = Recommendations | ProductNotFound",
+        "relation: Relation = ALSO_VIEWED",
+        "): RelatedProductsResult!",
+        "behaviourWeight: Float\n",
         "strategy: Strategy!",
         "pageInfo: PageInfo!",
         "endCursor: String\n",

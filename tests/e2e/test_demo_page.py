@@ -288,6 +288,24 @@ def test_demo_page_more_ways_to_recommend(browser: Browser, live_server: str, ar
         expect(page.get_by_test_id("similar-to")).to_contain_text("Alpine down parka")
         assert "p001" not in _result_ids(page) and _reasons(page) == {"SIMILAR_TO_PRODUCT"}
         _shot(page, artifacts, "10-similar-items")
+
+        # 6. "related" on a result row: its bought-together and also-viewed lists, each item with its reason
+        # (co-engaged, or a similar item filling the list up), never the product itself.
+        first = page.get_by_test_id("result-row").first
+        product_id = first.get_attribute("data-product-id")
+        first.get_by_test_id("related-link").click()
+        panel = page.get_by_test_id("related-panel")
+        expect(panel).to_have_attribute("data-state", "ready")
+        for testid, own in [("related-bought", "BOUGHT_TOGETHER"), ("related-viewed", "ALSO_VIEWED")]:
+            rows = panel.get_by_test_id(testid).get_by_test_id("related-row")
+            expect(rows).to_have_count(5)
+            listed = [
+                (rows.nth(i).get_attribute("data-product-id"), rows.nth(i).get_attribute("data-reason"))
+                for i in range(5)
+            ]
+            assert product_id not in {pid for pid, _ in listed}
+            assert {reason for _, reason in listed} <= {own, "SIMILAR_TO_PRODUCT"}
+        _shot(page, artifacts, "11-related", full_page=True)
         assert not page_errors, f"JavaScript errors on the page: {page_errors}"
     finally:
         context.close()

@@ -1,0 +1,120 @@
+"""What shoppers do, as a source: the co-engagement neighbours of the request's seed products (the product
+itself for related products, the user's recent products for "recommended for you"), filtered and excluded inside
+the index exactly like KNN candidates (one search over their ids plus the filter clause), so a deleted or
+out-of-stock product never comes back through a neighbour list. Also the bonus they give a query's candidates.
+
+A neighbour's behaviour score b is its fused co-engagement score (domain.co_engagement.fuse) scaled so the best
+neighbour of the seeds is 1, before filtering: a later page, which filters out the served ids, scores the rest
+the same.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from domain.co_engagement import Relation, recent_seeds
+from domain.events import Event
+from domain.filters import BlendSettings
+from domain.models import Product, Reason, Strategy, Vector
+from domain.pipeline.sources import stored_vector
+from domain.pipeline.stages import Entry, Pool, Retrieval, Scale, distance
+from domain.ports import CoEngagementStore, ProductIndex
+
+REASONS = {Relation.ALSO_VIEWED: Reason.ALSO_VIEWED, Relation.BOUGHT_TOGETHER: Reason.BOUGHT_TOGETHER}
+
+
+@dataclass(frozen=True)
+class BehaviourWeights:
+    """How much behaviour counts, and how it is read; every field is a setting (bootstrap.behaviour_settings)."""
+
+    weight: float = 1.0  # w_b: the behaviour score's weight, the default of blend.behaviour_weight
+    session_weight: float = 1.0  # w_s: the session cosine's weight in "recommended for you"
+    query_bonus: float = 0.05  # with a query: a neighbour's distance is lowered by w_b · b · this
+    seeds: int = 10  # the user's latest distinct products co-engagement starts from
+    seed_decay: float = 0.6  # each older seed weighs this much less than the one after it
+    depth: int = 200  # neighbours read before filtering
+
+
+def max_scaled(neighbours: Sequence[tuple[str, float]]) -> dict[str, float]:
+    """Each neighbour's score divided by the best one's: b in (0, 1]."""
+    best = max((score for _, score in neighbours), default=0.0)
+    return {} if best <= 0.0 else {pid: score / best for pid, score in neighbours if score > 0.0}
+
+
+def _distance(vector: Vector | None, target: Vector | None) -> float | None:
+    return None if vector is None or target is None else distance(1.0 - float(np.dot(vector, target)))
+
+
+@dataclass(frozen=True, slots=True)
+class Behaviour:
+    """The seeds' neighbours in one relation that pass the filters, scored by minus b, best first; declines when
+    the request has no seeds. Without a co-engagement store every list is empty."""
+
+    index: ProductIndex
+    store: CoEngagementStore | None
+    relation: Relation
+    strategy: Strategy
+    depth: int = 200
+
+    async def retrieve(self, ask: Retrieval) -> Pool | None:
+        pool = await self.candidates(ask)
+        return None if pool is None else replace(pool, entries=pool.entries[: ask.n])
+
+    async def candidates(self, ask: Retrieval) -> Pool | None:
+        """Every neighbour read that passes the filters (up to `depth`), best first, with its stored vector."""
+        if not ask.seeds:
+            return None
+        scores = await self._scores(ask)
+        if not scores:
+            return Pool([], self.index.describe(ask.filters), self.strategy, Scale.BEHAVIOUR)
+        found = await self.index.among(list(scores), ask.filters)
+        entries = [self._entry(p, scores[p.id], stored_vector(found, i), ask) for i, (p, _) in enumerate(found.hits)]
+        entries.sort(key=lambda e: (e.base, e.product.id))
+        return Pool(entries, found.filter_clause, self.strategy, Scale.BEHAVIOUR)
+
+    async def _scores(self, ask: Retrieval) -> dict[str, float]:
+        if self.store is None:
+            return {}
+        return max_scaled(await self.store.neighbours(dict(ask.seeds), self.relation, self.depth, ask.now))
+
+    def _entry(self, product: Product, b: float, vector: Vector | None, ask: Retrieval) -> Entry:
+        return Entry(product, -b, REASONS[self.relation], _distance(vector, ask.vector), vector)
+
+
+@dataclass(frozen=True, slots=True)
+class BehaviourBonus:
+    """An adjuster: a query's candidates among the neighbours of the user's recent products gain factor · b."""
+
+    scores: Mapping[str, float]
+    factor: float
+
+    def bonuses(self, entries: Sequence[Entry]) -> list[float]:
+        return [self.factor * self.scores.get(e.product.id, 0.0) for e in entries]
+
+
+@dataclass(frozen=True)
+class UserBehaviour:
+    """What a user's history brings a recommendation: the seeds, the weight asked for, a query's bonus."""
+
+    store: CoEngagementStore
+    weights: BehaviourWeights
+
+    def weight(self, blend: BlendSettings) -> float:
+        """blend.behaviour_weight, else the setting; 0 when blending is off (anonymous callers included)."""
+        if not blend.enabled:
+            return 0.0
+        return self.weights.weight if blend.behaviour_weight is None else blend.behaviour_weight
+
+    def seeds(self, history: Sequence[Event]) -> tuple[tuple[str, float], ...]:
+        limit, decay = self.weights.seeds, self.weights.seed_decay
+        return tuple(recent_seeds(history, relation=Relation.ALSO_VIEWED, limit=limit, decay=decay).items())
+
+    async def bonus(self, ask: Retrieval) -> BehaviourBonus | None:
+        """None without seeds (no history: nothing is read) or without a weight."""
+        factor = ask.behaviour_weight * self.weights.query_bonus
+        if not ask.seeds or factor <= 0.0:
+            return None
+        neighbours = await self.store.neighbours(dict(ask.seeds), Relation.ALSO_VIEWED, self.weights.depth, ask.now)
+        scores = max_scaled(neighbours)
+        return BehaviourBonus(scores, factor) if scores else None

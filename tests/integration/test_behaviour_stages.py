@@ -1,0 +1,140 @@
+"""The behaviour stages on both stores (the fake must not drift): the co-engagement source filtered and excluded
+inside the index, the fusion with the session, the query bonus; answers computed from the links themselves."""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from adapters.memory import InMemoryProductIndex
+from adapters.memory_co_engagement import InMemoryCoEngagement
+from adapters.redis.co_engagement import RedisCoEngagement
+from adapters.redis.connection import RedisConnection
+from adapters.redis.index import RedisProductIndex
+from domain.co_engagement import Link, Relation
+from domain.filters import ProductFilter
+from domain.models import Product, Reason, Strategy, Vector
+from domain.pipeline.behaviour import Behaviour, BehaviourWeights, UserBehaviour
+from domain.pipeline.behaviour_fusion import BehaviourAndSession
+from domain.pipeline.fallback import ToppedUp
+from domain.pipeline.sources import session_knn, similar_product_knn
+from domain.pipeline.stages import Retrieval, Scale
+from domain.ports import CoEngagementStore, ProductIndex
+from tests.clock import START
+
+pytestmark = pytest.mark.anyio
+AV, BT = Relation.ALSO_VIEWED, Relation.BOUGHT_TOGETHER
+Catalog = list[tuple[Product, Vector]]
+# p001 (a parka) was engaged with beside these, strongest first: a kettle, a tent, an out-of-stock vest, a skillet.
+LINKS = [Link("p001", "p019", AV, 4.0), Link("p001", "p018", AV, 3.0), Link("p001", "p004", AV, 2.0)]
+LINKS += [Link("p001", "p032", AV, 1.0), Link("p001", "p019", BT, 1.0)]
+
+
+@dataclass
+class Stores:
+    index: ProductIndex
+    co: CoEngagementStore
+
+
+@pytest.fixture
+async def memory_stores(memory_index: InMemoryProductIndex) -> Stores:
+    co = InMemoryCoEngagement(exponent=0.0)
+    await co.add(LINKS, START)
+    return Stores(memory_index, co)
+
+
+@pytest.fixture
+async def redis_stores(redis_index: RedisProductIndex, redis_conn: RedisConnection, namespace: str) -> Stores:
+    co = RedisCoEngagement(redis_conn, namespace, exponent=0.0)
+    await co.add(LINKS, START)
+    return Stores(redis_index, co)
+
+
+@pytest.fixture(params=["memory", "redis"])
+def stores(request: pytest.FixtureRequest) -> Stores:
+    return request.getfixturevalue(f"{request.param}_stores")  # type: ignore[no-any-return]
+
+
+def ask(n: int, *, vector: Vector | None = None, weight: float = 0.0, **filters: object) -> Retrieval:
+    seeds = (("p001", 1.0),)
+    return Retrieval(ProductFilter(**filters), n, vector=vector, now=START, seeds=seeds, behaviour_weight=weight)  # type: ignore[arg-type]
+
+
+async def test_behaviour_source_ranks_neighbours_by_max_scaled_score(stores: Stores) -> None:
+    source = Behaviour(stores.index, stores.co, AV, Strategy.RELATED)
+    pool = await source.retrieve(ask(10))
+    assert pool is not None and pool.scale is Scale.BEHAVIOUR and pool.strategy is Strategy.RELATED
+    assert [(e.product.id, e.base) for e in pool.entries] == [
+        ("p019", -1.0),
+        ("p018", -0.75),
+        ("p004", -0.5),
+        ("p032", -0.25),
+    ]
+    assert {e.reason for e in pool.entries} == {Reason.ALSO_VIEWED} and all(e.vector is not None for e in pool.entries)
+    assert await source.retrieve(Retrieval(ProductFilter(), 5)) is None  # no seeds: declines
+
+
+async def test_behaviour_candidates_are_filtered_and_excluded_inside_the_index(stores: Stores) -> None:
+    source = Behaviour(stores.index, stores.co, AV, Strategy.RELATED)
+    in_stock = await source.retrieve(ask(10, in_stock_only=True, excluded_ids=("p019",)))
+    assert in_stock is not None and [e.product.id for e in in_stock.entries] == ["p018", "p032"]
+    kitchen = await source.retrieve(ask(10, category="kitchen"))
+    assert kitchen is not None and [e.product.id for e in kitchen.entries] == ["p032"]
+    await stores.index.delete(["p018"])
+    left = await source.retrieve(ask(10))
+    assert left is not None and "p018" not in [e.product.id for e in left.entries]
+
+
+async def test_bought_together_is_its_own_list(stores: Stores) -> None:
+    pool = await Behaviour(stores.index, stores.co, BT, Strategy.RELATED).retrieve(ask(10))
+    assert pool is not None and [(e.product.id, e.reason) for e in pool.entries] == [("p019", Reason.BOUGHT_TOGETHER)]
+
+
+async def test_topped_up_with_similar_products(stores: Stores, catalog_items: Catalog) -> None:
+    vector = dict((p.id, v) for p, v in catalog_items)["p001"]
+    source = ToppedUp(Behaviour(stores.index, stores.co, BT, Strategy.RELATED), similar_product_knn(stores.index))
+    pool = await source.retrieve(ask(4, vector=vector, excluded_ids=("p001",)))
+    assert pool is not None and pool.strategy is Strategy.RELATED
+    assert [e.reason for e in pool.entries] == [Reason.BOUGHT_TOGETHER, *[Reason.SIMILAR_TO_PRODUCT] * 3]
+    ids = [e.product.id for e in pool.entries]
+    assert ids[0] == "p019" and len(set(ids)) == 4 and "p001" not in ids
+
+
+async def test_fusion_scores_behaviour_plus_session_cosine(stores: Stores, catalog_items: Catalog) -> None:
+    vectors = dict((p.id, v) for p, v in catalog_items)
+    session = vectors["p036"]  # a dutch oven: the kitchen is near, the kettle and the tent far
+    fusion = BehaviourAndSession(
+        Behaviour(stores.index, stores.co, AV, Strategy.BEHAVIOUR), session_knn(stores.index), 1.0
+    )
+    pool = await fusion.retrieve(ask(5, vector=session, weight=1.0, excluded_ids=("p001",)))
+    assert pool is not None and pool.strategy is Strategy.SESSION
+    b = {"p019": 1.0, "p018": 0.75, "p004": 0.5, "p032": 0.25}
+    expected = sorted(
+        ((-(b.get(p.id, 0.0) + float(np.dot(v, session))), p.id) for p, v in catalog_items if p.id != "p001")
+    )[:5]
+    assert [e.product.id for e in pool.entries] == [pid for _, pid in expected]
+    assert [e.base for e in pool.entries] == pytest.approx([score for score, _ in expected], abs=1e-5)
+    for e in pool.entries:
+        cosine = float(np.dot(vectors[e.product.id], session))
+        assert e.reason is (Reason.ALSO_VIEWED if b.get(e.product.id, 0.0) > cosine else Reason.SIMILAR_TO_SESSION)
+    # A behaviour weight of 0 declines: the chain's session source answers alone.
+    assert await fusion.retrieve(ask(5, vector=session, weight=0.0)) is None
+
+
+async def test_fusion_without_a_session_is_behaviour_alone(stores: Stores) -> None:
+    fusion = BehaviourAndSession(
+        Behaviour(stores.index, stores.co, AV, Strategy.BEHAVIOUR), session_knn(stores.index), 1.0
+    )
+    pool = await fusion.retrieve(ask(2, weight=1.0))
+    assert pool is not None and pool.strategy is Strategy.BEHAVIOUR
+    assert [e.product.id for e in pool.entries] == ["p019", "p018"]
+
+
+async def test_query_bonus_is_weight_times_b_times_the_factor(stores: Stores, catalog_items: Catalog) -> None:
+    behaviour = UserBehaviour(stores.co, BehaviourWeights(query_bonus=0.1))
+    bonus = await behaviour.bonus(ask(5, weight=0.5))
+    assert bonus is not None
+    entries = (await session_knn(stores.index).retrieve(ask(500, vector=catalog_items[18][1]))).entries  # type: ignore[union-attr]
+    by_id = dict(zip((e.product.id for e in entries), bonus.bonuses(entries), strict=True))
+    assert by_id["p019"] == pytest.approx(0.05) and by_id["p032"] == pytest.approx(0.0125) and by_id["p010"] == 0.0
+    assert await behaviour.bonus(Retrieval(ProductFilter(), 5, behaviour_weight=1.0)) is None  # no history, no read

@@ -1,0 +1,86 @@
+""" "Recommended for you" with behaviour, on both stores: the co-engagement of the user's recent products fused
+with the session KNN; behaviourWeight 0 is exactly the session-only page; a query gains a bonus only."""
+
+from dataclasses import replace
+
+import pytest
+
+from domain.events import EventKind
+from domain.filters import BlendSettings, ExcludeSettings, RecommendRequest
+from domain.models import Reason, Strategy
+from domain.service import RecommenderService
+from tests.graphql_client import GraphQLClient
+
+pytestmark = pytest.mark.anyio
+PARKA, KNIFE = "p001", "p035"  # nothing alike: only shoppers' purchases pair them
+
+
+async def _bought_together_by_others(service: RecommenderService) -> None:
+    for shopper in ("s1", "s2", "s3"):
+        await service.record_event(shopper, PARKA, EventKind.PURCHASE)
+        await service.record_event(shopper, KNIFE, EventKind.PURCHASE)
+
+
+def _ids(page: object) -> list[str]:
+    return [c.product.id for c in page.items]  # type: ignore[attr-defined]
+
+
+async def test_purchases_bring_a_co_purchased_product_the_session_alone_would_not(
+    service: RecommenderService,
+) -> None:
+    await _bought_together_by_others(service)
+    await service.record_event("u", PARKA, EventKind.PURCHASE)
+    fused = await service.recommend(RecommendRequest(user_id="u", k=10))
+    session_only = await service.recommend(RecommendRequest(user_id="u", k=10, blend=BlendSettings(behaviour_weight=0)))
+    assert KNIFE not in _ids(session_only) and session_only.strategy is Strategy.SESSION
+    assert fused.strategy is Strategy.SESSION and fused.used_session
+    knife = next(c for c in fused.items if c.product.id == KNIFE)
+    assert knife.explanation is not None and knife.explanation.reason is Reason.ALSO_VIEWED
+    assert {c.explanation.reason for c in fused.items if c.product.id != KNIFE} == {Reason.SIMILAR_TO_SESSION}  # type: ignore[union-attr]
+
+
+async def test_behaviour_weight_zero_is_exactly_the_session_only_page(service: RecommenderService) -> None:
+    await _bought_together_by_others(service)
+    await service.record_event("u", PARKA, EventKind.PURCHASE)
+    await service.record_event("u", "p009", EventKind.CLICK)
+    without = replace(service, co_engagement=None)  # the same stores, no behaviour at all
+    request = RecommendRequest(user_id="u", k=8, blend=BlendSettings(behaviour_weight=0.0))
+    off, plain = await service.recommend(request), await without.recommend(RecommendRequest(user_id="u", k=8))
+    assert _ids(off) == _ids(plain) and [c.score for c in off.items] == [c.score for c in plain.items]
+    assert KNIFE in _ids(await service.recommend(RecommendRequest(user_id="u", k=8)))
+
+
+async def test_pages_of_the_fused_list_never_repeat(service: RecommenderService) -> None:
+    await _bought_together_by_others(service)
+    await service.record_event("u", PARKA, EventKind.PURCHASE)
+    first = await service.recommend(RecommendRequest(user_id="u", k=4))
+    second = await service.recommend(RecommendRequest(user_id="u", k=4, after=first.page.next_state))
+    assert not set(_ids(first)) & set(_ids(second)) and len(_ids(second)) == 4
+
+
+async def test_with_a_query_behaviour_only_adds_a_bonus(service: RecommenderService) -> None:
+    await _bought_together_by_others(service)
+    await service.record_event("u", PARKA, EventKind.PURCHASE)
+    # As GraphQL asks by default: the history exclusion reads gives the seeds (no read is added for them).
+    ask = RecommendRequest(query="kitchen knife for cooking", user_id="u", k=5, exclude=ExcludeSettings())
+    found = await service.recommend(ask)
+    assert found.strategy is Strategy.QUERY and KNIFE in _ids(found)
+    knife = next(c for c in found.items if c.product.id == KNIFE)
+    assert knife.affinity_bonus > 0.0  # the behaviour bonus, b = 1
+    fresh = await service.recommend(replace(ask, user_id="nobody"))
+    assert all(c.affinity_bonus == 0.0 for c in fresh.items)
+
+
+async def test_user_with_only_dismissals_gets_no_behaviour(service: RecommenderService) -> None:
+    await _bought_together_by_others(service)
+    await service.record_event("d", PARKA, EventKind.DISMISS)
+    found = await service.recommend(RecommendRequest(user_id="d", k=5))
+    # A dismissal seeds nothing and moves no session: the chain goes on to the popular products.
+    assert found.strategy is Strategy.POPULAR
+
+
+def test_behaviour_weight_outside_zero_to_one_is_bad_user_input(gql: GraphQLClient) -> None:
+    query = "query { recommendations(blend: {behaviourWeight: 1.5}) { items { product { id } } } }"
+    error = gql.error(query)
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["extensions"]["argument"] == "blend.behaviourWeight"

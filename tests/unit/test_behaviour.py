@@ -1,0 +1,56 @@
+"""The pure parts of behaviour: b's scaling, the weight a request gets, the seeds, the adjusters summed, the
+settings that carry every weight."""
+
+import pytest
+
+from adapters.memory_co_engagement import InMemoryCoEngagement
+from bootstrap.settings import Settings
+from domain.errors import InvalidInput
+from domain.events import Event, EventKind
+from domain.filters import BlendSettings
+from domain.models import Product, Reason
+from domain.pipeline.adjusters import AffinityBoost, Summed
+from domain.pipeline.behaviour import BehaviourBonus, BehaviourWeights, UserBehaviour, max_scaled
+from domain.pipeline.stages import Entry
+
+BEHAVIOUR = UserBehaviour(InMemoryCoEngagement(), BehaviourWeights(weight=0.7, seeds=2, seed_decay=0.5))
+
+
+def test_b_is_scaled_so_the_best_is_one() -> None:
+    assert max_scaled([("a", 4.0), ("b", 1.0), ("c", 0.0)]) == {"a": 1.0, "b": 0.25}
+    assert max_scaled([]) == {} and max_scaled([("a", 0.0)]) == {}
+
+
+def test_the_weight_is_the_request_s_else_the_setting_and_off_without_blending() -> None:
+    assert BEHAVIOUR.weight(BlendSettings()) == 0.7
+    assert BEHAVIOUR.weight(BlendSettings(behaviour_weight=0.0)) == 0.0
+    assert BEHAVIOUR.weight(BlendSettings(behaviour_weight=0.2)) == 0.2
+    assert BEHAVIOUR.weight(BlendSettings(enabled=False, behaviour_weight=1.0)) == 0.0  # anonymous callers too
+
+
+@pytest.mark.parametrize("weight", [-0.1, 1.5, float("nan")])
+def test_a_weight_outside_zero_to_one_names_the_argument(weight: float) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        BlendSettings(behaviour_weight=weight)
+    assert raised.value.argument == "blend.behaviour_weight"
+
+
+def test_seeds_are_the_latest_distinct_engaged_products_decayed() -> None:
+    history = [Event("c", EventKind.DISMISS, 5.0), Event("b", EventKind.VIEW, 4.0), Event("a", EventKind.PURCHASE, 3.0)]
+    history += [Event("b", EventKind.CLICK, 2.0), Event("z", EventKind.VIEW, 1.0)]
+    assert BEHAVIOUR.seeds(history) == (("b", 1.0), ("a", 0.5))
+
+
+def test_summed_adjusters_add_their_bonuses() -> None:
+    shoe = Product("s", "Shoe", "", "footwear", "acme", 1.0, 4.0, True)
+    entries = [Entry(shoe, 0.3, Reason.MATCHES_QUERY)]
+    affinity, behaviour = AffinityBoost({"footwear": 1.0}, 0.1), BehaviourBonus({"s": 0.5}, 0.2)
+    summed = Summed.of(affinity, None, behaviour)
+    assert summed is not None and summed.bonuses(entries) == pytest.approx([0.1 * 0.6931472 + 0.1])
+    assert Summed.of(None, behaviour) is behaviour and Summed.of(None) is None
+
+
+def test_every_weight_is_a_setting_with_the_documented_default() -> None:
+    assert Settings().behaviour_weights() == BehaviourWeights(1.0, 1.0, 0.05, 10, 0.6, 200)
+    tuned = Settings(behaviour_weight=0.4, behaviour_session_weight=2.0, behaviour_query_bonus=0.1)
+    assert tuned.behaviour_weights().weight == 0.4 and tuned.behaviour_weights().session_weight == 2.0
