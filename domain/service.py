@@ -25,7 +25,7 @@ from domain.pages import CursorCodec, page_size
 from domain.ports import CatalogSource, Embedder, PopularityStore, ProductIndex, UserFeatureStore
 from domain.ranking import PageRequest, assemble
 from domain.session import apply_event, decay_to
-from domain.validation import check_id, check_text
+from domain.validation import check_finite, check_id, check_text
 from domain.vectors import blend
 
 MAX_REFRESH_TEXT_CHARS = 2048
@@ -124,10 +124,14 @@ class RecommenderService(Discovery):
     async def record_click(self, user_id: str, product_id: str) -> UserFeatures:
         return await self.record_event(user_id, product_id, EventKind.CLICK)
 
-    async def record_event(self, user_id: str, product_id: str, kind: EventKind) -> UserFeatures:
+    async def record_event(
+        self, user_id: str, product_id: str, kind: EventKind, *, at: float | None = None
+    ) -> UserFeatures:
+        """`at` (seconds since the epoch, default now) dates an event that happened earlier (an import)."""
         check_id("user_id", user_id)
+        at = self._event_time(at)
         product, vector = await self._product_with_vector(product_id)
-        event = Event(product_id, kind, self.clock())
+        event = Event(product_id, kind, at)
         features = await self.users.record(
             event, user_id, lambda features: apply_event(features, product, vector, event, self.policy)
         )
@@ -185,6 +189,14 @@ class RecommenderService(Discovery):
 
     async def delete_products(self, ids: Sequence[object]) -> ProductsDeleted:
         return await catalog_updates.delete_products(self.index, ids)
+
+    def _event_time(self, at: float | None) -> float:
+        now = self.clock()
+        if at is None:
+            return now
+        if check_finite("at", at) > now:
+            raise InvalidInput("at", "must not be in the future")
+        return at
 
     def _decayed(self, features: UserFeatures) -> UserFeatures:
         return decay_to(features, self.clock(), self.policy.half_life_s)
