@@ -176,3 +176,28 @@ class EventImport:
                     stop.set()
                     raise
         return applied + skip, unknown
+
+
+async def apply_events(
+    service: RecommenderService,
+    checkpoints: ImportCheckpoints,
+    events: Sequence[PastEvent],
+    start: ImportCheckpoint,
+    *,
+    batch_size: int = 2000,
+    concurrency: int = 64,
+    resumed: bool = False,
+    progress: Callable[[int], object] = lambda count: None,
+) -> ImportCheckpoint:
+    """The import path of every caller: apply `events` from `start` on, saving the checkpoint after each
+    batch (`progress` gets the batch's size) and once more, complete, at the end."""
+
+    async def committed(state: ImportCheckpoint, count: int) -> None:
+        await checkpoints.save(state)
+        progress(count)
+
+    await checkpoints.save(start)
+    importer = EventImport(service, batch_size=batch_size, concurrency=concurrency)
+    end = await importer.run(events, start, committed, resumed=resumed)
+    await checkpoints.save(end)
+    return end

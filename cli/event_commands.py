@@ -9,8 +9,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from adapters.catalog_stream import fingerprint
-from adapters.event_file import EventFileError, PastEvent, read_events
-from adapters.event_import import EventImport, ImportCheckpoint, ImportCheckpoints
+from adapters.event_file import EventFileError, read_events
+from adapters.event_import import ImportCheckpoint, ImportCheckpoints, apply_events
 from bootstrap.runtime import open_runtime
 from bootstrap.settings import Settings
 from domain.errors import CatalogError
@@ -47,32 +47,6 @@ async def _previous(checkpoints: ImportCheckpoints, source: str, resume: bool) -
     return previous
 
 
-async def apply_events(
-    service: RecommenderService,
-    checkpoints: ImportCheckpoints,
-    events: list[PastEvent],
-    start: ImportCheckpoint,
-    *,
-    batch_size: int = 2000,
-    concurrency: int = 64,
-    quiet: bool = True,
-    resumed: bool = False,
-) -> ImportCheckpoint:
-    """Apply `events` from `start` on, saving the checkpoint after each batch; the import path of every caller."""
-    done = sum(1 for event in events if event.line <= start.position)
-    with tqdm(desc="import", total=len(events), initial=done, unit=" events", disable=quiet, file=sys.stderr) as bar:
-
-        async def committed(state: ImportCheckpoint, count: int) -> None:
-            await checkpoints.save(state)
-            bar.update(count)
-
-        await checkpoints.save(start)
-        importer = EventImport(service, batch_size=batch_size, concurrency=concurrency)
-        end = await importer.run(events, start, committed, resumed=resumed)
-    await checkpoints.save(end)
-    return end
-
-
 async def _import(args: argparse.Namespace, settings: Settings, source: str) -> int:
     now = time.time()
     try:
@@ -94,16 +68,20 @@ async def _import(args: argparse.Namespace, settings: Settings, source: str) -> 
             print(f"{args.path} is already imported ({start.applied} events)")
             return 0
         began = time.perf_counter()
-        end = await apply_events(
-            runtime.service,
-            checkpoints,
-            events,
-            start,
-            batch_size=args.batch_size,
-            concurrency=args.concurrency,
-            quiet=args.quiet,
-            resumed=previous is not None,
-        )
+        done = sum(1 for event in events if event.line <= start.position)
+        with tqdm(
+            desc="import", total=len(events), initial=done, unit=" events", disable=args.quiet, file=sys.stderr
+        ) as bar:
+            end = await apply_events(
+                runtime.service,
+                checkpoints,
+                events,
+                start,
+                batch_size=args.batch_size,
+                concurrency=args.concurrency,
+                resumed=previous is not None,
+                progress=bar.update,
+            )
         seconds = max(time.perf_counter() - began, 1e-9)
         rate = (end.applied - start.applied) / seconds
         print(

@@ -77,6 +77,12 @@ def import_events(args: argparse.Namespace) -> int:
     return event_commands.import_events(args, settings_from(args, reset=False))
 
 
+def evaluate(args: argparse.Namespace) -> int:
+    from cli import evaluate_command
+
+    return evaluate_command.evaluate(args, settings_from(args, reset=False))
+
+
 def prepare_model(args: argparse.Namespace) -> int:
     try:
         from adapters.model_export import export_info, export_model, is_exported
@@ -96,6 +102,7 @@ def prepare_model(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     from cli.catalog_commands import add_generate_arguments, add_load_arguments
+    from cli.evaluate_command import add_evaluate_arguments
     from cli.event_commands import add_import_arguments
 
     root = argparse.ArgumentParser(prog="recommender", description="Real-time recommendations on Redis.")
@@ -123,6 +130,11 @@ def parser() -> argparse.ArgumentParser:
     add_import_arguments(p)
     add_settings_options(p, STORE, EVENTS)
     p.set_defaults(run=import_events)
+
+    p = commands.add_parser("evaluate", help="next-item quality on a dataset folder (items.jsonl + sequences.txt)")
+    add_evaluate_arguments(p)
+    add_settings_options(p, STORE, INDEX, EVENTS)
+    p.set_defaults(run=evaluate)
 
     p = commands.add_parser("generate", help="write a synthetic catalog of any size as JSON Lines")
     add_generate_arguments(p)

@@ -18,12 +18,11 @@ import redis.asyncio as aioredis
 from adapters.catalog_stream import fingerprint
 from adapters.embedder import FastEmbedEmbedder
 from adapters.event_file import EventFileError, PastEvent, read_events
-from adapters.event_import import ImportCheckpoint, ImportCheckpoints, applied_prefix
+from adapters.event_import import ImportCheckpoint, ImportCheckpoints, applied_prefix, apply_events
 from adapters.redis.embedded import EmbeddedRedis
 from adapters.redis.index import RedisProductIndex
 from bootstrap.runtime import Runtime, open_runtime
 from bootstrap.settings import Settings
-from cli.event_commands import apply_events
 from domain.events import Event, EventKind
 from domain.service import RecommenderService
 from gql.schema import Context, schema
