@@ -82,6 +82,24 @@ def _bars(quiet: bool) -> tuple[harness.Progress, list["tqdm[None]"]]:
     return start, bars
 
 
+async def _run_split(
+    runtime: Runtime,
+    split: harness.Split,
+    user_prefix: str,
+    concurrency: int,
+    progress: harness.Progress,
+    phases: dict[str, float],
+) -> harness.SplitResult:
+    clock = time.perf_counter()
+    events = sum(map(len, split.inputs.values()))
+    await harness.import_split(runtime, split, user_prefix, progress(f"import {split.name}", events))
+    phases[f"import {split.name} ({events} events)"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    result = await harness.query_split(runtime, split, concurrency, progress(f"ask {split.name}", len(split.targets)))
+    phases[f"recommend {split.name} ({len(split.targets)} users)"] = time.perf_counter() - clock
+    return result
+
+
 async def _evaluate(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     dataset = read_dataset(args.dir)
     for repair, count in sorted(dataset.repairs.items()):
@@ -111,15 +129,8 @@ async def _evaluate(args: argparse.Namespace, settings: Settings) -> dict[str, A
             phases["load products"] = time.perf_counter() - clock
             results = {}
             for split in (test, validation):
-                clock = time.perf_counter()
-                events = sum(map(len, split.inputs.values()))
-                advance = progress(f"import {split.name}", events)
-                await harness.import_split(runtimes[split.name], split, f"{spaces[split.name]}user:", advance)
-                phases[f"import {split.name} ({events} events)"] = time.perf_counter() - clock
-                clock = time.perf_counter()
-                advance = progress(f"ask {split.name}", len(split.targets))
-                results[split.name] = await harness.query_split(runtimes[split.name], split, args.concurrency, advance)
-                phases[f"recommend {split.name} ({len(split.targets)} users)"] = time.perf_counter() - clock
+                runtime, user_prefix = runtimes[split.name], f"{spaces[split.name]}user:"
+                results[split.name] = await _run_split(runtime, split, user_prefix, args.concurrency, progress, phases)
     for bar in bars:
         bar.close()
     for phase, seconds in phases.items():

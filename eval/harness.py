@@ -9,6 +9,7 @@ excluded by id so the whole input history is removed from the ranking, as the pr
 """
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -74,20 +75,13 @@ def choose_products(dataset: Dataset, users: Sequence[str], limit: int | None, s
     return [dataset.products[int(item)] for item in sorted(touched | {int(x) for x in extra})]
 
 
-def product_record(product: Product) -> dict[str, object]:
-    return {name: getattr(product, name) for name in ("id", "name", "description", "category", "brand", "price")} | {
-        "rating": product.rating,
-        "in_stock": product.in_stock,
-    }
-
-
 async def load_products(runtime: Runtime, products: Sequence[Product], advance: Callable[[int], object]) -> None:
     """Through the service's catalog upsert (validated, embedded in batches), two batches in flight."""
     slots = asyncio.Semaphore(2)
 
     async def one(batch: Sequence[Product]) -> None:
         async with slots:
-            await runtime.service.upsert_products([product_record(p) for p in batch])
+            await runtime.service.upsert_products([dataclasses.asdict(p) for p in batch])
         advance(len(batch))
 
     batches = [products[start : start + UPSERT_BATCH] for start in range(0, len(products), UPSERT_BATCH)]
