@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install model run test lint typecheck schema loadtest browser bench bench-scale bench-modes bench-plots bench-events eval clean
+.PHONY: install model run test lint typecheck schema loadtest browser bench bench-scale bench-modes bench-plots bench-events eval evaluate clean
 
 install: $(STAMP)
 
@@ -67,6 +67,13 @@ bench-modes: install
 # nDCG@10 and hit@3 per search mode (SEMANTIC, KEYWORD, HYBRID) on the 50 labelled queries of eval/queries.json.
 eval: install model
 	$(BIN)/python -m bench.eval $(EVAL_ARGS)
+
+# Next-item quality of the whole service on Amazon Beauty (leave-one-out, through the GraphQL API), beside the
+# published table: HR@5/10/20, NDCG@5/10/20 on the test and validation targets, coverage, latency.
+# All 22,363 users by default; EVALUATE_ARGS="--users 2000 --json result.json" for a quicker look.
+EVALUATE_DATASET ?= eval/datasets/amazon-beauty
+evaluate: install model
+	$(BIN)/recommender evaluate $(EVALUATE_DATASET) $(EVALUATE_ARGS)
 
 # The two figures of BENCHMARKS.md (docs/bench/*.png) from bench-results/latest.json and the newest
 # bench-results/scale-*.json; needs matplotlib (the dev extra).

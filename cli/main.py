@@ -1,4 +1,4 @@
-"""`recommender` command line: serve, build-catalog, load, generate, prepare-model.
+"""`recommender` command line: serve, build-catalog, load, import-events, evaluate, generate, prepare-model.
 
 Options that configure the service are derived from bootstrap/settings.py (cli/options.py); only the
 commands' own arguments (paths, counts, switches of one run) are declared here.
@@ -71,6 +71,18 @@ def generate(args: argparse.Namespace) -> int:
     return catalog_commands.generate(args, settings_from(args))
 
 
+def import_events(args: argparse.Namespace) -> int:
+    from cli import event_commands
+
+    return event_commands.import_events(args, settings_from(args, reset=False))
+
+
+def evaluate(args: argparse.Namespace) -> int:
+    from cli import evaluate_command
+
+    return evaluate_command.evaluate(args, settings_from(args, reset=False))
+
+
 def prepare_model(args: argparse.Namespace) -> int:
     try:
         from adapters.model_export import export_info, export_model, is_exported
@@ -90,6 +102,8 @@ def prepare_model(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     from cli.catalog_commands import add_generate_arguments, add_load_arguments
+    from cli.evaluate_command import add_evaluate_arguments
+    from cli.event_commands import add_import_arguments
 
     root = argparse.ArgumentParser(prog="recommender", description="Real-time recommendations on Redis.")
     commands = root.add_subparsers(dest="command", required=True)
@@ -111,6 +125,16 @@ def parser() -> argparse.ArgumentParser:
     add_load_arguments(p)
     add_settings_options(p, STORE, INDEX, LOAD)
     p.set_defaults(run=load)
+
+    p = commands.add_parser("import-events", help="apply past events (JSON Lines) as recordEvent would")
+    add_import_arguments(p)
+    add_settings_options(p, STORE, EVENTS)
+    p.set_defaults(run=import_events)
+
+    p = commands.add_parser("evaluate", help="next-item quality on a dataset folder (items.jsonl + sequences.txt)")
+    add_evaluate_arguments(p)
+    add_settings_options(p, STORE, INDEX, EVENTS)
+    p.set_defaults(run=evaluate)
 
     p = commands.add_parser("generate", help="write a synthetic catalog of any size as JSON Lines")
     add_generate_arguments(p)

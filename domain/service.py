@@ -23,7 +23,7 @@ from domain.session import apply_event, decay_to
 from domain.similar import SimilarProducts, product_with_vector
 from domain.trending import FacetField, FacetTrend, TrendPolicy
 from domain.trending_facets import TrendingFacets
-from domain.validation import check_id, check_text
+from domain.validation import check_finite, check_id, check_text
 
 MAX_REFRESH_TEXT_CHARS = 2048
 MAX_LIST_LIMIT = 1000
@@ -84,12 +84,16 @@ class RecommenderService:
     async def record_click(self, user_id: str, product_id: str) -> UserFeatures:
         return await self.record_event(user_id, product_id, EventKind.CLICK)
 
-    async def record_event(self, user_id: str, product_id: str, kind: EventKind) -> UserFeatures:
+    async def record_event(
+        self, user_id: str, product_id: str, kind: EventKind, *, at: float | None = None
+    ) -> UserFeatures:
+        """`at` (seconds since the epoch, default now) dates an event that happened earlier (an import)."""
         check_id("user_id", user_id)
+        at = self._event_time(at)
         (product, vector), previous = await asyncio.gather(
             product_with_vector(self.index, product_id), self._linked_history(user_id, kind)
         )
-        event = Event(product_id, kind, self.clock())
+        event = Event(product_id, kind, at)
         features = await self.users.record(
             event, user_id, lambda features: apply_event(features, product, vector, event, self.policy)
         )
@@ -163,6 +167,14 @@ class RecommenderService:
 
     async def delete_products(self, ids: Sequence[object]) -> ProductsDeleted:
         return await catalog_updates.delete_products(self.index, ids)
+
+    def _event_time(self, at: float | None) -> float:
+        now = self.clock()
+        if at is None:
+            return now
+        if check_finite("at", at) > now:
+            raise InvalidInput("at", "must not be in the future")
+        return at
 
     def _decayed(self, features: UserFeatures) -> UserFeatures:
         return decay_to(features, self.clock(), self.policy.half_life_s)

@@ -229,3 +229,17 @@ async def test_every_kind_counts_once(service: RecommenderService) -> None:
     features = await service.user_features("all")
     assert (features.events, features.clicks) == (len(EventKind), 1)
     assert Counter(e.kind for e, _ in await service.recent_events("all", 50)) == Counter(EventKind)
+
+
+async def test_an_event_keeps_its_own_past_time_and_a_future_one_is_refused(
+    service: RecommenderService, clock: FakeClock
+) -> None:
+    from domain.errors import InvalidInput
+
+    await service.record_event("dated", "p001", EventKind.PURCHASE, at=clock.now - DAY)
+    [(event, _)] = await service.recent_events("dated", 1)
+    assert event.at == pytest.approx(clock.now - DAY, abs=1e-3)
+    with pytest.raises(InvalidInput) as refused:
+        await service.record_event("dated", "p002", EventKind.CLICK, at=clock.now + 1)
+    assert refused.value.argument == "at"
+    assert len(await service.recent_events("dated", 5)) == 1

@@ -1,0 +1,169 @@
+"""A next-item dataset folder: `items.jsonl` (one product a line) and `sequences.txt` (one user a line).
+
+items.jsonl: `{"item_id": 1, "title": "...", "brand": "OPI", "categories": ["Makeup", "Nails"]}`.
+sequences.txt: `USER ITEM ITEM ...`, integers, oldest first.
+
+Real exports are dirty, so nothing here raises on a bad row: each row is repaired when the repair is
+obvious and skipped otherwise, and every repair and skip is counted under a name the caller prints.
+The fields such datasets lack get fixed values (docs/next-item-evaluation.md): price 0 and rating 0
+(unknown: price and rating filters and the best-rated fallback then treat every product alike), in stock,
+and a description made of the brand and the category path, so the embedded text is title, brand and
+categories.
+"""
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from domain.catalog import validate_product
+from domain.errors import InvalidInput
+from domain.models import Product
+from domain.validation import check_id
+
+ITEMS_FILE = "items.jsonl"
+SEQUENCES_FILE = "sequences.txt"
+UNKNOWN_BRAND = "unknown"
+UNCATEGORIZED = "uncategorized"
+PRICE = 0.0
+RATING = 0.0
+MIN_SEQUENCE = 3  # a validation target, a test target and at least one item before them
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass
+class Dataset:
+    products: dict[int, Product]  # by the dataset's item id
+    sequences: dict[str, list[int]]  # user -> item ids, oldest first, unknown items dropped
+    repairs: Counter[str] = field(default_factory=Counter)
+
+    def product_id(self, item: int) -> str:
+        return self.products[item].id
+
+
+def _text(value: object) -> str:
+    return _SPACES.sub(" ", value).strip() if isinstance(value, str) else ""
+
+
+def _clean(value: object) -> str:
+    """A brand or category part: the TAG separator (',') would split it into two tags."""
+    return _text(value.replace(",", " ") if isinstance(value, str) else value)
+
+
+def _brand(raw: object, repairs: Counter[str]) -> str:
+    brand = _clean(raw)
+    if brand.lower() in ("", UNKNOWN_BRAND):
+        repairs["brand missing or 'Unknown'"] += 1
+        return ""
+    return brand
+
+
+def _path(raw: object, repairs: Counter[str]) -> list[str]:
+    parts = [_clean(part) for part in raw] if isinstance(raw, list) else []
+    kept = [part for part in parts if part]
+    if len(kept) != len(parts) or not isinstance(raw, list):
+        repairs["category path with empty or missing parts"] += 1
+    return kept
+
+
+def product_from(record: dict[str, Any], repairs: Counter[str]) -> Product | None:
+    item = record.get("item_id")
+    if isinstance(item, bool) or not isinstance(item, int) or item < 1:
+        repairs["item skipped: item_id not a positive integer"] += 1
+        return None
+    brand, path = _brand(record.get("brand"), repairs), _path(record.get("categories"), repairs)
+    title = _text(record.get("title"))
+    if not title:
+        title = " ".join(part for part in (brand, path[-1] if path else "") if part)
+        repairs["empty title replaced by brand and category"] += 1
+    if not title:
+        repairs["item skipped: no title, brand or category"] += 1
+        return None
+    described = [f"Brand: {brand}." if brand else "", f"Category: {' > '.join(path)}." if path else ""]
+    fields = {
+        "id": str(item),
+        "name": title,
+        "description": " ".join(part for part in described if part) or title,
+        "category": "/".join(path) or UNCATEGORIZED,
+        "brand": brand or UNKNOWN_BRAND,
+        "price": PRICE,
+        "rating": RATING,
+        "in_stock": True,
+    }
+    try:
+        return validate_product(fields)
+    except InvalidInput:
+        repairs[f"item skipped: invalid {fields['id']}"] += 1
+        return None
+
+
+def read_products(path: Path, repairs: Counter[str]) -> dict[int, Product]:
+    products: dict[int, Product] = {}
+    with path.open(encoding="utf-8", errors="replace") as lines:
+        for line in lines:
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                repairs["item skipped: not valid JSON"] += 1
+                continue
+            if not isinstance(record, dict):
+                repairs["item skipped: not an object"] += 1
+                continue
+            product = product_from(record, repairs)
+            if product is None:
+                continue
+            if int(product.id) in products:
+                repairs["item skipped: duplicate item_id"] += 1
+            else:
+                products[int(product.id)] = product
+    return products
+
+
+def _valid_user(user: str) -> bool:
+    try:
+        check_id("user", user)
+    except InvalidInput:
+        return False
+    return True
+
+
+def _sequence(line: str, known: dict[int, Product], repairs: Counter[str]) -> tuple[str, list[int]] | None:
+    fields = line.split()
+    if len(fields) < 2 or not _valid_user(fields[0]) or not all(f.isdigit() for f in fields[1:]):
+        repairs["user skipped: malformed line"] += 1
+        return None
+    items = [int(f) for f in fields[1:]]
+    kept = [item for item in items if item in known]
+    if len(kept) < len(items):
+        repairs["unknown item ids dropped from sequences"] += len(items) - len(kept)
+    if len(kept) < MIN_SEQUENCE:
+        repairs[f"user skipped: fewer than {MIN_SEQUENCE} known items"] += 1
+        return None
+    return fields[0], kept
+
+
+def read_sequences(path: Path, known: dict[int, Product], repairs: Counter[str]) -> dict[str, list[int]]:
+    sequences: dict[str, list[int]] = {}
+    with path.open(encoding="utf-8", errors="replace") as lines:
+        for line in lines:
+            if not line.strip():
+                continue
+            found = _sequence(line, known, repairs)
+            if found is None:
+                continue
+            if found[0] in sequences:
+                repairs["user skipped: duplicate user id"] += 1
+                continue
+            sequences[found[0]] = found[1]
+    return sequences
+
+
+def read_dataset(folder: Path) -> Dataset:
+    """Raises FileNotFoundError when a file is missing; never on a bad row."""
+    repairs: Counter[str] = Counter()
+    products = read_products(folder / ITEMS_FILE, repairs)
+    return Dataset(products, read_sequences(folder / SEQUENCES_FILE, products, repairs), repairs)

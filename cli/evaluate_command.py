@@ -1,0 +1,153 @@
+"""`recommender evaluate DIR`: next-item quality of the whole service on a dataset folder (eval/harness.py).
+
+Everything is written under a fresh namespace of the configured Redis (the embedded one by default): an
+index of its own and one user namespace per split, all deleted at the end. The product vectors are kept
+in the shared embedding cache (README, "Performance"), so a later run on the same catalog skips the model.
+"""
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from adapters.embedder import FastEmbedEmbedder
+from adapters.sequence_dataset import read_dataset
+from bootstrap.runtime import Runtime, open_runtime, redis_url
+from bootstrap.settings import Settings
+from domain.service import RecommenderService
+from eval import harness
+from eval.report import published_rows, table
+
+# Product vectors stay in the shared embedding cache this long, so a second run skips the model.
+PRODUCT_VECTOR_TTL_S = 30 * 24 * 3600
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("dir", type=Path, help="a folder holding items.jsonl and sequences.txt")
+    parser.add_argument("--users", type=_positive, default=None, help="only the first N users of sequences.txt")
+    parser.add_argument(
+        "--products",
+        type=_positive,
+        default=None,
+        help="index only the products those users touch plus a seeded sample up to N (a quick check; "
+        "figures are then not comparable with the published ones)",
+    )
+    parser.add_argument("--concurrency", type=_positive, default=8, help="recommendation calls in flight")
+    parser.add_argument("--json", type=Path, default=None, help="write the figures here as JSON")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+@asynccontextmanager
+async def _runtime(settings: Settings, embedder: FastEmbedEmbedder, *, fresh_index: bool) -> AsyncIterator[Runtime]:
+    async def prepare(service: RecommenderService) -> None:
+        await (service.index.recreate() if fresh_index else service.index.ensure())
+
+    async with open_runtime(settings, embedder=embedder, prepare=prepare) as runtime:
+        yield runtime
+
+
+async def _drop(runtime: Runtime, root: str) -> None:
+    assert runtime.redis is not None
+    client = runtime.redis.client
+    await client.execute_command("FT.DROPINDEX", runtime.service.index.name, "DD")
+    for pattern in (f"{root}*", f"events-import:{root}*"):
+        async for key in client.scan_iter(match=pattern, count=1000):
+            await client.delete(key)
+
+
+def _bars(quiet: bool) -> tuple[harness.Progress, list["tqdm[None]"]]:
+    bars: list[tqdm[None]] = []
+
+    def start(phase: str, total: int) -> Callable[[int], object]:
+        bar = tqdm(desc=phase, total=total, disable=quiet, file=sys.stderr, leave=False)
+        bars.append(bar)
+        advance: Callable[[int], object] = bar.update
+        return advance
+
+    return start, bars
+
+
+async def _run_split(
+    runtime: Runtime,
+    split: harness.Split,
+    user_prefix: str,
+    concurrency: int,
+    progress: harness.Progress,
+    phases: dict[str, float],
+) -> harness.SplitResult:
+    clock = time.perf_counter()
+    events = sum(map(len, split.inputs.values()))
+    await harness.import_split(runtime, split, user_prefix, progress(f"import {split.name}", events))
+    phases[f"import {split.name} ({events} events)"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    result = await harness.query_split(runtime, split, concurrency, progress(f"ask {split.name}", len(split.targets)))
+    phases[f"recommend {split.name} ({len(split.targets)} users)"] = time.perf_counter() - clock
+    return result
+
+
+async def _evaluate(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    dataset = read_dataset(args.dir)
+    for repair, count in sorted(dataset.repairs.items()):
+        print(f"dataset: {repair}: {count}", file=sys.stderr)
+    users = harness.choose_users(dataset, args.users)
+    products = harness.choose_products(dataset, users, args.products)
+    test, validation = harness.splits(dataset, users)
+    root = f"evaluate-{uuid.uuid4().hex[:8]}:"
+    progress, bars = _bars(args.quiet)
+    phases: dict[str, float] = {}
+    embedder = FastEmbedEmbedder(settings.model_dir, threads=settings.onnx_threads_per_worker())
+    with redis_url(settings) as url:
+        common = {"redis_url": url, "index_name": f"{root}idx", "key_prefix": f"{root}product:", "reset": False}
+        common |= {"embed_cache_redis": True, "embed_cache_ttl_s": PRODUCT_VECTOR_TTL_S}
+        spaces = {name: f"{root}{name}:" for name in ("test", "validation")}
+        named = {
+            name: settings.model_copy(update={**common, "user_prefix": f"{space}user:", "popularity_key": space})
+            for name, space in spaces.items()
+        }
+        async with AsyncExitStack() as stack:
+            first = await stack.enter_async_context(_runtime(named["test"], embedder, fresh_index=True))
+            stack.push_async_callback(_drop, first, root)
+            second = await stack.enter_async_context(_runtime(named["validation"], embedder, fresh_index=False))
+            runtimes = {"test": first, "validation": second}
+            clock = time.perf_counter()
+            await harness.load_products(first, products, progress("load products", len(products)))
+            phases["load products"] = time.perf_counter() - clock
+            results = {}
+            for split in (test, validation):
+                runtime, user_prefix = runtimes[split.name], f"{spaces[split.name]}user:"
+                results[split.name] = await _run_split(runtime, split, user_prefix, args.concurrency, progress, phases)
+    for bar in bars:
+        bar.close()
+    for phase, seconds in phases.items():
+        print(f"{phase}: {seconds:.1f}s", file=sys.stderr)
+    return harness.summary(len(users), results["test"], results["validation"], len(products))
+
+
+def evaluate(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.dir.is_dir():
+        print(f"{args.dir}: not a folder", file=sys.stderr)
+        return 1
+    try:
+        result = asyncio.run(_evaluate(args, settings))
+    except FileNotFoundError as exc:
+        print(f"{args.dir}: {exc.strerror}: {exc.filename}", file=sys.stderr)
+        return 1
+    print(table(result, published_rows(args.dir / "README.md")))
+    if args.json is not None:
+        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return 0

@@ -1,0 +1,73 @@
+"""`recommender evaluate` end to end on a slice of Amazon Beauty (real Redis, real model, the GraphQL schema),
+so the command cannot rot. The full run is a benchmark (BENCHMARKS.md), not a test."""
+
+import asyncio
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from adapters.redis.connection import connect
+from adapters.redis.embedded import EmbeddedRedis
+from eval.scoring import CUTOFFS
+from tests.conftest import ROOT
+
+BEAUTY = ROOT / "eval" / "datasets" / "amazon-beauty"
+USERS = 200
+KEYS = [f"HR@{k}" for k in CUTOFFS] + [f"NDCG@{k}" for k in CUTOFFS]
+
+
+def _leftovers(url: str) -> list[bytes]:
+    async def scan() -> list[bytes]:
+        client = connect(url)
+        try:
+            found = [key async for key in client.client.scan_iter(match="*evaluate-*", count=1000)]
+            indexes = await client.client.execute_command("FT._LIST")
+            return found + [name for name in indexes if b"evaluate-" in name]
+        finally:
+            await client.aclose()
+
+    return asyncio.run(scan())
+
+
+@pytest.mark.timeout(1200)  # embedding the slice's products is most of it: seconds on an idle machine
+def test_evaluate_a_slice_end_to_end(tmp_path: Path, redis_server: EmbeddedRedis) -> None:
+    out = tmp_path / "result.json"
+    args = ["evaluate", str(BEAUTY), "--users", str(USERS), "--products", "2500", "--json", str(out), "--quiet"]
+    done = subprocess.run(
+        [sys.executable, "-m", "cli.main", *args, "--redis-url", redis_server.url],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1150,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(out.read_text())
+    assert list(result) == ["users", "test", "validation", "coverage@10", "latency_ms"]
+    assert result["users"] == USERS
+    for split in ("test", "validation"):
+        scores = result[split]
+        assert list(scores) == KEYS
+        assert all(0.0 <= value <= 1.0 for value in scores.values())
+        assert scores["HR@20"] >= scores["HR@10"] >= scores["HR@5"]
+        assert scores["NDCG@20"] >= scores["NDCG@10"] >= scores["NDCG@5"]
+        assert scores["HR@20"] > 0.0  # the session path finds some next purchases
+        assert all(scores[f"NDCG@{k}"] <= scores[f"HR@{k}"] for k in CUTOFFS)
+    assert 0.0 < result["coverage@10"] <= 1.0
+    assert 0.0 < result["latency_ms"]["p50"] <= result["latency_ms"]["p99"]
+    assert "this service, test target" in done.stdout and "KERec" in done.stdout  # beside the published rows
+    assert "dataset: empty title replaced by brand and category: 7" in done.stderr
+    assert _leftovers(redis_server.url) == []  # its index and namespaces are gone
+
+
+def test_evaluate_refuses_a_folder_that_is_not_there(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "cli.main", "evaluate", str(tmp_path / "missing")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1 and "not a folder" in done.stderr

@@ -1,0 +1,301 @@
+"""`import-events` on the real Redis and model: an import leaves exactly the keys a replay through
+`recordEvent` leaves, survives a crash, counts unknown products, and refuses a bad file before writing."""
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis.asyncio as aioredis
+
+from adapters.catalog_stream import fingerprint
+from adapters.embedder import FastEmbedEmbedder
+from adapters.event_file import EventFileError, PastEvent, read_events
+from adapters.event_import import ImportCheckpoint, ImportCheckpoints, applied_prefix, apply_events
+from adapters.redis.embedded import EmbeddedRedis
+from adapters.redis.index import RedisProductIndex
+from bootstrap.runtime import Runtime, open_runtime
+from bootstrap.settings import Settings
+from domain.events import Event, EventKind
+from domain.service import RecommenderService
+from gql.schema import Context, schema
+from tests.clock import START, FakeClock
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.anyio
+UNKNOWN = "not-in-the-catalog"
+RECORD = """mutation ($u: ID!, $p: ID!, $k: EventKind!) {
+  recordEvent(userId: $u, productId: $p, kind: $k) { __typename } }"""
+
+
+def recommender(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cli.main", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def _iso(at: float) -> str:
+    return datetime.fromtimestamp(at, UTC).isoformat().replace("+00:00", "Z")
+
+
+def event_lines(users: int = 12, per_user: int = 15) -> list[dict[str, Any]]:
+    """Users interleaved, every kind, a few unknown products, some events without a time (the import's start)."""
+    kinds, lines = list(EventKind), []
+    for n in range(per_user):
+        for u in range(users):
+            i = n * users + u
+            line: dict[str, Any] = {"user": f"u{u}", "product": f"p{(i * 7) % 40 + 1:03d}", "kind": kinds[i % 5].value}
+            if i % 23 == 5:
+                line["product"] = UNKNOWN
+            if i % 9 != 4:  # times ascend per user, ten days before the clock's now, over two days
+                line["at"] = _iso(START - 10 * 86400 + n * 9000 + u * 60)
+            lines.append(line)
+    # the events without a time happen at the import's start, so they come last for each user
+    return sorted(lines, key=lambda line: "at" not in line)
+
+
+def write_events(path: Path, lines: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+@asynccontextmanager
+async def runtime_in(
+    redis_server: EmbeddedRedis, index: RedisProductIndex, root: str, embedder: FastEmbedEmbedder
+) -> AsyncIterator[Runtime]:
+    """The composition root's service (every store it wires), with its keys under `root`."""
+    settings = Settings(
+        redis_url=redis_server.url,
+        index_name=index.name,
+        key_prefix=index.config.prefix,
+        user_prefix=f"{root}user:",
+        popularity_key=root,
+    )
+
+    async def keep(service: RecommenderService) -> None:
+        return None
+
+    async with open_runtime(settings, embedder=embedder, prepare=keep) as runtime:
+        yield runtime
+
+
+async def snapshot(client: aioredis.Redis, root: str) -> dict[str, Any]:
+    """Every key under `root`, by name without it, with its contents (TTLs only as present or not)."""
+    found: dict[str, Any] = {}
+    async for raw in client.scan_iter(match=f"{root}*", count=1000):
+        key = raw.decode()
+        kind = (await client.type(key)).decode()
+        if kind == "hash":
+            value: Any = await client.hgetall(key)
+        elif kind == "list":
+            value = await client.lrange(key, 0, -1)
+        elif kind == "zset":
+            value = await client.zrange(key, 0, -1, withscores=True)
+        elif kind == "set":
+            value = sorted(await client.smembers(key))
+        else:
+            value = await client.get(key)
+        found[key[len(root) :]] = (kind, value, await client.pttl(key) > 0)
+    return found
+
+
+async def import_all(
+    runtime: Runtime, clock: FakeClock, events: list[PastEvent], root: str, **options: Any
+) -> ImportCheckpoint:
+    assert runtime.redis is not None
+    service = replace(runtime.service, clock=clock)
+    checkpoints = ImportCheckpoints(runtime.redis, f"{root}user:")
+    return await apply_events(service, checkpoints, events, ImportCheckpoint("test", clock()), **options)
+
+
+async def test_an_import_leaves_exactly_what_a_replay_through_record_event_leaves(
+    tmp_path: Path,
+    redis_server: EmbeddedRedis,
+    redis_index: RedisProductIndex,
+    redis_client: aioredis.Redis,
+    namespace: str,
+    embedder: FastEmbedEmbedder,
+    clock: FakeClock,
+) -> None:
+    path = write_events(tmp_path / "events.jsonl", event_lines())
+    events = read_events(path, clock())
+    assert len(events) == 180 and any(e.at is None for e in events)
+    imported, replayed = f"{namespace}a:", f"{namespace}b:"
+    async with runtime_in(redis_server, redis_index, imported, embedder) as runtime:
+        end = await import_all(runtime, clock, events, imported, batch_size=25, concurrency=8)
+    unknown = sum(1 for e in events if e.product == UNKNOWN)
+    assert (end.applied, end.unknown, end.complete) == (180 - unknown, unknown, True) and unknown > 0
+
+    async with runtime_in(redis_server, redis_index, replayed, embedder) as runtime:
+        context = Context(service=replace(runtime.service, clock=clock))
+        for event in events:  # one at a time, in file order, each at its own time
+            clock.now = START if event.at is None else event.at
+            variables = {"u": event.user, "p": event.product, "k": event.kind.value}
+            result = await schema.execute(RECORD, variable_values=variables, context_value=context)
+            assert not result.errors and result.data is not None, result.errors
+            expected = "ProductNotFound" if event.product == UNKNOWN else "EventRecorded"
+            assert result.data["recordEvent"]["__typename"] == expected
+    clock.now = START
+
+    after_import, after_replay = await snapshot(redis_client, imported), await snapshot(redis_client, replayed)
+    assert after_import == after_replay
+    assert any(name.startswith("popular:") for name in after_import)
+    assert sum(name.startswith("user:") for name in after_import) >= 2 * 12
+
+
+class Crash(Exception):
+    pass
+
+
+class CrashingService(RecommenderService):
+    """The real service, until the n-th event: then the process 'dies' before writing it."""
+
+    def __init__(self, service: RecommenderService, survive: int) -> None:
+        self.__dict__.update(vars(service))
+        self.survive = survive
+
+    async def record_event(self, user_id: str, product_id: str, kind: EventKind, *, at: float | None = None) -> Any:
+        if self.survive == 0:
+            raise Crash
+        self.survive -= 1
+        return await super().record_event(user_id, product_id, kind, at=at)
+
+
+@pytest.mark.parametrize("survive", [0, 37, 130])
+async def test_a_resumed_import_ends_as_an_uninterrupted_one(
+    redis_server: EmbeddedRedis,
+    redis_index: RedisProductIndex,
+    redis_client: aioredis.Redis,
+    namespace: str,
+    embedder: FastEmbedEmbedder,
+    clock: FakeClock,
+    tmp_path: Path,
+    survive: int,
+) -> None:
+    events = read_events(write_events(tmp_path / "events.jsonl", event_lines()), clock())
+    whole, crashed = f"{namespace}whole:", f"{namespace}crashed:"
+    async with runtime_in(redis_server, redis_index, whole, embedder) as runtime:
+        await import_all(runtime, clock, events, whole, batch_size=50, concurrency=8)
+
+    async with runtime_in(redis_server, redis_index, crashed, embedder) as runtime:
+        assert runtime.redis is not None
+        checkpoints = ImportCheckpoints(runtime.redis, f"{crashed}user:")
+        service = replace(runtime.service, clock=clock)
+        with pytest.raises(Crash):
+            await apply_events(
+                CrashingService(service, survive), checkpoints, events, ImportCheckpoint("test", clock()), batch_size=50
+            )
+        saved = await checkpoints.read()
+        assert saved is not None and not saved.complete and saved.position < events[-1].line
+        clock.advance(3600.0)  # the resume runs later: events without a time keep the first run's start
+        end = await apply_events(service, checkpoints, events, saved, batch_size=50, resumed=True)
+        assert end.complete and end.applied + end.unknown == len(events)
+    clock.now = START
+    assert await snapshot(redis_client, crashed) == await snapshot(redis_client, whole)
+
+
+def _event(product: str, at: float, kind: EventKind = EventKind.CLICK) -> Event:
+    return Event(product, kind, at)
+
+
+def test_the_applied_prefix_is_read_from_the_history() -> None:
+    past = [PastEvent(n, "u", f"p{n}", EventKind.CLICK, float(n)) for n in range(1, 6)]
+    history = [_event("p3", 3.0), _event("p2", 2.0), _event("p1", 1.0), _event("old", 0.5)]
+    assert applied_prefix(history, past, 0.0) == 3
+    assert applied_prefix([_event("old", 0.5)], past, 0.0) == 0
+    assert applied_prefix([], past, 0.0) == 0
+    assert applied_prefix(history[:3], past, 0.0) == 3  # a user with no history before the import
+    assert applied_prefix(history[:2], past, 0.0) == 0  # p3, p2 on top, but p1 missing: not these events
+    assert applied_prefix([_event("p1", 1.0, EventKind.VIEW)], past, 0.0) == 0
+
+
+BAD_LINES: list[tuple[Callable[[dict[str, Any]], Any], str]] = [
+    (lambda line: "{not json", "line 3: not valid JSON"),
+    (lambda line: [line], "line 3: must be a JSON object"),
+    (lambda line: {**line, "user": None}, "line 3: field 'user' must be a string"),
+    (lambda line: {k: v for k, v in line.items() if k != "user"}, "line 3: field 'user' is missing"),
+    (lambda line: {**line, "user": ""}, "line 3: field 'user' must be 1-64 characters"),
+    (lambda line: {**line, "product": "p" * 65}, "line 3: field 'product' must be 1-64 characters"),
+    (lambda line: {**line, "product": "a:b"}, "line 3: field 'product' must be 1-64 characters"),
+    (lambda line: {**line, "kind": "LIKE"}, "line 3: field 'kind' must be one of VIEW, CLICK"),
+    (lambda line: {**line, "at": "yesterday"}, "line 3: field 'at' must be an ISO 8601 time"),
+    (lambda line: {**line, "at": 1700000000}, "line 3: field 'at' must be an ISO 8601 time"),
+    (lambda line: {**line, "at": "2999-01-01T00:00:00Z"}, "line 3: field 'at' must not be in the future"),
+]
+
+
+def _bad_file(tmp_path: Path, spoil: Callable[[dict[str, Any]], Any]) -> Path:
+    lines = [json.dumps(line) for line in event_lines(users=2, per_user=3)]
+    bad = spoil(json.loads(lines[2]))
+    lines[2] = bad if isinstance(bad, str) else json.dumps(bad)
+    path = tmp_path / "bad.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("spoil", "message"), BAD_LINES)
+def test_a_bad_line_is_named_by_number_and_field(
+    tmp_path: Path, spoil: Callable[[dict[str, Any]], Any], message: str
+) -> None:
+    with pytest.raises(EventFileError) as raised:
+        read_events(_bad_file(tmp_path, spoil), START + 10 * 365 * 86400)
+    assert str(raised.value).startswith(message) and raised.value.line == 3
+
+
+async def test_the_command_refuses_a_bad_file_before_writing_anything(
+    tmp_path: Path, redis_server: EmbeddedRedis, redis_index: RedisProductIndex, redis_client: aioredis.Redis
+) -> None:
+    path = _bad_file(tmp_path, lambda line: {**line, "kind": "LIKE"})
+    root = f"{redis_index.name}-cli:"
+    done = recommender(*_cli_args(path, redis_server, redis_index, root), env=_namespaced(root))
+    assert done.returncode == 1
+    assert "line 3: field 'kind' must be one of" in done.stderr and "nothing was imported" in done.stderr
+    assert [key async for key in redis_client.scan_iter(match=f"*{root}*")] == []
+
+
+def _namespaced(root: str) -> dict[str, str]:
+    return {"RECOMMENDER_USER_PREFIX": f"{root}user:", "RECOMMENDER_POPULARITY_KEY": root}
+
+
+def _cli_args(path: Path, redis_server: EmbeddedRedis, index: RedisProductIndex, root: str) -> list[str]:
+    return [
+        "import-events",
+        str(path),
+        "--quiet",
+        "--redis-url",
+        redis_server.url,
+        "--index-name",
+        index.name,
+        "--key-prefix",
+        index.config.prefix,
+    ]
+
+
+async def test_the_command_imports_counts_unknown_products_and_resumes(
+    tmp_path: Path, redis_server: EmbeddedRedis, redis_index: RedisProductIndex, redis_client: aioredis.Redis
+) -> None:
+    lines = event_lines(users=3, per_user=4)
+    path = write_events(tmp_path / "events.jsonl", lines)
+    root = f"{redis_index.name}-cli:"
+    env = _namespaced(root)
+    done = recommender(*_cli_args(path, redis_server, redis_index, root), env=env)
+    unknown = sum(1 for line in lines if line["product"] == UNKNOWN)
+    assert done.returncode == 0, done.stderr
+    assert f"imported {len(lines) - unknown} events" in done.stdout and f"{unknown} named a product" in done.stdout
+    events = await redis_client.lrange(f"{root}user:{{u0}}:events", 0, -1)
+    assert len(events) == sum(1 for line in lines if line["user"] == "u0" and line["product"] != UNKNOWN)
+    again = recommender(*_cli_args(path, redis_server, redis_index, root), "--resume", env=env)
+    assert again.returncode == 0 and "already imported" in again.stdout
+    assert (await redis_client.hgetall(f"events-import:{root}user:"))[b"source"].decode() == fingerprint(path)
