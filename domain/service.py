@@ -5,16 +5,29 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from domain import catalog_updates
+from domain.attributing import Attribution, ServedPages
+from domain.attribution import DEFAULT_WINDOW_S, Conversion
 from domain.catalog_updates import ProductsDeleted, ProductsUpdated, ProductsUpserted
 from domain.errors import InvalidInput, ProductNotFound
 from domain.events import HISTORY_LENGTH, Event, EventKind, EventPolicy
+from domain.experiments import ScenarioStats
 from domain.filters import RecommendRequest, SimilarRequest
 from domain.models import IndexInfo, Product, Recommendations, UserFeatures, Vector
 from domain.pipeline.pager import DEFAULT_CURSOR_TTL_S, Pager
 from domain.pipeline.sources import similar_product_knn
 from domain.pipeline.user_reads import UserReads
-from domain.ports import CatalogSource, Embedder, PopularityStore, ProductIndex, UserFeatureStore
+from domain.ports import (
+    CatalogSource,
+    Embedder,
+    ExperimentCounters,
+    PopularityStore,
+    ProductIndex,
+    RecommendationIds,
+    ScenarioNames,
+    UserFeatureStore,
+)
 from domain.recommend import Recommend, recommend_sources
+from domain.scenario_stats import DEFAULT_KEEP_DAYS, ScenarioStatsQuery
 from domain.session import apply_event, decay_to
 from domain.similar import SimilarProducts, product_with_vector
 from domain.validation import check_id, check_text
@@ -42,6 +55,12 @@ class EmbeddingRefreshed:
     embed_ms: float
 
 
+@dataclass(frozen=True)
+class RecordedEvent:
+    features: UserFeatures
+    conversion: Conversion | None  # None: the event counts for no experiment
+
+
 @dataclass
 class RecommenderService:
     embedder: Embedder
@@ -52,6 +71,12 @@ class RecommenderService:
     clock: Callable[[], float] = time.time  # seconds since the epoch: event times and affinity decay
     popularity: PopularityStore | None = None  # None: no engagement counts (no-text requests get TOP_RATED)
     cursor_ttl_s: float = DEFAULT_CURSOR_TTL_S  # how long a page's state may be continued
+    # Experiments: None ids means pages carry no id and no event is attributed (services built without a secret).
+    ids: RecommendationIds | None = None
+    experiments: ExperimentCounters | None = None  # None: nothing is counted (scenarioStats reads zeros)
+    scenario_names: ScenarioNames | None = None  # None: a scenario named by one of our ids counts as configured
+    attribution_window_s: float = DEFAULT_WINDOW_S
+    experiment_days: int = DEFAULT_KEEP_DAYS  # how long the hour buckets are kept
 
     # The use cases, composed from the ports in __post_init__ (bound as attributes: no extra call per request).
     recommend: Callable[[RecommendRequest], Awaitable[Recommendations]] = field(init=False, repr=False)
@@ -61,13 +86,27 @@ class RecommenderService:
         reads = UserReads(self.users, self.clock, self.policy.half_life_s)
         pager = Pager(self.cursor_ttl_s)
         sources = recommend_sources(self.index, self.popularity)
-        self.recommend = Recommend(self.embedder, reads, sources, pager)
-        self.similar_products = SimilarProducts(self.index, reads, similar_product_knn(self.index), pager)
+        self.recommend = self._served(Recommend(self.embedder, reads, sources, pager))
+        self.similar_products = self._served(SimilarProducts(self.index, reads, similar_product_knn(self.index), pager))
+
+    def _served(self, use_case: Callable[..., Awaitable[Recommendations]]) -> Callable[..., Awaitable[Recommendations]]:
+        """Sign each page's id and count scenario pages; as it is without ids. Wraps the outermost stage:
+        the page's scenario and variant must be set when it runs."""
+        if self.ids is None:
+            return use_case
+        return ServedPages(use_case, self.ids, self.experiments, self.clock)
 
     async def record_click(self, user_id: str, product_id: str) -> UserFeatures:
         return await self.record_event(user_id, product_id, EventKind.CLICK)
 
     async def record_event(self, user_id: str, product_id: str, kind: EventKind) -> UserFeatures:
+        return (await self.record_event_from(user_id, product_id, kind, None)).features
+
+    async def record_event_from(
+        self, user_id: str, product_id: str, kind: EventKind, recommendation_id: str | None
+    ) -> RecordedEvent:
+        """Record the event, then attribute it to the page `recommendation_id` names when it may count
+        (domain.attribution): the event is recorded whatever the id."""
         check_id("user_id", user_id)
         product, vector = await product_with_vector(self.index, product_id)
         event = Event(product_id, kind, self.clock())
@@ -76,7 +115,15 @@ class RecommenderService:
         )
         if self.popularity is not None and kind is not EventKind.DISMISS:
             await self.popularity.add(product_id, self.policy.weights[kind], event.at)
-        return features
+        conversion = None
+        if recommendation_id is not None and self.ids is not None and self.experiments is not None:
+            attribute = Attribution(self.ids, self.experiments, self.attribution_window_s, self.scenario_names)
+            conversion = await attribute(recommendation_id, product, kind, event.at)
+        return RecordedEvent(features, conversion)
+
+    async def scenario_stats(self, name: str, start: float | None, end: float | None) -> ScenarioStats:
+        """A scenario's counts between `start` and `end` (seconds since the epoch; see stats_hours)."""
+        return await ScenarioStatsQuery(self.experiments, self.clock, self.experiment_days)(name, start, end)
 
     async def user_features(self, user_id: str) -> UserFeatures:
         return self._decayed(await self.users.get(check_id("user_id", user_id)))
