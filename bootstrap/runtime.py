@@ -18,8 +18,10 @@ from adapters.catalog_file import JsonCatalog
 from adapters.cursor_signing import SignedCursors
 from adapters.embedder import DIM, MODEL_NAME, FastEmbedEmbedder
 from adapters.embedding_cache import CacheStats, LruEmbeddingCache, RedisEmbeddingCache
+from adapters.recommendation_ids import SignedRecommendationIds
 from adapters.redis.connection import RedisConnection, connect
 from adapters.redis.embedded import EmbeddedRedis
+from adapters.redis.experiments import RedisExperimentCounters
 from adapters.redis.index import RedisProductIndex
 from adapters.redis.popularity import RedisPopularity
 from adapters.redis.replicas import ReplicatedProductIndex, SearchReads, open_replica
@@ -27,7 +29,16 @@ from adapters.redis.schema import IndexConfig
 from adapters.redis.users import RedisUserFeatureStore
 from bootstrap.settings import Settings
 from domain.errors import StoreUnavailable
-from domain.ports import CatalogSource, CursorCodec, Embedder, PopularityStore, ProductIndex, UserFeatureStore
+from domain.ports import (
+    CatalogSource,
+    CursorCodec,
+    Embedder,
+    ExperimentCounters,
+    PopularityStore,
+    ProductIndex,
+    ScenarioNames,
+    UserFeatureStore,
+)
 from domain.service import RecommenderService
 
 log = logging.getLogger("recommender")
@@ -116,6 +127,8 @@ async def open_runtime(
     users: UserFeatureStore | None = None,
     catalog: CatalogSource | None = None,
     popularity: PopularityStore | None = None,
+    experiments: ExperimentCounters | None = None,
+    scenario_names: ScenarioNames | None = None,
     prepare: Callable[[RecommenderService], Awaitable[None]] | None = None,
 ) -> AsyncIterator[Runtime]:
     """Connect (or start) Redis when a default adapter needs it, load the model, prepare the index.
@@ -141,6 +154,9 @@ async def open_runtime(
         if popularity is None and client is not None:
             days, half_life = settings.popularity_days, settings.popularity_half_life_s
             popularity = RedisPopularity(client, settings.popularity_key, days, half_life)
+        if experiments is None and client is not None:  # without Redis, as popularity: nothing counted
+            experiments = RedisExperimentCounters(client, settings.experiment_key, settings.experiment_days)
+        secret = settings.cursor_secret or secrets.token_urlsafe(32)
         service = RecommenderService(
             embedder=embedder,
             index=index,
@@ -149,9 +165,14 @@ async def open_runtime(
             policy=settings.event_policy(),
             popularity=popularity,
             cursor_ttl_s=settings.cursor_ttl_s,
+            ids=SignedRecommendationIds(secret),
+            experiments=experiments,
+            scenario_names=scenario_names,
+            attribution_window_s=settings.attribution_window_s,
+            experiment_days=settings.experiment_days,
         )
         await (prepare or _start_up(settings))(service)
-        cursors = SignedCursors(settings.cursor_secret or secrets.token_urlsafe(32))
+        cursors = SignedCursors(secret)
         yield Runtime(service, probes, client, url, cache_stats, cursors=cursors)
 
 
