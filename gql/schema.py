@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 import strawberry
 from graphql import GraphQLError
+from strawberry import UNSET
 from strawberry.types import ExecutionContext
 
 from gql.admin import AdminOnly
@@ -85,10 +86,10 @@ class Mutation(CatalogMutations):
                 "the attribution window (24 h by default) then counts for the page's scenario and variant, once per "
                 "page, product and kind. Any other id, or a product not on that page, records the event unattributed."
             ),
-        ] = None,
+        ] = UNSET,
     ) -> RecordEventResult:
         acting = required_user(info.context.caller, user_id)
-        page = None if recommendation_id is None else str(recommendation_id)
+        page = None if recommendation_id is UNSET or recommendation_id is None else str(recommendation_id)
         recording = info.context.service.record_event_from(acting, str(product_id), kind.to_domain(), page)
         return await product_result(recording, lambda recorded: EventRecorded.of(kind, recorded, info))
 

@@ -14,8 +14,11 @@ from starlette.testclient import TestClient
 from adapters.catalog_file import JsonCatalog
 from adapters.embedder import FastEmbedEmbedder
 from adapters.memory import InMemoryPopularity, InMemoryProductIndex, InMemoryUserFeatureStore, StaticCatalog
+from adapters.memory_experiments import InMemoryExperimentCounters
+from adapters.recommendation_ids import SignedRecommendationIds
 from adapters.redis.connection import RedisConnection, connect
 from adapters.redis.embedded import EmbeddedRedis
+from adapters.redis.experiments import RedisExperimentCounters
 from adapters.redis.index import RedisProductIndex
 from adapters.redis.popularity import RedisPopularity
 from adapters.redis.schema import IndexConfig
@@ -30,6 +33,7 @@ from tests.graphql_client import GraphQLClient
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = ROOT / "catalog.json"
+ID_SECRET = "tests-recommendation-id-secret"  # the services' signing secret for recommendation ids
 
 
 @pytest.fixture
@@ -113,6 +117,8 @@ def redis_service(
         catalog=StaticCatalog(catalog_items),
         clock=clock,
         popularity=RedisPopularity(redis_conn, prefix=namespace),
+        ids=SignedRecommendationIds(ID_SECRET),
+        experiments=RedisExperimentCounters(redis_conn, prefix=namespace),
     )
 
 
@@ -130,6 +136,8 @@ def memory_service(
         catalog=StaticCatalog(catalog_items),
         clock=clock,
         popularity=InMemoryPopularity(),
+        ids=SignedRecommendationIds(ID_SECRET),
+        experiments=InMemoryExperimentCounters(),
     )
 
 
@@ -147,6 +155,7 @@ def settings(redis_server: EmbeddedRedis, namespace: str) -> Settings:
         key_prefix=f"{namespace}product:",
         user_prefix=f"{namespace}user:",
         popularity_key=namespace,
+        experiment_key=namespace,
         catalog=CATALOG,
     )
 
