@@ -8,7 +8,10 @@ refused after that anyway), and only a mark it set counts; mark and counts are o
 repeated or concurrent event never counts twice and a counted one never lacks its mark. Both keys
 carry the scenario as hash tag: one cluster slot per scenario.
 
-Reading a window sends every bucket's HGETALL in one pipeline (a 30-day window is 720 buckets).
+Reading a window sums its buckets inside Redis, in one script over every bucket key (a 30-day window is
+720 buckets, one cluster slot): only the sums travel. Sending the 720 HGETALLs in a pipeline and summing
+here cost more than the 50 ms budget of the read, most of it in building and parsing the replies
+(BENCHMARKS.md, "Experiments"). Lua numbers are doubles: counts stay exact below 2^53.
 """
 
 from collections.abc import Sequence
@@ -28,6 +31,23 @@ redis.call('HINCRBY', KEYS[2], ARGV[4], 1)
 if tonumber(ARGV[6]) ~= 0 then redis.call('HINCRBYFLOAT', KEYS[2], ARGV[5], ARGV[6]) end
 redis.call('EXPIRE', KEYS[2], ARGV[2])
 return 1
+"""
+# KEYS: the window's buckets. Returns [field, sum, ...] over them, position fields left out.
+_SUM_BUCKETS = """
+local sums, order = {}, {}
+for i = 1, #KEYS do
+  local flat = redis.call('HGETALL', KEYS[i])
+  for j = 1, #flat, 2 do
+    local name = flat[j]
+    if not string.find(name, '@', 1, true) then
+      if sums[name] == nil then sums[name] = 0; order[#order + 1] = name end
+      sums[name] = sums[name] + tonumber(flat[j + 1])
+    end
+  end
+end
+local out = {}
+for _, name in ipairs(order) do out[#out + 1] = name; out[#out + 1] = string.format('%.17g', sums[name]) end
+return out
 """
 
 
@@ -52,6 +72,7 @@ class RedisExperimentCounters:
         self._prefix = prefix
         self._keep_s = keep_days * 24 * HOUR_S
         self._count_once = self._client.register_script(_COUNT_ONCE)
+        self._sum_buckets = self._client.register_script(_SUM_BUCKETS)
 
     def bucket(self, scenario: str, hour: int) -> str:
         return f"{self._prefix}ab:{{{scenario}}}:{hour}"
@@ -87,11 +108,9 @@ class RedisExperimentCounters:
 
     @translated
     async def totals(self, scenario: str, hours: Sequence[int]) -> dict[str, VariantCounts]:
-        async with self._client.pipeline(transaction=False) as pipe:
-            for hour in hours:
-                pipe.hgetall(self.bucket(scenario, hour))
-            buckets = await pipe.execute()
+        if not hours:
+            return {}
+        flat = await self._sum_buckets(keys=[self.bucket(scenario, hour) for hour in hours])
         summed: dict[str, dict[str, float]] = {}
-        for bucket in buckets:
-            add_fields(summed, bucket)
+        add_fields(summed, dict(zip(flat[::2], flat[1::2], strict=True)))
         return {variant: variant_counts(variant, fields) for variant, fields in summed.items()}
