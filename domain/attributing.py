@@ -12,6 +12,9 @@ from domain.events import EventKind
 from domain.models import Product, Recommendations
 from domain.ports import ExperimentCounters, RecommendationIds, ScenarioNames
 
+# An event may reach an instance whose clock runs a little behind the one that served the page.
+CLOCK_SKEW_S = 60.0
+
 
 @dataclass(frozen=True)
 class Attribution:
@@ -24,7 +27,7 @@ class Attribution:
 
     async def __call__(self, recommendation_id: str, product: Product, kind: EventKind, at: float) -> Conversion | None:
         claim = self.ids.claim(recommendation_id, product.id)
-        if claim is None or not claim.issued_at <= at <= claim.issued_at + self.window_s:
+        if claim is None or not claim.issued_at - CLOCK_SKEW_S <= at <= claim.issued_at + self.window_s:
             return None
         conversion = conversion_of(claim, product, kind, at)
         if conversion is None or not await self.counters.count_conversion(conversion, self.window_s):

@@ -161,3 +161,11 @@ async def test_redis_keys_and_positions(
     marks = [key async for key in redis_client.scan_iter(f"{namespace}ab:{{home}}:seen:*")]
     assert len(marks) == 1 and 0 < await redis_client.ttl(marks[0]) <= redis_service.attribution_window_s
     assert isinstance(redis_service.experiments, RedisExperimentCounters)
+
+
+async def test_a_little_clock_skew_between_instances_is_allowed(service: RecommenderService, clock: FakeClock) -> None:
+    page = await serve(service)
+    clock.advance(-30)  # the event reaches an instance whose clock is behind
+    assert await event(service, page, EventKind.CLICK)
+    clock.advance(-200)  # far behind: not a page of the past it claims
+    assert not await event(service, page, EventKind.PURCHASE)
