@@ -1,5 +1,6 @@
 """Use cases. Each takes plain values, talks to the ports and returns domain objects."""
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -105,21 +106,25 @@ class RecommenderService:
     async def record_event_from(
         self, user_id: str, product_id: str, kind: EventKind, recommendation_id: str | None
     ) -> RecordedEvent:
-        """Record the event, then attribute it to the page `recommendation_id` names when it may count
-        (domain.attribution): the event is recorded whatever the id."""
+        """Record the event and attribute it to the page `recommendation_id` names when it may count
+        (domain.attribution): the event is recorded whatever the id. The two writes are independent and
+        go together; a retry after a failed one records the event again but never counts it twice."""
         check_id("user_id", user_id)
         product, vector = await product_with_vector(self.index, product_id)
         event = Event(product_id, kind, self.clock())
-        features = await self.users.record(
+        recording = self.users.record(
             event, user_id, lambda features: apply_event(features, product, vector, event, self.policy)
         )
+        features, conversion = await asyncio.gather(recording, self._attribute(recommendation_id, product, event))
         if self.popularity is not None and kind is not EventKind.DISMISS:
             await self.popularity.add(product_id, self.policy.weights[kind], event.at)
-        conversion = None
-        if recommendation_id is not None and self.ids is not None and self.experiments is not None:
-            attribute = Attribution(self.ids, self.experiments, self.attribution_window_s, self.scenario_names)
-            conversion = await attribute(recommendation_id, product, kind, event.at)
         return RecordedEvent(features, conversion)
+
+    async def _attribute(self, recommendation_id: str | None, product: Product, event: Event) -> Conversion | None:
+        if recommendation_id is None or self.ids is None or self.experiments is None:
+            return None
+        attribute = Attribution(self.ids, self.experiments, self.attribution_window_s, self.scenario_names)
+        return await attribute(recommendation_id, product, event.kind, event.at)
 
     async def scenario_stats(self, name: str, start: float | None, end: float | None) -> ScenarioStats:
         """A scenario's counts between `start` and `end` (seconds since the epoch; see stats_hours)."""
