@@ -169,3 +169,23 @@ async def test_a_little_clock_skew_between_instances_is_allowed(service: Recomme
     assert await event(service, page, EventKind.CLICK)
     clock.advance(-200)  # far behind: not a page of the past it claims
     assert not await event(service, page, EventKind.PURCHASE)
+
+
+class ConfiguredScenarios:
+    """A scenario store that knows names only (the ScenarioNames port)."""
+
+    def __init__(self, *names: str) -> None:
+        self.names = set(names)
+
+    async def exists(self, name: str) -> bool:
+        return name in self.names
+
+
+async def test_events_of_a_deleted_scenario_still_count_but_say_so(service: RecommenderService) -> None:
+    service.scenario_names = ConfiguredScenarios("home")
+    kept, gone = await serve(service, scenario="home"), await serve(service, scenario="retired")
+    on_kept = await service.record_event_from("u4", kept.items[0].product.id, EventKind.CLICK, kept.recommendation_id)
+    on_gone = await service.record_event_from("u4", gone.items[0].product.id, EventKind.CLICK, gone.recommendation_id)
+    assert on_kept.conversion is not None and on_kept.conversion.configured
+    assert on_gone.conversion is not None and not on_gone.conversion.configured  # Prometheus: `other`
+    assert (await stats(service, "retired"))["b"].clicks == 1
