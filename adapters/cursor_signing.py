@@ -6,13 +6,11 @@ all fails the signature check before anything in it is read. The secret is
 a setting (`cursor_secret`); unset, each server start draws one and hands it to its workers.
 """
 
-import base64
 import binascii
-import hashlib
-import hmac
 import json
 import zlib
 
+from adapters.signing import Signer, b64, unb64
 from domain.errors import InvalidInput
 from domain.pipeline.pager import PageState
 
@@ -20,40 +18,27 @@ VERSION = 1
 COMPRESS_OVER = 256  # bytes of JSON
 
 
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 class SignedCursors:
     def __init__(self, secret: str) -> None:
-        if len(secret) < 16:
-            raise ValueError("the cursor secret must be at least 16 characters")
-        self._key = hashlib.sha256(b"cursor:" + secret.encode()).digest()
+        self._signer = Signer(secret, "cursor")
 
     def encode(self, state: PageState) -> str:
         body = json.dumps([VERSION, state.fingerprint, round(state.issued_at, 3), state.served], separators=(",", ":"))
         # Deep pages carry hundreds of ids: compressed; a first page's few are cheaper to send as they are.
         raw = body.encode()
         payload = b"z" + zlib.compress(raw, 6) if len(raw) > COMPRESS_OVER else b"j" + raw
-        return f"{_b64(payload)}.{_b64(self._sign(payload))}"
+        return f"{b64(payload)}.{b64(self._signer.sign(payload))}"
 
     def decode(self, cursor: str) -> PageState:
         payload_text, _, signature_text = cursor.partition(".")
         try:
-            payload, signature = _unb64(payload_text), _unb64(signature_text)
+            payload, signature = unb64(payload_text), unb64(signature_text)
         except (binascii.Error, ValueError):
             raise InvalidInput("after", "is not a cursor of this server") from None
-        if not hmac.compare_digest(signature, self._sign(payload)):
+        if not self._signer.verify(payload, signature):
             raise InvalidInput("after", "is not a cursor of this server (modified or foreign)")
         body = zlib.decompress(payload[1:]) if payload[:1] == b"z" else payload[1:]
         version, fingerprint, issued_at, served = json.loads(body)
         if version != VERSION:
             raise InvalidInput("after", "comes from another version of this server; start again")
         return PageState(fingerprint, tuple(served), float(issued_at))
-
-    def _sign(self, payload: bytes) -> bytes:
-        return hmac.new(self._key, payload, hashlib.sha256).digest()

@@ -18,9 +18,11 @@ from adapters.catalog_file import JsonCatalog
 from adapters.cursor_signing import SignedCursors
 from adapters.embedder import DIM, MODEL_NAME, FastEmbedEmbedder
 from adapters.embedding_cache import CacheStats, LruEmbeddingCache, RedisEmbeddingCache
+from adapters.recommendation_ids import SignedRecommendationIds
 from adapters.redis.co_engagement import RedisCoEngagement
 from adapters.redis.connection import RedisConnection, connect
 from adapters.redis.embedded import EmbeddedRedis
+from adapters.redis.experiments import RedisExperimentCounters
 from adapters.redis.index import RedisProductIndex
 from adapters.redis.popularity import RedisPopularity
 from adapters.redis.replicas import ReplicatedProductIndex, SearchReads, open_replica
@@ -33,8 +35,10 @@ from domain.ports import (
     CoEngagementStore,
     CursorCodec,
     Embedder,
+    ExperimentCounters,
     PopularityStore,
     ProductIndex,
+    ScenarioNames,
     UserFeatureStore,
 )
 from domain.service import RecommenderService
@@ -126,6 +130,8 @@ async def open_runtime(
     catalog: CatalogSource | None = None,
     popularity: PopularityStore | None = None,
     co_engagement: CoEngagementStore | None = None,
+    experiments: ExperimentCounters | None = None,
+    scenario_names: ScenarioNames | None = None,
     prepare: Callable[[RecommenderService], Awaitable[None]] | None = None,
 ) -> AsyncIterator[Runtime]:
     """Connect (or start) Redis when a default adapter needs it, load the model, prepare the index.
@@ -153,6 +159,9 @@ async def open_runtime(
             popularity = RedisPopularity(client, settings.popularity_key, days, half_life)
         if co_engagement is None and client is not None and settings.co_engagement:
             co_engagement = co_engagement_store(settings, client)
+        if experiments is None and client is not None:  # without Redis, as popularity: nothing counted
+            experiments = RedisExperimentCounters(client, settings.experiment_key, settings.experiment_days)
+        secret = settings.cursor_secret or secrets.token_urlsafe(32)
         service = RecommenderService(
             embedder=embedder,
             index=index,
@@ -164,9 +173,14 @@ async def open_runtime(
             co_engagement=co_engagement,
             co_engagement_policy=settings.co_engagement_policy(),
             behaviour=settings.behaviour_weights(),
+            ids=SignedRecommendationIds(secret),
+            experiments=experiments,
+            scenario_names=scenario_names,
+            attribution_window_s=settings.attribution_window_s,
+            experiment_days=settings.experiment_days,
         )
         await (prepare or _start_up(settings))(service)
-        cursors = SignedCursors(settings.cursor_secret or secrets.token_urlsafe(32))
+        cursors = SignedCursors(secret)
         yield Runtime(service, probes, client, url, cache_stats, cursors=cursors)
 
 

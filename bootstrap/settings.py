@@ -111,12 +111,22 @@ class Settings(BehaviourSettings):
 
     # More ways to recommend (README, "More ways to recommend")
     cursor_secret: str | None = option(
-        None, "HMAC key of page cursors, 16+ characters; unset: drawn at each server start", min_length=16
+        None,
+        "HMAC key of page cursors and recommendation ids, 16+ characters; unset: drawn at each server start",
+        min_length=16,
     )
     cursor_ttl_s: float = option(3600.0, "a page cursor stays valid this long", QUERY_PATH, ge=1800)
     popularity_key: str = option("recommender:", "key prefix of the per-day and per-hour popularity sorted sets")
     popularity_days: int = option(7, "days of events the POPULAR strategy counts", EVENTS, ge=1, le=90)
     popularity_half_life_s: float = option(2 * 24 * 3600.0, "popularity counts halve over this age", EVENTS, gt=0)
+
+    # Experiments (docs/api.md, "Experiments"): recommendation ids are signed with cursor_secret.
+    attribution_window_s: float = option(
+        24 * 3600.0, "an event counts for the page that served its product this long after serving", EVENTS, gt=0
+    )
+    experiment_days: int = option(30, "days the hourly experiment counters are kept", EVENTS, ge=1, le=400)
+    experiment_key: str = option("recommender:", "key prefix of the experiment counters (`<prefix>ab:...`)")
+
     # Query path (README, "Performance"). Processes share the cores: ONNX threads x workers <= cores.
     workers: int = option(1, "uvicorn worker processes", QUERY_PATH, ge=1)
     worker_startup_grace_s: float = option(

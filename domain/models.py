@@ -127,3 +127,4 @@ class Recommendations:
     page: PageInfo = field(default_factory=PageInfo)
     scenario: str | None = None  # the named scenario that served the page, if any
     variant: str | None = None  # the scenario's A/B variant that served it ("control" for its own settings)
+    recommendation_id: str | None = None  # the page's signed id (domain.attribution); None without ids

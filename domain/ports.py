@@ -4,8 +4,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from domain.attribution import Conversion, PageClaim, ServedPage
 from domain.co_engagement import Link, Relation
 from domain.events import Event
+from domain.experiments import VariantCounts
 from domain.filters import ProductFilter
 from domain.models import IndexInfo, Product, UserFeatures, Vector
 from domain.pipeline.pager import PageState
@@ -167,3 +169,35 @@ class CursorCodec(Protocol):
     def decode(self, cursor: str) -> PageState:
         """The state a cursor of this server carries; InvalidInput("after") for anything else."""
         ...
+
+
+class RecommendationIds(Protocol):
+    """Served pages as opaque, signed ids (the API hands them out; events bring them back)."""
+
+    def issue(self, page: ServedPage) -> str: ...
+
+    def claim(self, recommendation_id: str, product_id: str) -> PageClaim | None:
+        """The page's claim to have served this product; None when the id is not one of ours, was altered,
+        or the product was not on that page."""
+        ...
+
+
+class ExperimentCounters(Protocol):
+    """Per-hour counts of each scenario's variants: pages, items shown, attributed events, revenue."""
+
+    async def count_page(self, scenario: str, variant: str, items: int, at: float) -> None: ...
+
+    async def count_conversion(self, conversion: Conversion, window_s: float) -> bool:
+        """Count it unless this (page, product, kind) was counted before; True when it was counted now.
+        The first count and its dedupe mark are one atomic write."""
+        ...
+
+    async def totals(self, scenario: str, hours: Sequence[int]) -> dict[str, VariantCounts]:
+        """Each variant's counts summed over these hours (hours since the epoch)."""
+        ...
+
+
+class ScenarioNames(Protocol):
+    """Which scenarios are configured now (the scenario store)."""
+
+    async def exists(self, name: str) -> bool: ...

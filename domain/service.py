@@ -6,19 +6,33 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from domain import catalog_updates
+from domain.attributing import Attribution, ServedPages
+from domain.attribution import DEFAULT_WINDOW_S, Conversion
 from domain.catalog_updates import ProductsDeleted, ProductsUpdated, ProductsUpserted
 from domain.co_engagement import CoEngagementPolicy, links
 from domain.errors import InvalidInput, ProductNotFound
 from domain.events import HISTORY_LENGTH, Event, EventKind, EventPolicy
+from domain.experiments import ScenarioStats
 from domain.filters import RecommendRequest, SimilarRequest
 from domain.models import IndexInfo, Product, Recommendations, UserFeatures, Vector
 from domain.pipeline.behaviour import BehaviourWeights, UserBehaviour
 from domain.pipeline.pager import DEFAULT_CURSOR_TTL_S, Pager
 from domain.pipeline.sources import similar_product_knn
 from domain.pipeline.user_reads import UserReads
-from domain.ports import CatalogSource, CoEngagementStore, Embedder, PopularityStore, ProductIndex, UserFeatureStore
+from domain.ports import (
+    CatalogSource,
+    CoEngagementStore,
+    Embedder,
+    ExperimentCounters,
+    PopularityStore,
+    ProductIndex,
+    RecommendationIds,
+    ScenarioNames,
+    UserFeatureStore,
+)
 from domain.recommend import Recommend, recommend_sources
 from domain.related import RelatedProducts, RelatedRequest, related_sources
+from domain.scenario_stats import DEFAULT_KEEP_DAYS, ScenarioStatsQuery
 from domain.session import apply_event, decay_to
 from domain.similar import SimilarProducts, product_with_vector
 from domain.trending import FacetField, FacetTrend, TrendPolicy
@@ -48,6 +62,12 @@ class EmbeddingRefreshed:
     embed_ms: float
 
 
+@dataclass(frozen=True)
+class RecordedEvent:
+    features: UserFeatures
+    conversion: Conversion | None  # None: the event counts for no experiment
+
+
 @dataclass
 class RecommenderService:
     embedder: Embedder
@@ -62,6 +82,12 @@ class RecommenderService:
     co_engagement_policy: CoEngagementPolicy = field(default_factory=CoEngagementPolicy)
     trend_policy: TrendPolicy = field(default_factory=TrendPolicy)
     behaviour: BehaviourWeights = field(default_factory=BehaviourWeights)  # how co-engagement is read and weighed
+    # Experiments: None ids means pages carry no id and no event is attributed (services built without a secret).
+    ids: RecommendationIds | None = None
+    experiments: ExperimentCounters | None = None  # None: nothing is counted (scenarioStats reads zeros)
+    scenario_names: ScenarioNames | None = None  # None: a scenario named by one of our ids counts as configured
+    attribution_window_s: float = DEFAULT_WINDOW_S
+    experiment_days: int = DEFAULT_KEEP_DAYS  # how long the hour buckets are kept
 
     # The use cases, composed from the ports in __post_init__ (bound as attributes: no extra call per request).
     recommend: Callable[[RecommendRequest], Awaitable[Recommendations]] = field(init=False, repr=False)
@@ -75,11 +101,18 @@ class RecommenderService:
         store, weights = self.co_engagement, self.behaviour
         sources = recommend_sources(self.index, self.popularity, store, weights)
         behaviour = None if store is None else UserBehaviour(store, weights)
-        self.recommend = Recommend(self.embedder, reads, sources, pager, behaviour)
-        self.similar_products = SimilarProducts(self.index, reads, similar_product_knn(self.index), pager)
+        self.recommend = self._served(Recommend(self.embedder, reads, sources, pager, behaviour))
+        self.similar_products = self._served(SimilarProducts(self.index, reads, similar_product_knn(self.index), pager))
         self.trending_facets = TrendingFacets(self.index, self.popularity, self.clock, self.trend_policy)
         related = related_sources(self.index, store, depth=weights.depth)
-        self.related_products = RelatedProducts(self.index, reads, related, pager)
+        self.related_products = self._served(RelatedProducts(self.index, reads, related, pager))
+
+    def _served(self, use_case: Callable[..., Awaitable[Recommendations]]) -> Callable[..., Awaitable[Recommendations]]:
+        """Sign each page's id and count scenario pages; as it is without ids. Wraps the outermost stage:
+        the page's scenario and variant must be set when it runs."""
+        if self.ids is None:
+            return use_case
+        return ServedPages(use_case, self.ids, self.experiments, self.clock)
 
     async def record_click(self, user_id: str, product_id: str) -> UserFeatures:
         return await self.record_event(user_id, product_id, EventKind.CLICK)
@@ -88,17 +121,37 @@ class RecommenderService:
         self, user_id: str, product_id: str, kind: EventKind, *, at: float | None = None
     ) -> UserFeatures:
         """`at` (seconds since the epoch, default now) dates an event that happened earlier (an import)."""
+        return (await self.record_event_from(user_id, product_id, kind, None, at=at)).features
+
+    async def record_event_from(
+        self, user_id: str, product_id: str, kind: EventKind, recommendation_id: str | None, *, at: float | None = None
+    ) -> RecordedEvent:
+        """Record the event and attribute it to the page `recommendation_id` names when it may count
+        (domain.attribution): the event is recorded whatever the id. The user's write and the attribution are
+        independent and go together; a retry after a failed one records the event again but never counts it
+        twice. Popularity and co-engagement follow the user's write (they need its history before the event)."""
         check_id("user_id", user_id)
         at = self._event_time(at)
         (product, vector), previous = await asyncio.gather(
             product_with_vector(self.index, product_id), self._linked_history(user_id, kind)
         )
         event = Event(product_id, kind, at)
-        features = await self.users.record(
+        recording = self.users.record(
             event, user_id, lambda features: apply_event(features, product, vector, event, self.policy)
         )
+        features, conversion = await asyncio.gather(recording, self._attribute(recommendation_id, product, event))
         await asyncio.gather(*self._engagement_counts(event, previous))
-        return features
+        return RecordedEvent(features, conversion)
+
+    async def _attribute(self, recommendation_id: str | None, product: Product, event: Event) -> Conversion | None:
+        if recommendation_id is None or self.ids is None or self.experiments is None:
+            return None
+        attribute = Attribution(self.ids, self.experiments, self.attribution_window_s, self.scenario_names)
+        return await attribute(recommendation_id, product, event.kind, event.at)
+
+    async def scenario_stats(self, name: str, start: float | None, end: float | None) -> ScenarioStats:
+        """A scenario's counts between `start` and `end` (seconds since the epoch; see stats_hours)."""
+        return await ScenarioStatsQuery(self.experiments, self.clock, self.experiment_days)(name, start, end)
 
     async def _linked_history(self, user_id: str, kind: EventKind) -> list[Event]:
         """The history an event of `kind` links with, read before the event is recorded (none when it links

@@ -2,15 +2,19 @@
 
 Both consequences are read from that one declaration: the field answers `NotAuthorized` to a caller
 without admin rights (the admin token or a token with the admin role, see serving.auth), and an
-operation selecting it counts in the `admin` rate-limit class (gql.rate_limited).
+operation selecting it counts in the `admin` rate-limit class (gql.rate_limited). A field whose type
+cannot hold `NotAuthorized` (a read whose type is a contract, like `scenarioStats`) answers the error
+FORBIDDEN instead.
 """
 
 from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import FieldExtension
 from strawberry.extensions.field_extension import AsyncExtensionResolver
 from strawberry.types.base import get_object_definition
+from strawberry.types.union import StrawberryUnion
 
 from gql.product_types import NotAuthorized
 
@@ -22,13 +26,33 @@ class AdminOnly(FieldExtension):
         self, next_: AsyncExtensionResolver, source: Any, info: strawberry.Info, **kwargs: Any
     ) -> Any:
         if not info.context.is_admin:
-            return NotAuthorized.admin_only(info.field_name)
+            refused = NotAuthorized.admin_only(info.field_name)
+            if _holds_not_authorized(info):
+                return refused
+            raise GraphQLError(refused.message, extensions={"code": FORBIDDEN})
         return await next_(source, info, **kwargs)
+
+
+FORBIDDEN = "FORBIDDEN"
+
+
+def _holds_not_authorized(info: strawberry.Info) -> bool:
+    returned = info.return_type
+    return isinstance(returned, StrawberryUnion) and NotAuthorized in returned.types
 
 
 def admin_mutations(schema: strawberry.Schema) -> frozenset[str]:
     """The GraphQL names of the schema's mutations declared AdminOnly."""
-    definition = None if schema.mutation is None else get_object_definition(schema.mutation)
+    return admin_fields(schema, schema.mutation)
+
+
+def admin_queries(schema: strawberry.Schema) -> frozenset[str]:
+    """The GraphQL names of the schema's queries declared AdminOnly."""
+    return admin_fields(schema, schema.query)
+
+
+def admin_fields(schema: strawberry.Schema, root: type | None) -> frozenset[str]:
+    definition = None if root is None else get_object_definition(root)
     if definition is None:
         return frozenset()
     name = schema.config.name_converter.get_graphql_name

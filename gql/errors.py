@@ -4,6 +4,7 @@ Every error a client sees carries `extensions.code`:
 - BAD_USER_INPUT: an argument is invalid; `extensions.argument` names it as the client wrote it.
 - SERVICE_UNAVAILABLE: Redis cannot be reached right now; retry later.
 - GRAPHQL_VALIDATION_FAILED: the document does not parse or does not fit the schema.
+- FORBIDDEN: an admin field whose type cannot answer NotAuthorized, asked without admin rights (gql.admin).
 - INTERNAL_SERVER_ERROR: anything else, masked; details are logged under `extensions.errorId` and
   the request id (`extensions.requestId`, also the X-Request-ID response header).
 """

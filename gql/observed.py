@@ -1,5 +1,6 @@
-"""What the GraphQL layer reports for metrics: each operation's root fields, outcome and latency, and the
-stages of each recommendation. The serving layer supplies the Observer (serving/metrics.py)."""
+"""What the GraphQL layer reports for metrics: each operation's root fields, outcome and latency, the
+stages of each recommendation, and the pages and events each experiment counted. The serving layer
+supplies the Observer (serving/metrics.py)."""
 
 import time
 from collections.abc import Iterator
@@ -8,7 +9,8 @@ from typing import Protocol
 from graphql import OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
 
-from domain.models import Timings
+from domain.attribution import Conversion
+from domain.models import Recommendations, Timings
 
 
 class Observer(Protocol):
@@ -16,12 +18,24 @@ class Observer(Protocol):
 
     def stages(self, timings: Timings) -> None: ...
 
+    def served(self, page: Recommendations) -> None:
+        """A page was served (counted by experiment when it has a scenario)."""
+        ...
+
+    def attributed(self, conversion: Conversion) -> None: ...
+
 
 class NoObserver:
     def operation(self, name: str, outcome: str, seconds: float) -> None:
         pass
 
     def stages(self, timings: Timings) -> None:
+        pass
+
+    def served(self, page: Recommendations) -> None:
+        pass
+
+    def attributed(self, conversion: Conversion) -> None:
         pass
 
 

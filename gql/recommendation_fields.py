@@ -93,6 +93,7 @@ class RecommendationQueries:
         )
         found = await info.context.service.recommend(request)
         info.context.observer.stages(found.timings)
+        info.context.observer.served(found)
         return Recommendations.from_domain(found)
 
     @strawberry.field(
@@ -131,6 +132,7 @@ class RecommendationQueries:
 
         def present(found: DomainRecommendations) -> Recommendations:
             info.context.observer.stages(found.timings)
+            info.context.observer.served(found)
             return Recommendations.from_domain(found)
 
         return await product_result(info.context.service.similar_products(request), present)

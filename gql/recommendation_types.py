@@ -146,6 +146,16 @@ class Recommendations:
     timings: Timings = strawberry.field(description="Per-stage timings of this request.")
     strategy: models.Strategy = strawberry.field(description="Which path produced this page.")
     page_info: PageInfo = strawberry.field(description="Cursor and flag for the next page.")
+    id: strawberry.ID = strawberry.field(
+        description="This page's recommendation id: opaque and signed. Pass it as `recordEvent(recommendationId:)` "
+        "with a CLICK, ADD_TO_CART or PURCHASE of a product on this page to attribute the event to the page's "
+        'scenario and variant (docs/api.md, "Experiments").'
+    )
+    scenario: str | None = strawberry.field(description="The scenario that served this page, if any.")
+    variant: str | None = strawberry.field(
+        description="The scenario's A/B variant that served this page (`control` for the scenario's own settings), "
+        "if any."
+    )
 
     @classmethod
     def from_domain(cls, r: models.Recommendations) -> "Recommendations":
@@ -158,6 +168,10 @@ class Recommendations:
             timings=Timings(embed_ms=t.embed_ms, search_ms=t.search_ms, rerank_ms=t.rerank_ms, total_ms=t.total_ms),
             strategy=r.strategy,
             page_info=PageInfo(page=r.page, has_next_page=r.page.has_next_page),
+            # None only from a service built without ids (tests): selecting `id` then reports a null error.
+            id=r.recommendation_id,  # type: ignore[arg-type]
+            scenario=r.scenario,
+            variant=r.variant,
         )
 
 

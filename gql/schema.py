@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 import strawberry
 from graphql import GraphQLError
+from strawberry import UNSET
 from strawberry.types import ExecutionContext
 
 from gql.admin import AdminOnly
@@ -12,6 +13,7 @@ from gql.catalog_types import CatalogMutations
 from gql.context import Context, Info
 from gql.document_cache import DocumentCache, DocumentStore
 from gql.errors import ErrorPolicy
+from gql.experiment_types import ExperimentQueries
 from gql.fast_execution import FastExecutionContext
 from gql.identity import required_user
 from gql.limits import MAX_SEARCH_FIELDS, limit_extensions
@@ -38,7 +40,7 @@ __all__ = ["Context", "Info", "build_schema", "schema"]
 
 
 @strawberry.type(description="Read the catalog, user features and recommendations.")
-class Query(RecommendationQueries, TrendingQueries):
+class Query(RecommendationQueries, TrendingQueries, ExperimentQueries):
     @strawberry.field(description="Session vector, category affinities and clicks of one user.")
     async def user_features(
         self, info: Info, user_id: Annotated[strawberry.ID, arg("The user to describe.")]
@@ -78,12 +80,19 @@ class Mutation(CatalogMutations):
         user_id: Annotated[strawberry.ID, arg("Who did it.")],
         product_id: Annotated[strawberry.ID, arg("Which product.")],
         kind: Annotated[EventKind, arg("What the user did.")],
+        recommendation_id: Annotated[
+            strawberry.ID | None,
+            arg(
+                "The `id` of the recommendations page the product was on: a CLICK, ADD_TO_CART or PURCHASE within "
+                "the attribution window (24 h by default) then counts for the page's scenario and variant, once per "
+                "page, product and kind. Any other id, or a product not on that page, records the event unattributed."
+            ),
+        ] = UNSET,
     ) -> RecordEventResult:
         acting = required_user(info.context.caller, user_id)
-        return await product_result(
-            info.context.service.record_event(acting, str(product_id), kind.to_domain()),
-            lambda features: EventRecorded(kind=kind, user=UserFeatures.from_domain(features)),
-        )
+        page = None if recommendation_id is UNSET or recommendation_id is None else str(recommendation_id)
+        recording = info.context.service.record_event_from(acting, str(product_id), kind.to_domain(), page)
+        return await product_result(recording, lambda recorded: EventRecorded.of(kind, recorded, info))
 
     @strawberry.mutation(
         description="Record a click: updates the user's session vector (EWMA), category affinity and click "

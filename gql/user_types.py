@@ -10,6 +10,7 @@ import strawberry
 from domain import events, models
 from domain import filters as domain_filters
 from domain.events import HISTORY_LENGTH
+from domain.service import RecordedEvent
 from gql.context import Info
 from gql.product_types import Product, ProductNotFound
 
@@ -103,6 +104,19 @@ class UserFeatures:
 class EventRecorded:
     kind: EventKind = strawberry.field(description="The recorded kind.")
     user: UserFeatures = strawberry.field(description="All of the user's features after this event.")
+    attributed: bool = strawberry.field(
+        description="True when this event was counted for the scenario and variant of the page `recommendationId` "
+        "names (now, for the first time); false without an id, for an id that is not ours, altered or expired, "
+        "a product not on that page, a page without a scenario, a VIEW or DISMISS, or a repeat."
+    )
+
+    @classmethod
+    def of(cls, kind: EventKind, recorded: RecordedEvent, info: Info) -> "EventRecorded":
+        if recorded.conversion is not None:
+            info.context.observer.attributed(recorded.conversion)
+        return cls(
+            kind=kind, user=UserFeatures.from_domain(recorded.features), attributed=recorded.conversion is not None
+        )
 
 
 RecordEventResult = Annotated[

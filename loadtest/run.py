@@ -1,8 +1,9 @@
 """Mixed-traffic load run against a live server (`make loadtest`); not a unit test.
 
 80 % recommendations with random filters, 20 % clicks across 50 users, from 32 concurrent keep-alive
-clients for a fixed time. Then checks: no errors, every acknowledged click counted, memory stable.
-Exits non-zero when a check fails.
+clients for a fixed time; some pages are followed by an event attributed to them (loadtest/attributed.py).
+Then checks: no errors, every acknowledged click counted, every acknowledged attributed event, page and
+item counted exactly once, memory stable. Exits non-zero when a check fails.
 """
 
 import argparse
@@ -20,6 +21,7 @@ from typing import Any
 
 import httpx
 
+from loadtest.attributed import Attributed, check_counts, follow_page
 from tests.server_process import ServeProcess, ServerNotReady
 
 WORDS = [
@@ -53,7 +55,9 @@ WORDS = [
 ]
 RECOMMEND = """query($q: String!, $u: ID, $f: ProductFilter, $k: Int) {
   recommendations(query: $q, userId: $u, filters: $f, k: $k) {
-    items { product { id category } score } usedSession usedRerank timings { totalMs } } }"""
+    id scenario variant items { product { id category } score } usedSession usedRerank timings { totalMs } } }"""
+# With --scenario: the pages are served by that scenario (its variants by user).
+RECOMMEND_IN_SCENARIO = RECOMMEND.replace("$k: Int)", "$k: Int, $s: String)").replace("k: $k)", "k: $k, scenario: $s)")
 CLICK = """mutation($u: ID!, $p: ID!) { recordClick(userId: $u, productId: $p) {
   __typename ... on ClickRecorded { clicks } } }"""
 USER = "query($u: ID!) { userFeatures(userId: $u) { clicks } }"
@@ -64,6 +68,7 @@ class Tally:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: Counter[str] = field(default_factory=Counter)
     acked_clicks: Counter[str] = field(default_factory=Counter)
+    attributed: Attributed = field(default_factory=Attributed)
 
 
 def rss_mb(pid: int) -> float:
@@ -99,6 +104,7 @@ async def client_loop(
     users: list[str],
     products: list[str],
     facets: dict[str, list[str]],
+    scenario: str | None = None,
 ) -> None:
     rng = random.Random(worker)
     async with httpx.AsyncClient(base_url=base, timeout=30) as http:
@@ -109,8 +115,11 @@ async def client_loop(
                 payload = {"query": CLICK, "variables": {"u": user, "p": product}}
             else:
                 text = " ".join(rng.sample(WORDS, rng.randint(1, 4)))
-                variables = {"q": text, "u": rng.choice(users), "f": random_filters(rng, **facets), "k": 10}
-                payload = {"query": RECOMMEND, "variables": variables}
+                user = rng.choice(users)
+                variables = {"q": text, "u": user, "f": random_filters(rng, **facets), "k": 10}
+                if scenario is not None:
+                    variables["s"] = scenario
+                payload = {"query": RECOMMEND if scenario is None else RECOMMEND_IN_SCENARIO, "variables": variables}
             kind = "click" if click else "recommend"
             started = time.perf_counter()
             try:
@@ -124,6 +133,11 @@ async def client_loop(
                 tally.errors[f"{kind}: {response.status_code} {body.get('errors', '')}"[:200]] += 1
             elif click and body["data"]["recordClick"]["__typename"] == "ClickRecorded":
                 tally.acked_clicks[user] += 1
+            elif not click:
+                for error in await follow_page(
+                    http, rng, user, body["data"]["recommendations"], tally.attributed, tally.acked_clicks
+                ):
+                    tally.errors[error] += 1
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -131,7 +145,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
 
 
-async def run(base: str, server_pid: int, duration: float, clients: int) -> int:
+async def run(base: str, server_pid: int, duration: float, clients: int, scenario: str | None = None) -> int:
     async with httpx.AsyncClient(base_url=base, timeout=30) as http:
         meta = (
             await http.post("/graphql", json={"query": "{ categories brands products(limit: 1000) { id } }"})
@@ -151,7 +165,7 @@ async def run(base: str, server_pid: int, duration: float, clients: int) -> int:
 
     await asyncio.gather(
         sample_memory(),
-        *(client_loop(w, base, deadline, tally, users, products, facets) for w in range(clients)),
+        *(client_loop(w, base, deadline, tally, users, products, facets, scenario) for w in range(clients)),
     )
     elapsed = time.monotonic() - start
 
@@ -184,7 +198,8 @@ async def run(base: str, server_pid: int, duration: float, clients: int) -> int:
         f"  server RSS MB: start {memory[0][1]:.0f}, after warm-up {steady[0]:.0f}, end {steady[-1]:.0f} "
         f"(growth after warm-up {growth:+.1f} MB), max {max(mb for _, mb in memory):.0f}"
     )
-    ok = errors == 0 and not mismatched and growth < max(20.0, 0.1 * steady[0])
+    attributed_ok = await check_counts(base, tally.attributed)
+    ok = errors == 0 and not mismatched and attributed_ok and growth < max(20.0, 0.1 * steady[0])
     print("RESULT:", "PASS" if ok else "FAIL")
     return 0 if ok else 1
 
@@ -193,6 +208,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--duration", type=float, default=120.0, help="seconds of traffic")
     parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--scenario", help="serve every page by this scenario (it must exist on the server)")
     parser.add_argument(
         "--faults", action="store_true", help="two API instances, a replica, faults (loadtest/faults.py)"
     )
@@ -204,7 +220,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as data:
         try:
             with ServeProcess(Path(data)) as server:
-                return asyncio.run(run(server.base_url, server.pid, args.duration, args.clients))
+                return asyncio.run(run(server.base_url, server.pid, args.duration, args.clients, args.scenario))
         except ServerNotReady as exc:
             print(exc, file=sys.stderr)
             return 1

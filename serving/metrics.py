@@ -13,12 +13,14 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from adapters.embedding_cache import CacheStats
-from domain.models import Timings
+from domain.attribution import CONTROL, Conversion
+from domain.models import Recommendations, Timings
 from gql.errors import SERVICE_UNAVAILABLE
 from gql.rate_limited import RATE_LIMITED
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+OTHER = "other"  # the label of a scenario that is no longer configured: label sets stay bounded
 LATENCY_BUCKETS_S = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 
@@ -55,6 +57,19 @@ class Metrics:
         self.rate_limited = Counter(
             "recommender_rate_limited_requests", "operations refused by a rate limit", registry=r
         )
+        experiment = ["scenario", "variant"]
+        self.experiment_requests = Counter(
+            "recommender_experiment_requests", "pages served by a scenario", experiment, registry=r
+        )
+        self.experiment_impressions = Counter(
+            "recommender_experiment_impressions", "items on pages served by a scenario", experiment, registry=r
+        )
+        self.experiment_events = Counter(
+            "recommender_experiment_events", "attributed events", [*experiment, "kind"], registry=r
+        )
+        self.experiment_revenue = Counter(
+            "recommender_experiment_revenue", "prices of attributed purchases", experiment, registry=r
+        )
         self.cache = cache
         self._cache_seen = {"hit": 0, "miss": 0}
 
@@ -71,6 +86,22 @@ class Metrics:
         self.stage_seconds.labels("embed").observe(timings.embed_ms / 1000)
         self.stage_seconds.labels("search").observe(timings.search_ms / 1000)
         self.stage_seconds.labels("rerank").observe(timings.rerank_ms / 1000)
+
+    def served(self, page: Recommendations) -> None:
+        # Only configured scenarios serve pages, so their names are a bounded label set.
+        if page.scenario is None:
+            return
+        variant = page.variant or CONTROL
+        self.experiment_requests.labels(page.scenario, variant).inc()
+        self.experiment_impressions.labels(page.scenario, variant).inc(len(page.items))
+
+    def attributed(self, conversion: Conversion) -> None:
+        # An id outlives its scenario: events of a deleted one count as `other`, so names cannot pile up.
+        c = conversion
+        scenario, variant = (c.scenario, c.variant) if c.configured else (OTHER, OTHER)
+        self.experiment_events.labels(scenario, variant, c.kind.value).inc()
+        if c.revenue:
+            self.experiment_revenue.labels(scenario, variant).inc(c.revenue)
 
     def _sync_cache(self) -> None:
         # Two attribute reads per operation: the deltas since the last sync go into this worker's counters.

@@ -15,9 +15,12 @@ from adapters.catalog_file import JsonCatalog
 from adapters.embedder import FastEmbedEmbedder
 from adapters.memory import InMemoryPopularity, InMemoryProductIndex, InMemoryUserFeatureStore, StaticCatalog
 from adapters.memory_co_engagement import InMemoryCoEngagement
+from adapters.memory_experiments import InMemoryExperimentCounters
+from adapters.recommendation_ids import SignedRecommendationIds
 from adapters.redis.co_engagement import RedisCoEngagement
 from adapters.redis.connection import RedisConnection, connect
 from adapters.redis.embedded import EmbeddedRedis
+from adapters.redis.experiments import RedisExperimentCounters
 from adapters.redis.index import RedisProductIndex
 from adapters.redis.popularity import RedisPopularity
 from adapters.redis.schema import IndexConfig
@@ -32,6 +35,7 @@ from tests.graphql_client import GraphQLClient
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = ROOT / "catalog.json"
+ID_SECRET = "tests-recommendation-id-secret"  # the services' signing secret for recommendation ids
 
 
 @pytest.fixture
@@ -116,6 +120,8 @@ def redis_service(
         clock=clock,
         popularity=RedisPopularity(redis_conn, prefix=namespace),
         co_engagement=RedisCoEngagement(redis_conn, prefix=namespace),
+        ids=SignedRecommendationIds(ID_SECRET),
+        experiments=RedisExperimentCounters(redis_conn, prefix=namespace),
     )
 
 
@@ -134,6 +140,8 @@ def memory_service(
         clock=clock,
         popularity=InMemoryPopularity(),
         co_engagement=InMemoryCoEngagement(),
+        ids=SignedRecommendationIds(ID_SECRET),
+        experiments=InMemoryExperimentCounters(),
     )
 
 
@@ -152,6 +160,7 @@ def settings(redis_server: EmbeddedRedis, namespace: str) -> Settings:
         user_prefix=f"{namespace}user:",
         popularity_key=namespace,
         co_engagement_key=namespace,
+        experiment_key=namespace,
         catalog=CATALOG,
     )
 

@@ -176,3 +176,21 @@ def test_a_bug_in_the_fast_path_surfaces_instead_of_falling_back(
     assert not plain.errors
     assert fast.data is None and [(e.extensions or {}).get("code") for e in fast.errors] == ["INTERNAL_SERVER_ERROR"]
     assert "a bug in the fast path" in caplog.text
+
+
+@pytest.mark.parametrize(("scenario", "variant"), [("home", "b"), (None, None)])
+def test_page_ids_scenarios_and_variants_take_the_fast_path(scenario: str | None, variant: str | None) -> None:
+    found = Recommendations([Candidate(SHOE, 0.1, 0.1)], "*", False, False, Timings(1, 1, 1, 3))
+    page = StubService(replace(found, scenario=scenario, variant=variant, recommendation_id="page-1"))
+    fast, plain = run_both('{ recommendations(query: "q") { id scenario variant items { product { id } } } }', page)
+    same(fast, plain)
+    assert fast.data["recommendations"] == {"id": "page-1", "scenario": scenario, "variant": variant, **ITEM}
+    planned = [
+        {node.name.value for node in nodes}
+        for parent, nodes, plan in fast_execution.SHARED_PLANS.values()
+        if parent.name == "Recommendations" and plan is not None
+    ]
+    assert {"id", "scenario", "variant", "items"} in planned  # completed by the plan, not by graphql-core
+
+
+ITEM = {"items": [{"product": {"id": "p1"}}]}
