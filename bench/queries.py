@@ -8,7 +8,7 @@ CATEGORY = "footwear"
 CLICKED = ("p009", "p010", "p012")  # footwear: the user's session vector and affinities point here
 K = 10
 
-# The README's example selection: every item field, the clause, the flags and the stage timings.
+# The API docs' example selection: every item field, the clause, the flags and the stage timings.
 # `timings` comes last so the client can read it from the tail of the body without parsing the rest.
 DOCUMENT = """query Bench($q: String!, $user: ID!, $category: String!, $k: Int!) {
   recommendations(query: $q, userId: $user, filters: {category: $category, inStockOnly: true},

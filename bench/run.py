@@ -190,7 +190,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--out", type=Path, default=None, help="JSON file (default: bench-results/bench-<time>.json)")
     p.add_argument("--server-arg", action="append", default=[], help="extra `serve` argument, repeatable")
     p.add_argument("--rounds", type=int, default=1, help="run everything N times in turn; targets judged on the median")
-    p.add_argument("--secured", action="store_true", help="end-user tokens and rate limits on (README, frontend)")
+    p.add_argument("--secured", action="store_true", help="end-user tokens and rate limits on (docs/operations.md)")
     args = p.parse_args(argv)
     if args.rounds < 1:
         p.error("--rounds must be at least 1")

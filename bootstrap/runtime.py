@@ -197,7 +197,7 @@ def co_engagement_store(settings: Settings, client: RedisConnection) -> RedisCoE
 async def _product_index(
     settings: Settings, client: RedisConnection, dim: int, stack: AsyncExitStack
 ) -> RedisProductIndex:
-    """On the primary alone, or with the search-side reads on the replicas (README, "Scaling")."""
+    """On the primary alone, or with the search-side reads on the replicas (docs/scaling.md)."""
     config = index_config(settings, dim)
     if not settings.search_replica_urls:
         return RedisProductIndex(client, config)

@@ -34,7 +34,7 @@ from domain.events import EventKind, EventPolicy
 
 
 class Settings(BehaviourSettings):
-    """The server's and the CLI's configuration. README, "Command line", lists the flags."""
+    """The server's and the CLI's configuration. docs/operations.md, "Settings", lists them."""
 
     # An empty variable (REDIS_URL="") counts as unset: the embedded Redis, no admin token.
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_ignore_empty=True, frozen=True, extra="forbid")
@@ -67,7 +67,7 @@ class Settings(BehaviourSettings):
     model_dir: Path = option(Path(".models/all-MiniLM-L6-v2"), "exported ONNX model folder", STORE)
     data_dir: Path = option(Path(".data/redis"), "embedded Redis data folder", STORE)
     redis_port: int | None = option(None, "port of the embedded Redis (default: a free one)")
-    # Scaling (README, "Scaling"): replicas that load the Search module take the search-side reads.
+    # Scaling (docs/scaling.md): replicas that load the Search module take the search-side reads.
     search_replica_urls: Names = option(
         (),
         "a replica (with the Search module) for searches, listing, categories, brands",
@@ -84,7 +84,7 @@ class Settings(BehaviourSettings):
     )
 
     # Index: M / EF_CONSTRUCTION / algorithm apply when the index is created; ef_runtime, hybrid_policy
-    # and batch_size are also written into every KNN query when set (README, "Scale"). Combinations
+    # and batch_size are also written into every KNN query when set (docs/scaling.md, "Index parameters"). Combinations
     # RediSearch would reject are refused by the index configuration the runtime builds from these.
     algorithm: Literal["HNSW", "FLAT"] = option("HNSW", "vector index algorithm, used when creating", INDEX)
     hnsw_m: int = option(16, "HNSW M, used when creating", INDEX, ge=1)
@@ -95,7 +95,7 @@ class Settings(BehaviourSettings):
     )
     batch_size: int | None = option(None, "BATCH_SIZE of the BATCHES hybrid policy", INDEX, ge=1)
 
-    # Events (README, "Events, exclusion and catalog updates"): weights scale the EWMA step and the affinity change.
+    # Events (docs/api.md, "Events"): weights scale the EWMA step and the affinity change.
     event_weight_view: float = option(0.5, "weight of a VIEW event", EVENTS, gt=0)
     event_weight_click: float = option(1.0, "weight of a CLICK event (recordClick)", EVENTS, gt=0)
     event_weight_add_to_cart: float = option(2.0, "weight of an ADD_TO_CART event", EVENTS, gt=0)
@@ -109,7 +109,7 @@ class Settings(BehaviourSettings):
     affinity_half_life_s: float = option(7 * 24 * 3600.0, "category affinities halve over this idle time", EVENTS, gt=0)
     user_ttl_s: float = option(30 * 24 * 3600.0, "a user's keys expire after this long without an event", EVENTS, gt=0)
 
-    # More ways to recommend (README, "More ways to recommend")
+    # More ways to recommend (docs/api.md, "More ways to recommend")
     cursor_secret: str | None = option(
         None,
         "HMAC key of page cursors and recommendation ids, 16+ characters; unset: drawn at each server start",
@@ -127,7 +127,8 @@ class Settings(BehaviourSettings):
     experiment_days: int = option(30, "days the hourly experiment counters are kept", EVENTS, ge=1, le=400)
     experiment_key: str = option("recommender:", "key prefix of the experiment counters (`<prefix>ab:...`)")
 
-    # Query path (README, "Performance"). Processes share the cores: ONNX threads x workers <= cores.
+    # Query path (docs/operations.md, "Workers and threads").
+    # Processes share the cores: ONNX threads x workers <= cores.
     workers: int = option(1, "uvicorn worker processes", QUERY_PATH, ge=1)
     worker_startup_grace_s: float = option(
         10.0, "a worker that dies sooner after starting is broken: the server stops rather than restart it", ge=0
@@ -146,14 +147,14 @@ class Settings(BehaviourSettings):
         24 * 3600, "lifetime of a shared query vector", QUERY_PATH, ge=1, flags=["--embed-cache-ttl"]
     )
 
-    # Speedups that lean on a library's internals (README, "Speedups"). Each is on by default, can be
+    # Speedups that lean on a library's internals (docs/operations.md, "Speedups"). Each is on by default, can be
     # turned off, and is tested against the stock path it replaces.
     fast_execution: bool = option(True, "complete plain GraphQL fields without graphql-core's field path", SPEEDUPS)
     document_cache: bool = option(True, "parse and validate each distinct GraphQL document once", SPEEDUPS)
     redis_pipelined_reads: bool = option(True, "hot-path reads pipelined on one connection per worker", SPEEDUPS)
     onnx_own_session: bool = option(True, "build the ONNX session with the spin mode instead of fastembed's", SPEEDUPS)
 
-    # Browser access (README, "Calling it from a frontend"): all off by default.
+    # Browser access (docs/operations.md, "Serving a shop frontend"): all off by default.
     cors_origins: Names = option(
         (), "an origin allowed to call from a browser, exactly", BROWSER, flags=["--cors-origin"]
     )

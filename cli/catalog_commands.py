@@ -1,5 +1,5 @@
 """The scale commands: index options shared by `serve` and `load`, `load` (resumable, with progress)
-and `generate` (synthetic catalogs). README, "Scale", describes them for users."""
+and `generate` (synthetic catalogs). docs/scaling.md, "Loading large catalogs", describes them for users."""
 
 import argparse
 import asyncio

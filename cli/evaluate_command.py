@@ -2,7 +2,8 @@
 
 Everything is written under a fresh namespace of the configured Redis (the embedded one by default): an
 index of its own and one user namespace per split, all deleted at the end. The product vectors are kept
-in the shared embedding cache (README, "Performance"), so a later run on the same catalog skips the model.
+in the shared embedding cache (docs/operations.md, "The query path's caches"), so a later run on the same
+catalog skips the model.
 """
 
 import argparse

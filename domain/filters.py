@@ -17,14 +17,16 @@ MAX_QUERY_CHARS = 512
 MAX_TAG_CHARS = 64
 MAX_TEXT_MATCH_CHARS = 256
 MIN_K, MAX_K = 1, 100
-# HNSW candidates per query, bounded so one request cannot make Redis walk the graph at length: at 100k
-# products EF 400 already gives recall@10 0.99 in ~1.3 ms (BENCHMARKS.md, "Recall@10 per EF_RUNTIME").
+# HNSW candidates per query, bounded so one request cannot make Redis walk the graph at length: the bound is
+# well past where recall@10 stops improving at 100k products (docs/benchmarks-history.md, "Recall@10 per
+# EF_RUNTIME").
 MIN_EF_RUNTIME, MAX_EF_RUNTIME = 1, 1000
 MAX_RATING = 5.0
 DEFAULT_BLEND_WEIGHT = 0.3
 DEFAULT_DISMISSED_WEIGHT = 0.2
 # Ids a request may exclude by name; the history adds at most HISTORY_LENGTH more. RediSearch runs a
-# negated TAG set of this size inside the KNN pre-filter (BENCHMARKS.md, "Events, exclusion and replication").
+# negated TAG set of this size inside the KNN pre-filter (docs/benchmarks-history.md, "Events, exclusion and
+# replication").
 MAX_EXCLUDED_IDS = 1000
 DEFAULT_RERANK_WEIGHT = 0.15
 MAX_RERANK_WEIGHT = 10.0

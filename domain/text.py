@@ -39,7 +39,7 @@ def check_phrase(argument: str, text: str) -> str:
 
 # Left out of keyword searches: the index keeps stop words (phrase filters need them), and in a small
 # catalog BM25 still gives "for" or "my" enough weight to rank noise (make eval: HYBRID natural-language
-# nDCG@10 rose with them dropped; BENCHMARKS.md, "More ways to recommend").
+# nDCG@10 rose with them dropped; docs/benchmarks-history.md, "More ways to recommend").
 _STOP_WORDS = "a an and are as at be but by for from has have i in into is it its me my of on or our so that the their"
 KEYWORD_STOP_WORDS = frozenset((_STOP_WORDS + " them this to was we with without you your").split(" "))
 

@@ -1,4 +1,4 @@
-"""Who a request acts for, and what of a user's state it may use (README, "Calling it from a frontend").
+"""Who a request acts for, and what of a user's state it may use (docs/operations.md, "End-user tokens").
 
 With end-user tokens off (the default, the demo) a `userId` argument is trusted as given, and an
 omitted one means the demo user. With tokens on, authorisation is the token's alone: the user is the

@@ -156,7 +156,7 @@ def build_schema(
     document_cache: bool = True,
 ) -> "RecommenderSchema":
     """The served schema. Each speedup off gives Strawberry's and graphql-core's stock path, which the
-    tests compare it with (README, "Speedups")."""
+    tests compare it with (docs/operations.md, "Speedups")."""
     documents = DocumentStore()
     return RecommenderSchema(
         documents,

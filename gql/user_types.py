@@ -15,7 +15,7 @@ from gql.context import Info
 from gql.product_types import Product, ProductNotFound
 
 
-@strawberry.enum(description="What a user did with a product. Weights are server settings (README, 'Events').")
+@strawberry.enum(description="What a user did with a product. Weights are server settings (docs/api.md, 'Events').")
 class EventKind(enum.Enum):
     VIEW = strawberry.enum_value("VIEW", description="Saw the product's page (weight 0.5 by default).")
     CLICK = strawberry.enum_value("CLICK", description="Clicked the product (weight 1); what recordClick records.")

@@ -3,7 +3,7 @@
 An embedded primary + replica (both with the Search module and an HNSW index over the product
 hashes), `--writers` tasks rewriting whole products (the costly write: every HSET re-indexes the
 document, vector included) as fast as they can, and a prober that writes a marker on the primary and
-polls the replica until it reads it back. Prints the lag's percentiles (README, "Scaling").
+polls the replica until it reads it back. Prints the lag's percentiles (docs/scaling.md).
 
     python -m loadtest.replication_lag --duration 20 [--rate 200]
 """

@@ -52,7 +52,7 @@ async def metrics_json(request: Request) -> Response:
 
 
 async def metrics(request: Request) -> Response:
-    """Prometheus text format, of every worker (README, "Metrics")."""
+    """Prometheus text format, of every worker (docs/operations.md, "Metrics")."""
     return Response(request.app.state.metrics.exposition(), media_type=CONTENT_TYPE)
 
 

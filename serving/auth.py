@@ -1,4 +1,4 @@
-"""Who is calling: the admin token, or an end-user JWT checked with PyJWT (README, "Calling it from a frontend").
+"""Who is calling: the admin token, or an end-user JWT checked with PyJWT (docs/operations.md, "End-user tokens").
 
 The accepted algorithms come from the configured key, never from the token: a secret means HS256, an
 RSA public key RS256, an EC P-256 key ES256, a JWKS file the algorithm of each of its keys. So an

@@ -2,7 +2,7 @@
 `<prefix>popular:h:<hour>`; member = product id, score = the day's (hour's) summed event weights.
 
 Counts live outside the product hashes: any write to an indexed hash re-indexes the whole document,
-vector included (BENCHMARKS.md, "Events, exclusion and replication", the `updateProducts` row). The
+vector included (docs/benchmarks-history.md, "Events, exclusion and replication", the `updateProducts` row). The
 per-day increment is its own command after the user's event script rather than inside it: that script
 names only the user's keys, which share one cluster slot, and a global key there would break it on a
 cluster. A day's key expires after the window it counts in.

@@ -2,7 +2,7 @@
 
 RediSearch evaluates a wide NUMERIC range as a union of the range tree's leaves, and an intersection
 skips every leaf forward to each candidate document: `price <= 90` over 100k products cost more than the
-category and the phrase around it together (BENCHMARKS.md, "Filtered search"). A TAG value is one posting
+category and the phrase around it together (docs/benchmarks-history.md, "Filtered search"). A TAG value is one posting
 list. So every product also carries, in two TAG fields, the ladder steps its price lies under
 (`price_le`) and over (`price_ge`); a bound on a step is one tag, a bound between steps is the nearest
 step's tag plus the narrow NUMERIC range up to the bound. Every form selects exactly `low <= price <= high`.
@@ -63,7 +63,8 @@ def price_clause(low: float | None, high: float | None) -> str:
     A one-sided range is the slow NUMERIC case (it spans a whole tail of the range tree): 1.3-1.8x faster
     on the ladder at 100k products. A range with both bounds is bounded in the tree already; on the
     ladder it won only when both bounds are steps (two plain tags) and lost up to ~25 % when a bound
-    needs a tag-or-remainder union, so it stays NUMERIC then (BENCHMARKS.md, "Price bounds as tags").
+    needs a tag-or-remainder union, so it stays NUMERIC then (docs/benchmarks-history.md, "Price ladder
+    against NUMERIC ranges").
     """
     if low is not None and high is not None and not (low in STEPS and high in STEPS):
         return numeric_clause(low, high)

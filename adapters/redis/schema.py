@@ -21,11 +21,11 @@ class IndexConfig:
     algorithm: str = "HNSW"
     hnsw_m: int = 16
     # 100 rather than Redis' 200: 1.6-1.7x the ingest rate, and recall@10 still 1.000 at EF_RUNTIME 100
-    # on the model's vectors (BENCHMARKS.md, "Scale").
+    # on the model's vectors (docs/benchmarks-history.md, "Scale").
     hnsw_ef_construction: int = 100
     # Candidates HNSW keeps while searching; Redis' default of 10 misses true neighbours even on a
     # 60-product catalog once k approaches it. 200: recall@10 0.98 on 100k model-embedded products,
-    # where 100 gave 0.96 (BENCHMARKS.md, "Scale"), for ~0.2 ms more per search.
+    # where 100 gave 0.96 (docs/benchmarks-history.md, "Scale"), for ~0.2 ms more per search.
     hnsw_ef_runtime: int = 200
     # Per-query knobs, written into the KNN clause only when set; None leaves the index's EF_RUNTIME
     # and RediSearch's own choice between ad-hoc brute force and batches in charge.

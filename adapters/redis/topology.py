@@ -1,6 +1,6 @@
 """Embedded Redis topologies from the same wheels: a primary with replicas, a Sentinel, a small cluster.
 
-For the tests, the fault load run and local experiments (README, "Scaling"); production points
+For the tests, the fault load run and local experiments (docs/scaling.md); production points
 `--redis-url` / `--search-replica-url` / `--redis-sentinel` at servers it does not start.
 """
 

@@ -1,6 +1,6 @@
 """Each speedup that leans on a library's internals answers exactly as the stock path it replaces.
 
-The setting `document_cache` (README, "Speedups") switches the document cache off; here both paths
+The setting `document_cache` (docs/operations.md, "Speedups") switches the document cache off; here both paths
 run on the same documents and inputs. The fast executor has its own table (test_fast_execution.py),
 the pipelined Redis reads theirs on the real Redis, the ONNX session its own on the real model.
 """

@@ -6,7 +6,7 @@ features hash, vectors string and history list, `user:{<id>}:features`, `user:{<
 read-only script over the first two; forgetting a user deletes all three in one DEL; a refreshed embedding is a script
 over KEYS[1] (the product hash); a persisted query is HSET + HEXPIRE on one hash. So each runs on
 whichever node owns the slot. FT.* is not exercised: the Search module from the wheel has no cluster
-coordinator (README, "Scaling"). Co-engagement writes are a pipeline of single-key commands, each list
+coordinator (docs/scaling.md). Co-engagement writes are a pipeline of single-key commands, each list
 in its product's slot.
 """
 
