@@ -47,6 +47,7 @@ class Reason(enum.Enum):
     SIMILAR_TO_PRODUCT = "SIMILAR_TO_PRODUCT"
     POPULAR = "POPULAR"
     TOP_RATED = "TOP_RATED"
+    PINNED = "PINNED"  # placed at its position by a merchandising PIN rule
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class Explanation:
     session_weight: float = 0.0  # share of the session vector in the search vector
     affinity_bonus: float = 0.0
     diversity_penalty: float = 0.0
+    rule_adjustment: float = 0.0  # subtracted from the score by BOOST (+weight) and BURY (-weight) rules
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """`recommendations`: text matched by a source per search mode, or, without text, a fallback chain (the session,
-else the popular, else the best rated); then the affinity adjuster, a selector and the pager."""
+else the popular, else the best rated), hiding what HIDE rules hide; then the affinity and rule adjusters, a
+selector, the pins and the pager."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -10,12 +11,14 @@ from domain.pipeline.adjusters import AffinityBoost
 from domain.pipeline.fallback import FallbackChain, ToppedUp
 from domain.pipeline.fusion import Hybrid
 from domain.pipeline.pager import Pager, page_size
+from domain.pipeline.pins import Pins
 from domain.pipeline.popular import Popular, TopRated
-from domain.pipeline.ranking import Ranking
+from domain.pipeline.ranking import Adjuster, Adjustment, Ranking
+from domain.pipeline.rules import PinLookup, RuleBoost, hiding, rule_boost
 from domain.pipeline.search_vectors import SearchVector, blended, embedded, query_only, session_only
 from domain.pipeline.selectors import fetch_size, selector_for
 from domain.pipeline.sources import Keyword, query_knn, session_knn
-from domain.pipeline.stages import Pool, Retrieval, Scale, Source, Trace, retrieve
+from domain.pipeline.stages import Pool, Retrieval, Scale, Source, Trace
 from domain.pipeline.user_reads import PendingReads, UserReads
 from domain.ports import Embedder, PopularityStore, ProductIndex
 from domain.text import keyword_terms
@@ -43,11 +46,24 @@ def _needs_user(request: RecommendRequest) -> bool:
     return request.blend.active or request.rerank.active or (request.query is None and request.blend.enabled)
 
 
-def _ranking(request: RecommendRequest, pool: Pool, *, user: UserFeatures, target: SearchVector, k: int) -> Ranking:
+def _ranking(
+    request: RecommendRequest,
+    pool: Pool,
+    *,
+    user: UserFeatures,
+    target: SearchVector,
+    k: int,
+    boost: RuleBoost | None,
+    pins: Pins | None,
+) -> Ranking:
     rerank = request.rerank.active and bool(user.affinities) and pool.scale is not Scale.ENGAGEMENT
-    adjuster = AffinityBoost(user.affinities, request.rerank.weight) if rerank else None
-    selector = selector_for(k, request.diversity, by_distance=pool.scale is Scale.DISTANCE)
-    return Ranking(selector, adjuster, max_distance=request.max_distance, session_weight=target.session_weight)
+    adjusters: tuple[Adjuster, ...] = (AffinityBoost(user.affinities, request.rerank.weight),) if rerank else ()
+    if boost is not None:
+        adjusters = (*adjusters, boost)
+    by_distance = pool.scale is Scale.DISTANCE
+    selector = selector_for(k, request.diversity, by_distance=by_distance, wide=boost is not None)
+    session_weight = target.session_weight
+    return Ranking(selector, adjusters, max_distance=request.max_distance, session_weight=session_weight, pins=pins)
 
 
 @dataclass(frozen=True)
@@ -56,23 +72,23 @@ class Recommend:
     reads: UserReads
     sources: RecommendSources
     pager: Pager
+    pins: PinLookup
 
     async def __call__(self, request: RecommendRequest) -> Recommendations:
         trace, now = Trace(), self.reads.clock()
         served = self.pager.served(request, now)
-        k = page_size(request.k, len(served))
+        k, boost = page_size(request.k, len(served)), rule_boost(request.rules, now)
         pending = self.reads.start(request.user_id, features=_needs_user(request), exclude=request.exclude)
         try:
             target = await self._search_vector(request, pending, trace)
-            filters = await pending.excluding(request.filters, request.exclude, served)
-            pool = await retrieve(
-                self._source(request), _ask(request, filters=filters, k=k, target=target, now=now), trace
-            )
+            filters = hiding(await pending.excluding(request.filters, request.exclude, served), request.rules, now)
+            ask = _ask(request, filters=filters, k=k, target=target, now=now, wide=boost is not None)
+            pool, pins = await self.pins.retrieve(self._source(request), ask, trace, rules=request.rules, k=k)
             user = await pending.user()  # read while searching (re-rank only), or an empty user
         except BaseException:
             pending.abandon()
             raise
-        ranking = _ranking(request, pool, user=user, target=target, k=k)
+        ranking = _ranking(request, pool, user=user, target=target, k=k, boost=boost, pins=pins)
         items, more = ranking.page(pool, trace)
         timings, ids = trace.timings(), [c.product.id for c in items]
         page = self.pager.next_page(request, served=served, page_ids=ids, more=more, now=now)
@@ -80,7 +96,7 @@ class Recommend:
             items=items,
             filter_clause=pool.clause,
             used_session=target.used_session,
-            used_rerank=ranking.adjuster is not None,
+            used_rerank=ranking.adjusts(Adjustment.AFFINITY),
             timings=timings,
             strategy=pool.strategy,
             page=page,
@@ -98,11 +114,13 @@ class Recommend:
         return self.sources.for_you if request.query is None else self.sources.by_mode[request.mode]
 
 
-def _ask(request: RecommendRequest, *, filters: ProductFilter, k: int, target: SearchVector, now: float) -> Retrieval:
+def _ask(
+    request: RecommendRequest, *, filters: ProductFilter, k: int, target: SearchVector, now: float, wide: bool
+) -> Retrieval:
     words = () if request.query is None or request.mode is SearchMode.SEMANTIC else keyword_terms(request.query)
     return Retrieval(
         filters,
-        fetch_size(k, request.diversity),
+        fetch_size(k, request.diversity, wide=wide),
         vector=target.vector,
         words=tuple(words),
         ef_runtime=request.ef_runtime,

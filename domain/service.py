@@ -11,6 +11,7 @@ from domain.events import HISTORY_LENGTH, Event, EventKind, EventPolicy
 from domain.filters import RecommendRequest, SimilarRequest
 from domain.models import IndexInfo, Product, Recommendations, UserFeatures, Vector
 from domain.pipeline.pager import DEFAULT_CURSOR_TTL_S, Pager
+from domain.pipeline.rules import PinLookup
 from domain.pipeline.sources import similar_product_knn
 from domain.pipeline.user_reads import UserReads
 from domain.ports import CatalogSource, Embedder, PopularityStore, ProductIndex, UserFeatureStore
@@ -61,8 +62,9 @@ class RecommenderService:
         reads = UserReads(self.users, self.clock, self.policy.half_life_s)
         pager = Pager(self.cursor_ttl_s)
         sources = recommend_sources(self.index, self.popularity)
-        self.recommend = Recommend(self.embedder, reads, sources, pager)
-        self.similar_products = SimilarProducts(self.index, reads, similar_product_knn(self.index), pager)
+        pins = PinLookup(self.index)
+        self.recommend = Recommend(self.embedder, reads, sources, pager, pins=pins)
+        self.similar_products = SimilarProducts(self.index, reads, similar_product_knn(self.index), pager, pins=pins)
 
     async def record_click(self, user_id: str, product_id: str) -> UserFeatures:
         return await self.record_event(user_id, product_id, EventKind.CLICK)

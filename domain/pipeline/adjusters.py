@@ -5,6 +5,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from domain.pipeline.ranking import Adjustment
 from domain.pipeline.stages import Entry
 
 
@@ -18,6 +19,10 @@ class AffinityBoost:
 
     affinities: dict[str, float]
     weight: float
+
+    @property
+    def kind(self) -> Adjustment:
+        return Adjustment.AFFINITY
 
     def bonuses(self, entries: Sequence[Entry]) -> list[float]:
         affinities, weight = self.affinities, self.weight
