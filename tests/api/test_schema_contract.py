@@ -82,7 +82,7 @@ def test_contract_names_and_defaults() -> None:
         "enum SearchMode {\n  SEMANTIC\n  HYBRID\n  KEYWORD\n}",
         "enum Strategy {\n  QUERY\n  SESSION\n  SIMILAR_PRODUCT\n  POPULAR\n  TOP_RATED\n}",
         "enum Reason {\n  MATCHES_QUERY\n  MATCHES_KEYWORDS\n  SIMILAR_TO_SESSION\n  SIMILAR_TO_PRODUCT\n"
-        "  POPULAR\n  TOP_RATED\n}",
+        "  POPULAR\n  TOP_RATED\n  PINNED\n}",
         "strategy: Strategy!",
         "pageInfo: PageInfo!",
         "endCursor: String\n",
@@ -93,5 +93,6 @@ def test_contract_names_and_defaults() -> None:
         "textRank: Int\n",
         "sessionWeight: Float!",
         "diversityPenalty: Float!",
+        "ruleAdjustment: Float!",
     ]:
         assert line in sdl, line
