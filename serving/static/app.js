@@ -33,7 +33,7 @@ const INDEX_INFO = `query IndexInfo { indexInfo { ${INDEX_FIELDS} } }`;
 const USER_FEATURES = `query UserFeatures($userId: ID!) { userFeatures(userId: $userId) { ${USER_FIELDS} } }`;
 
 const PAGE_FIELDS = `items { product { ${PRODUCT_FIELDS} } vectorDistance score affinityBonus
-      explanation { reason vectorDistance textRank sessionWeight affinityBonus diversityPenalty } }
+      explanation { reason vectorDistance textRank sessionWeight affinityBonus diversityPenalty ruleAdjustment } }
     filterClause usedSession usedRerank strategy pageInfo { endCursor hasNextPage }
     timings { embedMs searchMs rerankMs totalMs }`;
 
@@ -63,6 +63,7 @@ const REASONS = {
   SIMILAR_TO_PRODUCT: "similar item",
   POPULAR: "popular",
   TOP_RATED: "top rated",
+  PINNED: "pinned",
 };
 
 const RECORD_CLICK = `mutation RecordClick($userId: ID!, $productId: ID!) {
@@ -691,6 +692,8 @@ function explain(why) {
   if (why.sessionWeight > 0) parts.push(`session weight ${fmt.num(why.sessionWeight, 2)}`);
   if (why.affinityBonus > 0) parts.push(`affinity −${fmt.num(why.affinityBonus, 3)}`);
   if (why.diversityPenalty > 0) parts.push(`diversity −${fmt.num(why.diversityPenalty, 3)}`);
+  if (why.ruleAdjustment > 0) parts.push(`boosted −${fmt.num(why.ruleAdjustment, 3)}`);
+  if (why.ruleAdjustment < 0) parts.push(`buried +${fmt.num(-why.ruleAdjustment, 3)}`);
   return parts.join(" · ");
 }
 
