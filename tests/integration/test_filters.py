@@ -167,6 +167,17 @@ async def test_filter_selects_exactly_the_expected_products(odd_index: ProductIn
     assert result.filter_clause == row.clause
 
 
+@pytest.mark.parametrize("row", TABLE, ids=lambda r: r.clause)
+async def test_every_search_path_selects_the_same_products(odd_index: ProductIndex, row: Row) -> None:
+    # The by-id lookup (popular products, pins), the rating sort and the keyword search filter as the KNN does.
+    filters = ProductFilter(**row.filters)
+    among = await odd_index.among(sorted(ALL), filters)
+    rated = await odd_index.top_rated(filters, 100)
+    keyword = await odd_index.keyword_search(["name"], filters, 100)  # every product's name holds "name"
+    for result in (among, rated, keyword):
+        assert {p.id for p, _ in result.hits} == row.ids
+
+
 # Each filter kind alone and combined, on the real catalog: Redis must return exactly the products an
 # independent predicate selects (k larger than the catalog, so KNN does not truncate).
 CATALOG_CASES: list[tuple[dict[str, Any], Callable[[Product], bool]]] = [
