@@ -14,21 +14,12 @@ import numpy as np
 
 from adapters.memory_text import bm25, holds_all
 from domain.events import HISTORY_LENGTH, Event, decayed
+from domain.filter_match import admits
 from domain.filters import ProductFilter
 from domain.models import IndexInfo, Product, UserFeatures, Vector
 from domain.ports import SearchResult
-from domain.text import phrase_words, text_words
 from domain.trending import Engagement
 from domain.vectors import normalise
-
-
-def _contains_phrase(words: list[str], phrase: list[str]) -> bool:
-    n = len(phrase)
-    return any(words[i : i + n] == phrase for i in range(len(words) - n + 1))
-
-
-def _has_phrase(text: str, phrase: str) -> bool:
-    return _contains_phrase(text_words(text), phrase_words(phrase))
 
 
 def describe(filters: ProductFilter) -> str:
@@ -38,17 +29,7 @@ def describe(filters: ProductFilter) -> str:
 
 
 def matches(product: Product, filters: ProductFilter) -> bool:
-    checks = [
-        filters.category is None or product.category == filters.category.lower(),
-        filters.brand is None or product.brand == filters.brand.lower(),
-        not filters.in_stock_only or product.in_stock,
-        filters.min_price is None or product.price >= filters.min_price,
-        filters.max_price is None or product.price <= filters.max_price,
-        filters.min_rating is None or product.rating >= filters.min_rating,
-        filters.text_match is None or _has_phrase(product.description, filters.text_match),
-        product.id not in filters.excluded_ids,
-    ]
-    return all(checks)
+    return admits(filters, product)
 
 
 class InMemoryProductIndex:

@@ -55,6 +55,13 @@ def _optional_number(argument: str, value: float | None, low: float, high: float
     return None if value is None else check_range(argument, value, low, high)
 
 
+def _check_hidden(hidden: tuple["ProductFilter", ...]) -> None:
+    # One level of field filters: an empty one would hide every product, and ids go to excluded_ids.
+    for i, each in enumerate(hidden):
+        if each.is_empty or each.excluded_ids or each.hidden:
+            raise InvalidInput(f"filters.hidden[{i}]", "must set at least one field, and no ids or hidden filters")
+
+
 @dataclass(frozen=True)
 class ProductFilter:
     """Pre-filters applied inside the KNN search. Every field is optional; all given ones must hold."""
@@ -68,12 +75,15 @@ class ProductFilter:
     text_match: str | None = None
     # Never these products (ids checked by ExcludeSettings or taken from the user's history).
     excluded_ids: tuple[str, ...] = ()
+    # And none that passes one of these (merchandising HIDE rules): "and not (f1) and not (f2) ...".
+    hidden: tuple["ProductFilter", ...] = ()
 
     def __post_init__(self) -> None:
         def put(name: str, value: object) -> None:
             object.__setattr__(self, name, value)
 
         put("excluded_ids", tuple(sorted(set(self.excluded_ids))))
+        _check_hidden(self.hidden)
 
         put("category", _optional_tag("filters.category", self.category))
         put("brand", _optional_tag("filters.brand", self.brand))

@@ -53,6 +53,7 @@ class Reason(enum.Enum):
     TOP_RATED = "TOP_RATED"
     ALSO_VIEWED = "ALSO_VIEWED"  # engaged with close to the seed products by other shoppers
     BOUGHT_TOGETHER = "BOUGHT_TOGETHER"  # put in the cart or bought close to the seed products
+    PINNED = "PINNED"  # placed at its position by a merchandising PIN rule
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class Explanation:
     session_weight: float = 0.0  # share of the session vector in the search vector
     affinity_bonus: float = 0.0
     diversity_penalty: float = 0.0
+    rule_adjustment: float = 0.0  # subtracted from the score by BOOST (+weight) and BURY (-weight) rules
 
 
 @dataclass(frozen=True)

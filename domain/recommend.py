@@ -1,6 +1,6 @@
 """`recommendations`: text matched by a source per search mode, or, without text, a fallback chain (behaviour fused
-with the session, else the session, else the popular, else the best rated); then the adjusters (affinity; with a
-query, behaviour), a selector and the pager."""
+with the session, else the session, else the popular, else the best rated), hiding what HIDE rules hide; then the
+adjusters (affinity; with a query, behaviour; BOOST and BURY rules), a selector, the pins and the pager."""
 
 import asyncio
 from collections.abc import Mapping
@@ -9,18 +9,20 @@ from dataclasses import dataclass, replace
 from domain.co_engagement import Relation
 from domain.filters import ProductFilter, RecommendRequest, SearchMode
 from domain.models import Recommendations, Strategy, UserFeatures
-from domain.pipeline.adjusters import AffinityBoost, Summed
+from domain.pipeline.adjusters import AffinityBoost
 from domain.pipeline.behaviour import Behaviour, BehaviourBonus, BehaviourWeights, UserBehaviour
 from domain.pipeline.behaviour_fusion import BehaviourAndSession
 from domain.pipeline.fallback import FallbackChain, ToppedUp
 from domain.pipeline.fusion import Hybrid
 from domain.pipeline.pager import Pager, page_size
+from domain.pipeline.pins import Pins
 from domain.pipeline.popular import Popular, TopRated
-from domain.pipeline.ranking import Ranking
+from domain.pipeline.ranking import Adjuster, Adjustment, Ranking
+from domain.pipeline.rules import PinLookup, RuleBoost, hiding, rule_boost
 from domain.pipeline.search_vectors import SearchVector, blended, embedded, query_only, session_only
 from domain.pipeline.selectors import fetch_size, selector_for
 from domain.pipeline.sources import Keyword, query_knn, session_knn
-from domain.pipeline.stages import Pool, Retrieval, Scale, Source, Trace, retrieve
+from domain.pipeline.stages import Pool, Retrieval, Scale, Source, Trace
 from domain.pipeline.user_reads import PendingReads, UserReads
 from domain.ports import CoEngagementStore, Embedder, PopularityStore, ProductIndex
 from domain.text import keyword_terms
@@ -73,13 +75,20 @@ def _ranking(
     target: SearchVector,
     k: int,
     bonus: BehaviourBonus | None,
+    boost: RuleBoost | None,
+    pins: Pins | None,
 ) -> Ranking:
-    affinity = AffinityBoost(user.affinities, request.rerank.weight) if _reranks(request, pool, user) else None
-    # The behaviour bonus is on the distance scale: a query's KNN pool only.
-    behaviour = bonus if pool.scale is Scale.DISTANCE else None
-    adjuster = Summed.of(affinity, behaviour)
-    selector = selector_for(k, request.diversity, by_distance=pool.scale is Scale.DISTANCE)
-    return Ranking(selector, adjuster, max_distance=request.max_distance, session_weight=target.session_weight)
+    adjusters: list[Adjuster] = []
+    if _reranks(request, pool, user):
+        adjusters.append(AffinityBoost(user.affinities, request.rerank.weight))
+    if bonus is not None and pool.scale is Scale.DISTANCE:  # the behaviour bonus is on the distance scale
+        adjusters.append(bonus)
+    if boost is not None:
+        adjusters.append(boost)
+    selector = selector_for(k, request.diversity, by_distance=pool.scale is Scale.DISTANCE, wide=boost is not None)
+    return Ranking(
+        selector, tuple(adjusters), max_distance=request.max_distance, session_weight=target.session_weight, pins=pins
+    )
 
 
 @dataclass(frozen=True)
@@ -88,31 +97,32 @@ class Recommend:
     reads: UserReads
     sources: RecommendSources
     pager: Pager
+    pins: PinLookup
     behaviour: UserBehaviour | None = None  # None: no co-engagement store, behaviour plays no part
 
     async def __call__(self, request: RecommendRequest) -> Recommendations:
         trace, now = Trace(), self.reads.clock()
         served = self.pager.served(request, now)
-        k = page_size(request.k, len(served))
+        k, boost = page_size(request.k, len(served)), rule_boost(request.rules, now)
         weight = 0.0 if self.behaviour is None else self.behaviour.weight(request.blend)
         pending = self._start_reads(request, behaviour=weight > 0)
         try:
             target = await self._search_vector(request, pending, trace)
-            filters = await pending.excluding(request.filters, request.exclude, served)
-            ask = await self._with_seeds(_ask(request, filters=filters, k=k, target=target, now=now), pending, weight)
-            pool, bonus = await self._retrieve(request, ask, trace)
+            filters = hiding(await pending.excluding(request.filters, request.exclude, served), request.rules, now)
+            ask = _ask(request, filters=filters, k=k, target=target, now=now, wide=boost is not None)
+            pool, pins, bonus = await self._retrieve(request, await self._with_seeds(ask, pending, weight), trace, k=k)
             user = await pending.user()  # read while searching (re-rank only), or an empty user
         except BaseException:
             pending.abandon()
             raise
-        ranking = _ranking(request, pool, user=user, target=target, k=k, bonus=bonus)
+        ranking = _ranking(request, pool, user=user, target=target, k=k, bonus=bonus, boost=boost, pins=pins)
         items, more = ranking.page(pool, trace)
         ids = [c.product.id for c in items]
         return Recommendations(
             items=items,
             filter_clause=pool.clause,
             used_session=target.used_session,
-            used_rerank=_reranks(request, pool, user),
+            used_rerank=ranking.adjusts(Adjustment.AFFINITY),
             timings=trace.timings(),
             strategy=pool.strategy,
             page=self.pager.next_page(request, served=served, page_ids=ids, more=more, now=now),
@@ -132,15 +142,16 @@ class Recommend:
         return replace(ask, seeds=self.behaviour.seeds(await pending.events()), behaviour_weight=weight)
 
     async def _retrieve(
-        self, request: RecommendRequest, ask: Retrieval, trace: Trace
-    ) -> tuple[Pool, BehaviourBonus | None]:
-        """The source's pool; with a query and seeds, the behaviour bonus is read while the source searches."""
+        self, request: RecommendRequest, ask: Retrieval, trace: Trace, *, k: int
+    ) -> tuple[Pool, Pins | None, BehaviourBonus | None]:
+        """The source's pool and the pins; with a query and seeds, the behaviour bonus is read meanwhile."""
+        searching = self.pins.retrieve(self._source(request), ask, trace, rules=request.rules, k=k)
         if request.query is None or self.behaviour is None or not ask.seeds:
-            return await retrieve(self._source(request), ask, trace), None
+            return (*await searching, None)
         async with asyncio.TaskGroup() as group:
-            pool = group.create_task(retrieve(self._source(request), ask, trace))
+            found = group.create_task(searching)
             bonus = group.create_task(self.behaviour.bonus(ask))
-        return pool.result(), bonus.result()
+        return (*found.result(), bonus.result())
 
     async def _search_vector(self, request: RecommendRequest, pending: PendingReads, trace: Trace) -> SearchVector:
         # The features (and history) are read while the query embeds; without blending the search does not
@@ -154,11 +165,13 @@ class Recommend:
         return self.sources.for_you if request.query is None else self.sources.by_mode[request.mode]
 
 
-def _ask(request: RecommendRequest, *, filters: ProductFilter, k: int, target: SearchVector, now: float) -> Retrieval:
+def _ask(
+    request: RecommendRequest, *, filters: ProductFilter, k: int, target: SearchVector, now: float, wide: bool
+) -> Retrieval:
     words = () if request.query is None or request.mode is SearchMode.SEMANTIC else keyword_terms(request.query)
     return Retrieval(
         filters,
-        fetch_size(k, request.diversity),
+        fetch_size(k, request.diversity, wide=wide),
         vector=target.vector,
         words=tuple(words),
         ef_runtime=request.ef_runtime,

@@ -17,6 +17,7 @@ from domain.filters import RecommendRequest, SimilarRequest
 from domain.models import IndexInfo, Product, Recommendations, UserFeatures, Vector
 from domain.pipeline.behaviour import BehaviourWeights, UserBehaviour
 from domain.pipeline.pager import DEFAULT_CURSOR_TTL_S, Pager
+from domain.pipeline.rules import PinLookup
 from domain.pipeline.sources import similar_product_knn
 from domain.pipeline.user_reads import UserReads
 from domain.ports import (
@@ -101,8 +102,10 @@ class RecommenderService:
         store, weights = self.co_engagement, self.behaviour
         sources = recommend_sources(self.index, self.popularity, store, weights)
         behaviour = None if store is None else UserBehaviour(store, weights)
-        self.recommend = self._served(Recommend(self.embedder, reads, sources, pager, behaviour))
-        self.similar_products = self._served(SimilarProducts(self.index, reads, similar_product_knn(self.index), pager))
+        pins = PinLookup(self.index)
+        self.recommend = self._served(Recommend(self.embedder, reads, sources, pager, pins=pins, behaviour=behaviour))
+        similar = SimilarProducts(self.index, reads, similar_product_knn(self.index), pager, pins=pins)
+        self.similar_products = self._served(similar)
         self.trending_facets = TrendingFacets(self.index, self.popularity, self.clock, self.trend_policy)
         related = related_sources(self.index, store, depth=weights.depth)
         self.related_products = self._served(RelatedProducts(self.index, reads, related, pager))

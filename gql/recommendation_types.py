@@ -30,7 +30,8 @@ strawberry.enum(
     "its BM25 keyword match), SIMILAR_TO_SESSION, SIMILAR_TO_PRODUCT, POPULAR, TRENDING (engaged with in the recent "
     "hours well above its own baseline), TOP_RATED, ALSO_VIEWED (other "
     "shoppers engaged with it close to the product, or to the user's recent products: co-engagement gave it more "
-    "than the session did), BOUGHT_TOGETHER (put in the cart or bought close to the product).",
+    "than the session did), BOUGHT_TOGETHER (put in the cart or bought close to the product), PINNED (placed at "
+    "its position by a merchandising PIN rule).",
 )
 strawberry.enum(
     Relation,
@@ -65,6 +66,11 @@ class Explanation:
         description="diversity.weight times the highest cosine similarity to an item placed before it; 0 without "
         "diversity."
     )
+    rule_adjustment: float = strawberry.field(
+        description="What merchandising rules subtracted from the score, in the score's units: the weights of the "
+        "active BOOST rules that apply to the product minus those of the BURY rules (BOOST 0.1 on a distance-scored "
+        "page makes distance 0.42 rank as 0.32); 0 when none applies, and for a PINNED item."
+    )
 
     @classmethod
     def from_domain(cls, c: models.Candidate) -> "Explanation":
@@ -76,6 +82,7 @@ class Explanation:
             session_weight=e.session_weight,
             affinity_bonus=c.affinity_bonus,
             diversity_penalty=e.diversity_penalty,
+            rule_adjustment=e.rule_adjustment,
         )
 
 
@@ -89,7 +96,9 @@ class Recommendation:
     score: float = strawberry.field(
         description="Ranking score before diversity, lower is better: vectorDistance minus affinityBonus for vector "
         "searches; minus the fused reciprocal-rank score for KEYWORD and HYBRID, minus the decayed engagement for "
-        "POPULAR, minus the rating for TOP_RATED (a POPULAR page tops up with TOP_RATED items after its popular ones)."
+        "POPULAR, minus the rating for TOP_RATED (a POPULAR page tops up with TOP_RATED items after its popular ones); "
+        "always less explanation.ruleAdjustment. A PINNED item has no adjustment: its score as the sources returned "
+        "it, or, when they did not, its vectorDistance on a vector search and 0 otherwise."
     )
     affinity_bonus: float = strawberry.field(
         description="Bonus subtracted from the score: rerank.weight * ln(1 + clicks in this product's category), plus, "

@@ -39,13 +39,7 @@ def exclusion_clause(product_ids: tuple[str, ...]) -> str:
     return "-" + pid_set(product_ids)
 
 
-def filter_clause(filters: ProductFilter, price_ladder: bool = True, exclusion: bool = True) -> str:
-    """The pre-filter part of a hybrid query, `*` when nothing is filtered.
-
-    Price bounds go through the ladder's TAG fields (adapters.redis.price_ladder) unless `price_ladder` is off,
-    and excluded ids are negated on `pid` unless `exclusion` is off: for an index created before those fields
-    existed (adapters.redis.index_fields).
-    """
+def _field_parts(filters: ProductFilter, price_ladder: bool) -> list[str]:
     parts = []
     if filters.category is not None:
         parts.append(f"@category:{{{escape_tag(filters.category)}}}")
@@ -61,6 +55,23 @@ def filter_clause(filters: ProductFilter, price_ladder: bool = True, exclusion: 
     if filters.text_match is not None:
         words = phrase_words(filters.text_match)  # never empty: ProductFilter refuses punctuation alone
         parts.append(f'@description:"{" ".join(words)}"')
+    return parts
+
+
+def hidden_clause(hidden: ProductFilter, price_ladder: bool = True) -> str:
+    """Every product but those passing `hidden` (a HIDE rule's filter): its fields, grouped and negated."""
+    return f"-({' '.join(_field_parts(hidden, price_ladder))})"
+
+
+def filter_clause(filters: ProductFilter, price_ladder: bool = True, exclusion: bool = True) -> str:
+    """The pre-filter part of a hybrid query, `*` when nothing is filtered.
+
+    Price bounds go through the ladder's TAG fields (adapters.redis.price_ladder) unless `price_ladder` is off,
+    and excluded ids are negated on `pid` unless `exclusion` is off: for an index created before those fields
+    existed (adapters.redis.index_fields). Hidden filters are always negated in the clause.
+    """
+    parts = _field_parts(filters, price_ladder)
+    parts += [hidden_clause(hidden, price_ladder) for hidden in filters.hidden]
     if filters.excluded_ids and exclusion:
         parts.append(exclusion_clause(filters.excluded_ids))
     return " ".join(parts) if parts else MATCH_ALL

@@ -10,7 +10,10 @@
 - user_reads.py, search_vectors.py: the user's reads beside the other stages; the vector a source searches near
 - adjusters.py: bonuses subtracted from scores (AffinityBoost, Summed)
 - selectors.py: the relevance floor, then TopK or MMR (Diverse)
-- ranking.py: floor, adjusters and selector applied to a pool, each item with its explanation
+- pins.py: products placed at fixed positions around the selector's choice (Pins)
+- rules.py: merchandising rules as these stages: HIDE as hidden filters, BOOST/BURY as an adjuster (RuleBoost),
+  PIN looked up by id with the request's filters (PinLookup)
+- ranking.py: floor, adjusters, selector and pins applied to a pool, each item with its explanation
 - pager.py: page state in (the served ids), page state out
 
 domain/recommend.py, domain/similar.py and domain/related.py compose them; adding a source is its own module, one

@@ -17,6 +17,7 @@ from domain.co_engagement import Relation, recent_seeds
 from domain.events import Event
 from domain.filters import BlendSettings
 from domain.models import Product, Reason, Strategy, Vector
+from domain.pipeline.ranking import Adjustment
 from domain.pipeline.sources import stored_vector
 from domain.pipeline.stages import Entry, Pool, Retrieval, Scale, distance
 from domain.ports import CoEngagementStore, ProductIndex
@@ -88,6 +89,10 @@ class BehaviourBonus:
 
     scores: Mapping[str, float]
     factor: float
+
+    @property
+    def kind(self) -> Adjustment:
+        return Adjustment.BEHAVIOUR
 
     def bonuses(self, entries: Sequence[Entry]) -> list[float]:
         return [self.factor * self.scores.get(e.product.id, 0.0) for e in entries]

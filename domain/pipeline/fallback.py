@@ -23,7 +23,8 @@ class FallbackChain:
 class ToppedUp:
     """`first`'s pool, filled up to n from `then` (never repeating an item); declines when `first` does.
 
-    The filter clause shown is that of the last search run."""
+    The filter clause shown is that of the last search run; the top-up's entries come a tier later (their scores
+    are on another scale, so adjusters never move them above `first`'s)."""
 
     first: Source
     then: Source
@@ -37,4 +38,5 @@ class ToppedUp:
         more = await self.then.retrieve(rest)
         if more is None:
             return pool
-        return replace(pool, entries=[*pool.entries, *more.entries], clause=more.clause)
+        later = [replace(e, tier=e.tier + 1) for e in more.entries]
+        return replace(pool, entries=[*pool.entries, *later], clause=more.clause)

@@ -24,20 +24,23 @@ class Selection:
 
 def _by_score(positions: range, entries: Sequence[Entry], bonus: Sequence[float] | None) -> list[int]:
     # Only adjusters reorder a pool: it comes best first, and a POPULAR pool tops up with TOP_RATED items whose
-    # scores (ratings) are on another scale than the popular ones'.
+    # scores (ratings) are on another scale than the popular ones' (a later tier, never moved above them).
     if bonus is None:
         return list(positions)
-    return sorted(positions, key=lambda i: entries[i].base - bonus[i])
+    return sorted(positions, key=lambda i: (entries[i].tier, entries[i].base - bonus[i]))
 
 
 @dataclass(frozen=True, slots=True)
 class TopK:
-    """The k best entries, re-ordered among themselves by their adjusted scores."""
+    """The k best entries, re-ordered among themselves by their adjusted scores; `whole_pool`: the k best by
+    adjusted score over the whole pool, so an adjuster can lift an entry from beyond k (merchandising rules)."""
 
     k: int
+    whole_pool: bool = False
 
     def choose(self, entries: Sequence[Entry], bonus: Sequence[float] | None) -> Selection:
-        order = _by_score(range(min(self.k, len(entries))), entries, bonus)
+        reach = len(entries) if self.whole_pool else min(self.k, len(entries))
+        order = _by_score(range(reach), entries, bonus)[: self.k]
         return Selection(order, None, len(entries) > self.k)
 
 
@@ -65,10 +68,13 @@ class Diverse:
         return Selection([order[p.index] for p in picked], [p.penalty for p in picked], len(order) > len(picked))
 
 
-def fetch_size(k: int, diversity: DiversitySettings | None) -> int:
-    """Candidates to retrieve: one more than the page (to know whether more remain), or MMR's larger pool."""
-    return k + 1 if diversity is None else pool_size(k)
+def fetch_size(k: int, diversity: DiversitySettings | None, *, wide: bool = False) -> int:
+    """Candidates to retrieve: one more than the page (to know whether more remain), or, for MMR or when rules
+    move scores (`wide`), the larger pool they choose from."""
+    return k + 1 if diversity is None and not wide else pool_size(k)
 
 
-def selector_for(k: int, diversity: DiversitySettings | None, *, by_distance: bool) -> TopK | Diverse:
-    return TopK(k) if diversity is None else Diverse(k, diversity, by_distance)
+def selector_for(
+    k: int, diversity: DiversitySettings | None, *, by_distance: bool, wide: bool = False
+) -> TopK | Diverse:
+    return TopK(k, whole_pool=wide) if diversity is None else Diverse(k, diversity, by_distance)

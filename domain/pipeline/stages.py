@@ -31,6 +31,9 @@ class Entry:
     distance: float | None = None  # to the search vector; None when none was compared
     vector: Vector | None = None
     text_rank: int | None = None  # 1-based rank in a keyword list
+    # 0 for a pool's own entries; a top-up's entries (scored on their own source's scale) come one tier later,
+    # and adjusters reorder entries within a tier only.
+    tier: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ export const BOOT = `query Boot($limit: Int!) {
 export const USER_FEATURES = `query UserFeatures($userId: ID!) { userFeatures(userId: $userId) { ${USER_FIELDS} } }`;
 
 const PAGE_FIELDS = `items { product { ${PRODUCT_FIELDS} } vectorDistance score affinityBonus
-      explanation { reason vectorDistance textRank sessionWeight affinityBonus diversityPenalty } }
+      explanation { reason vectorDistance textRank sessionWeight affinityBonus diversityPenalty ruleAdjustment } }
     filterClause usedSession usedRerank strategy pageInfo { endCursor hasNextPage }
     timings { embedMs searchMs rerankMs totalMs }`;
 

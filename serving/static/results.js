@@ -16,6 +16,7 @@ const REASONS = {
   POPULAR: "popular",
   TRENDING: "trending",
   TOP_RATED: "top rated",
+  PINNED: "pinned",
   ALSO_VIEWED: "others also viewed",
   BOUGHT_TOGETHER: "bought together",
 };
@@ -145,6 +146,8 @@ function explain(why) {
   if (why.sessionWeight > 0) parts.push(`session weight ${fmt.num(why.sessionWeight, 2)}`);
   if (why.affinityBonus > 0) parts.push(`affinity −${fmt.num(why.affinityBonus, 3)}`);
   if (why.diversityPenalty > 0) parts.push(`diversity −${fmt.num(why.diversityPenalty, 3)}`);
+  if (why.ruleAdjustment > 0) parts.push(`boosted −${fmt.num(why.ruleAdjustment, 3)}`);
+  if (why.ruleAdjustment < 0) parts.push(`buried +${fmt.num(-why.ruleAdjustment, 3)}`);
   return parts.join(" · ");
 }
 

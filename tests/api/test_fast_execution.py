@@ -82,6 +82,9 @@ DOCUMENTS = {
         fragment R on Recommendations { items { ...I product { ... on Product { brand } } } timings { totalMs } }
         fragment I on Recommendation { score product { id } }""",
     "typename": """{ recommendations(query: "q") { __typename items { __typename product { __typename id } } } }""",
+    "explanations": """{ recommendations(query: "q") { items { product { id } score
+        explanation { reason vectorDistance textRank sessionWeight affinityBonus diversityPenalty
+        ruleAdjustment } } } }""",
     "nullable fields": """{ userFeatures(userId: "u1") { userId clicks lastClickedId lastClickedCategory
         affinities { category weight } hasSessionVector sessionVectorDim } }""",
 }
@@ -102,10 +105,23 @@ def test_related_products_union_and_its_enum_values() -> None:
 
 @pytest.mark.parametrize("name", DOCUMENTS)
 def test_same_answer_as_graphql_core(name: str) -> None:
-    service = StubService(recommendations(Candidate(SHOE, 0.2, 0.1, 0.1), Candidate(BOOT, 0.3, 0.3)))
+    pinned = Candidate(BOOT, 0.3, 0.3, 0.0, Explanation(Reason.PINNED, 0.3))
+    boosted = Candidate(SHOE, 0.2, 0.05, 0.0, Explanation(Reason.MATCHES_QUERY, 0.2, rule_adjustment=0.15))
+    service = StubService(recommendations(Candidate(SHOE, 0.2, 0.1, 0.1), pinned, boosted))
     fast, plain = run_both(DOCUMENTS[name], service)
     assert not plain.errors
     same(fast, plain)
+
+
+def test_rule_explanations_are_served() -> None:
+    pinned = Candidate(BOOT, 0.3, 0.3, 0.0, Explanation(Reason.PINNED, 0.3))
+    boosted = Candidate(SHOE, 0.2, 0.05, 0.0, Explanation(Reason.MATCHES_QUERY, 0.2, rule_adjustment=0.15))
+    fast, _ = run_both(DOCUMENTS["explanations"], StubService(recommendations(pinned, boosted)))
+    items = fast.data["recommendations"]["items"]
+    assert [(i["explanation"]["reason"], i["explanation"]["ruleAdjustment"]) for i in items] == [
+        ("PINNED", 0.0),
+        ("MATCHES_QUERY", 0.15),
+    ]
 
 
 @pytest.mark.parametrize("show", [True, False])

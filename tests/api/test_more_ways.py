@@ -14,7 +14,7 @@ from domain.models import Product, Vector
 from tests.graphql_client import GraphQLClient
 
 ITEM = """product { id category brand rating } vectorDistance score affinityBonus
-  explanation { reason vectorDistance textRank sessionWeight affinityBonus diversityPenalty }"""
+  explanation { reason vectorDistance textRank sessionWeight affinityBonus diversityPenalty ruleAdjustment }"""
 PAGE = f"items {{ {ITEM} }} strategy usedSession filterClause pageInfo {{ endCursor hasNextPage }}"
 SIMILAR = f"""query S($p: ID!, $u: ID, $f: ProductFilter, $x: ExcludeInput, $b: BlendInput, $d: DiversityInput,
   $k: Int, $m: Float, $a: String) {{
@@ -52,6 +52,7 @@ def test_similar_products_is_knn_on_the_stored_vector_without_the_product(
         assert item["vectorDistance"] == pytest.approx(distance, abs=1e-5)
         explanation = item["explanation"]
         assert explanation["reason"] == "SIMILAR_TO_PRODUCT" and explanation["sessionWeight"] == 0.0
+        assert explanation["ruleAdjustment"] == 0.0  # no rules
         assert explanation["vectorDistance"] == pytest.approx(item["vectorDistance"])
     filtered = similar(gql, p="p001", f={"category": "footwear"}, x={"productIds": [ids(page)[0]]}, k=5)
     assert all(item["product"]["category"] == "footwear" for item in filtered["items"])

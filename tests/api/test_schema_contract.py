@@ -103,7 +103,7 @@ def test_contract_names_and_defaults() -> None:
         "enum Strategy {\n  QUERY\n  SESSION\n  SIMILAR_PRODUCT\n  POPULAR\n  TRENDING\n  TOP_RATED\n"
         "  RELATED\n  BEHAVIOUR\n}",
         "enum Reason {\n  MATCHES_QUERY\n  MATCHES_KEYWORDS\n  SIMILAR_TO_SESSION\n  SIMILAR_TO_PRODUCT\n"
-        "  POPULAR\n  TRENDING\n  TOP_RATED\n  ALSO_VIEWED\n  BOUGHT_TOGETHER\n}",
+        "  POPULAR\n  TRENDING\n  TOP_RATED\n  ALSO_VIEWED\n  BOUGHT_TOGETHER\n  PINNED\n}",
         # trending
         "trendingFacets(\n",
         "field: FacetField!\n",
@@ -129,5 +129,6 @@ def test_contract_names_and_defaults() -> None:
         "textRank: Int\n",
         "sessionWeight: Float!",
         "diversityPenalty: Float!",
+        "ruleAdjustment: Float!",
     ]:
         assert line in sdl, line

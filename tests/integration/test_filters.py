@@ -38,6 +38,9 @@ ODD_PRODUCTS = [
 ]
 
 
+ALL = {p.id for p in ODD_PRODUCTS}
+
+
 @dataclass(frozen=True)
 class Row:
     filters: dict[str, Any]
@@ -91,6 +94,30 @@ TABLE = [
     Row({"min_price": 10.5}, "(@price_ge:{20} | @price:[10.5 (20.0])", set()),
     Row({"max_price": 10.0}, "@price_le:{10}", {p.id for p in ODD_PRODUCTS}),
     Row({"min_rating": 4.0}, "@rating:[4.0 +inf]", {p.id for p in ODD_PRODUCTS}),
+    # Hidden filters (merchandising HIDE rules): "and not these", negated inside the same pre-filter.
+    Row({"hidden": (ProductFilter(category="home-audio"),)}, r"-(@category:{home\-audio})", ALL - {"x02", "x06"}),
+    Row(
+        {"category": "home-audio", "hidden": (ProductFilter(brand="plain"),)},
+        r"@category:{home\-audio} -(@brand:{plain})",
+        {"x02"},
+    ),
+    Row(
+        {"hidden": (ProductFilter(category="home-audio", brand="plain"), ProductFilter(text_match="foo_bar"))},
+        r"-(@category:{home\-audio} @brand:{plain}) -(@description:" + '"foo_bar")',
+        ALL - {"x06", "x07"},
+    ),
+    Row(
+        {"hidden": (ProductFilter(brand="_"),), "excluded_ids": ("x01",)},
+        r"-(@brand:{\_}) -@pid:{x01}",
+        ALL - {"x01", "x07"},
+    ),
+    Row({"hidden": (ProductFilter(max_price=10.0),)}, "-(@price_le:{10})", set()),
+    Row({"hidden": (ProductFilter(min_price=10.5),)}, "-((@price_ge:{20} | @price:[10.5 (20.0]))", ALL),
+    Row(
+        {"in_stock_only": True, "hidden": (ProductFilter(in_stock_only=True, min_rating=4.5),)},
+        "@in_stock:{true} -(@in_stock:{true} @rating:[4.5 +inf])",
+        ALL,
+    ),
 ]
 
 
@@ -108,6 +135,15 @@ def test_text_match_without_words_is_invalid(text: str) -> None:
     with pytest.raises(InvalidInput) as caught:
         filter_clause(ProductFilter(text_match=text))
     assert caught.value.argument == "filters.text_match"
+
+
+@pytest.mark.parametrize(
+    "hidden", [ProductFilter(), ProductFilter(excluded_ids=("x01",)), ProductFilter(hidden=(ProductFilter(brand="b"),))]
+)
+def test_a_hidden_filter_sets_fields_only(hidden: ProductFilter) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        ProductFilter(hidden=(hidden,))
+    assert caught.value.argument == "filters.hidden[0]"
 
 
 def _odd_items() -> list[tuple[Product, Vector]]:
@@ -129,6 +165,17 @@ async def test_filter_selects_exactly_the_expected_products(odd_index: ProductIn
     result = await odd_index.search(query, ProductFilter(**row.filters), k=100)
     assert {p.id for p, _ in result.hits} == row.ids
     assert result.filter_clause == row.clause
+
+
+@pytest.mark.parametrize("row", TABLE, ids=lambda r: r.clause)
+async def test_every_search_path_selects_the_same_products(odd_index: ProductIndex, row: Row) -> None:
+    # The by-id lookup (popular products, pins), the rating sort and the keyword search filter as the KNN does.
+    filters = ProductFilter(**row.filters)
+    among = await odd_index.among(sorted(ALL), filters)
+    rated = await odd_index.top_rated(filters, 100)
+    keyword = await odd_index.keyword_search(["name"], filters, 100)  # every product's name holds "name"
+    for result in (among, rated, keyword):
+        assert {p.id for p, _ in result.hits} == row.ids
 
 
 # Each filter kind alone and combined, on the real catalog: Redis must return exactly the products an

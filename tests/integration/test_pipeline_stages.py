@@ -141,7 +141,7 @@ async def test_adjuster_and_selectors_on_a_retrieved_pool(stores: Stores, embedd
     plain, more = Ranking(TopK(10)).page(pool, Trace())
     assert [c.product.id for c in plain] == [e.product.id for e in pool.entries[:10]] and more
     favourite = plain[-1].product.category
-    boosted, _ = Ranking(TopK(10), AffinityBoost({favourite: 5.0}, 0.5)).page(pool, Trace())
+    boosted, _ = Ranking(TopK(10), (AffinityBoost({favourite: 5.0}, 0.5),)).page(pool, Trace())
     assert [c.score for c in boosted] == sorted(c.score for c in boosted)
     assert boosted[0].product.category == favourite and boosted[0].affinity_bonus > 0
     diverse, _ = Ranking(Diverse(10, DiversitySettings(1.0), by_distance=True)).page(pool, Trace())

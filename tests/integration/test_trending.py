@@ -14,6 +14,7 @@ from domain.models import Reason, Strategy
 from domain.pipeline.fallback import FallbackChain
 from domain.pipeline.pager import Pager
 from domain.pipeline.popular import Popular, TopRated
+from domain.pipeline.rules import PinLookup
 from domain.pipeline.stages import Retrieval, Scale
 from domain.pipeline.trending import Trending
 from domain.pipeline.user_reads import UserReads
@@ -132,7 +133,9 @@ async def test_the_recommend_use_case_serves_an_injected_trending_source(
     assert service.popularity is not None
     chain = FallbackChain((trending(service), TopRated(service.index)))
     reads = UserReads(service.users, clock, service.policy.half_life_s)
-    recommend = Recommend(service.embedder, reads, RecommendSources({}, chain), Pager(60.0))
+    recommend = Recommend(
+        service.embedder, reads, RecommendSources({}, chain), Pager(60.0), pins=PinLookup(service.index)
+    )
     request = RecommendRequest(k=3, filters=ProductFilter(in_stock_only=True))
     assert (await recommend(request)).strategy is Strategy.TOP_RATED  # nothing trending yet
     await history(service.popularity)

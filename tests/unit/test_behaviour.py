@@ -8,10 +8,12 @@ from bootstrap.settings import Settings
 from domain.errors import InvalidInput
 from domain.events import Event, EventKind
 from domain.filters import BlendSettings
-from domain.models import Product, Reason
-from domain.pipeline.adjusters import AffinityBoost, Summed
+from domain.models import Product, Reason, Strategy
+from domain.pipeline.adjusters import AffinityBoost
 from domain.pipeline.behaviour import BehaviourBonus, BehaviourWeights, UserBehaviour, max_scaled
-from domain.pipeline.stages import Entry
+from domain.pipeline.ranking import Ranking
+from domain.pipeline.selectors import TopK
+from domain.pipeline.stages import Entry, Pool, Trace
 
 BEHAVIOUR = UserBehaviour(InMemoryCoEngagement(), BehaviourWeights(weight=0.7, seeds=2, seed_decay=0.5))
 
@@ -41,13 +43,14 @@ def test_seeds_are_the_latest_distinct_engaged_products_decayed() -> None:
     assert BEHAVIOUR.seeds(history) == (("b", 1.0), ("a", 0.5))
 
 
-def test_summed_adjusters_add_their_bonuses() -> None:
+def test_affinity_and_behaviour_bonuses_add_up_in_the_affinity_bonus() -> None:
     shoe = Product("s", "Shoe", "", "footwear", "acme", 1.0, 4.0, True)
-    entries = [Entry(shoe, 0.3, Reason.MATCHES_QUERY)]
+    pool = Pool([Entry(shoe, 0.3, Reason.MATCHES_QUERY, distance=0.3)], "*", Strategy.QUERY)
     affinity, behaviour = AffinityBoost({"footwear": 1.0}, 0.1), BehaviourBonus({"s": 0.5}, 0.2)
-    summed = Summed.of(affinity, None, behaviour)
-    assert summed is not None and summed.bonuses(entries) == pytest.approx([0.1 * 0.6931472 + 0.1])
-    assert Summed.of(None, behaviour) is behaviour and Summed.of(None) is None
+    [item], _ = Ranking(TopK(1), (affinity, behaviour)).page(pool, Trace())
+    assert item.affinity_bonus == pytest.approx(0.1 * 0.6931472 + 0.1)
+    assert item.score == pytest.approx(0.3 - item.affinity_bonus)
+    assert item.explanation is not None and item.explanation.rule_adjustment == 0.0
 
 
 def test_every_weight_is_a_setting_with_the_documented_default() -> None:

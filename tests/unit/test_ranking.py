@@ -39,7 +39,7 @@ def test_affinity_bonus_is_log_scaled(affinity: float, weight: float, expected: 
 
 def test_rerank_subtracts_bonus_and_sorts_ascending() -> None:
     hits = [(product("a", "shoes"), 0.30), (product("b", "tents"), 0.35), (product("c", "bags"), 0.40)]
-    ranked, more = Ranking(TopK(3), AffinityBoost({"tents": 3.0}, 0.15)).page(pool(hits), Trace())
+    ranked, more = Ranking(TopK(3), (AffinityBoost({"tents": 3.0}, 0.15),)).page(pool(hits), Trace())
     assert [c.product.id for c in ranked] == ["b", "a", "c"] and not more
     b = ranked[0]
     assert b.vector_distance == 0.35
@@ -51,7 +51,7 @@ def test_rerank_subtracts_bonus_and_sorts_ascending() -> None:
 
 def test_rerank_is_stable_for_equal_scores() -> None:
     hits = [(product(pid, "x"), 0.5) for pid in "dcba"]
-    ranked, _ = Ranking(TopK(4), AffinityBoost({}, 0.15)).page(pool(hits), Trace())
+    ranked, _ = Ranking(TopK(4), (AffinityBoost({}, 0.15),)).page(pool(hits), Trace())
     assert [c.product.id for c in ranked] == list("dcba")
 
 
@@ -64,12 +64,12 @@ def test_without_an_adjuster_the_pool_keeps_its_order_and_scores_by_distance() -
 def test_float_noise_never_yields_a_negative_distance() -> None:
     hits = [(product("a", "x"), -1.2e-7), (product("b", "x"), 0.3)]
     assert Ranking(TopK(2)).page(pool(hits), Trace())[0][0].vector_distance == 0.0
-    assert Ranking(TopK(2), AffinityBoost({}, 0.15)).page(pool(hits), Trace())[0][0].score == 0.0
+    assert Ranking(TopK(2), (AffinityBoost({}, 0.15),)).page(pool(hits), Trace())[0][0].score == 0.0
 
 
 def test_top_k_reports_more_and_reorders_only_within_the_page() -> None:
     hits = [(product("a", "x"), 0.1), (product("b", "x"), 0.2), (product("c", "tents"), 0.3)]
-    ranked, more = Ranking(TopK(2), AffinityBoost({"tents": 100.0}, 1.0)).page(pool(hits), Trace())
+    ranked, more = Ranking(TopK(2), (AffinityBoost({"tents": 100.0}, 1.0),)).page(pool(hits), Trace())
     assert [c.product.id for c in ranked] == ["a", "b"] and more  # c was past the page before re-ranking
 
 
