@@ -27,6 +27,9 @@ from domain.errors import ProductNotFound
 from domain.events import HISTORY_LENGTH, Event
 from domain.service import RecommenderService
 
+# Users whose events apply at once. Each event in flight may hold two pooled connections at a time (its
+# popularity and co-engagement writes go together) and redis-py's pool holds 100 by default.
+DEFAULT_CONCURRENCY = 32
 TIME_TOLERANCE_S = 1.0  # history entries keep their time at a coarser grain than a float
 
 
@@ -102,7 +105,9 @@ def applied_prefix(history: Sequence[Event], events: Sequence[PastEvent], starte
 
 
 class EventImport:
-    def __init__(self, service: RecommenderService, *, batch_size: int = 2000, concurrency: int = 64) -> None:
+    def __init__(
+        self, service: RecommenderService, *, batch_size: int = 2000, concurrency: int = DEFAULT_CONCURRENCY
+    ) -> None:
         if batch_size < 1 or concurrency < 1:
             raise ValueError("batch_size and concurrency must be at least 1")
         self._service = service
@@ -185,7 +190,7 @@ async def apply_events(
     start: ImportCheckpoint,
     *,
     batch_size: int = 2000,
-    concurrency: int = 64,
+    concurrency: int = DEFAULT_CONCURRENCY,
     resumed: bool = False,
     progress: Callable[[int], object] = lambda count: None,
 ) -> ImportCheckpoint:
