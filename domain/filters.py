@@ -12,11 +12,13 @@ from domain.validation import check_finite, check_id, check_no_control_chars, ch
 
 if TYPE_CHECKING:
     from domain.rules import Rule
+    from domain.source_kinds import SourceKind
 
 MAX_QUERY_CHARS = 512
 MAX_TAG_CHARS = 64
 MAX_TEXT_MATCH_CHARS = 256
 MIN_K, MAX_K = 1, 100
+DEFAULT_K = 10
 # HNSW candidates per query, bounded so one request cannot make Redis walk the graph at length: at 100k
 # products EF 400 already gives recall@10 0.99 in ~1.3 ms (BENCHMARKS.md, "Recall@10 per EF_RUNTIME").
 MIN_EF_RUNTIME, MAX_EF_RUNTIME = 1, 1000
@@ -174,6 +176,7 @@ class RecommendRequest:
     max_distance: float | None = None
     after: PageState | None = None  # the previous page's state, verified by the API
     rules: tuple["Rule", ...] = ()  # merchandising rules (a scenario's), applied in the pipeline
+    sources: tuple["SourceKind", ...] | None = None  # a scenario's fallback order; None: the default order
 
     def __post_init__(self) -> None:
         if self.query is not None:
