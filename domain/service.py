@@ -2,7 +2,7 @@
 
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from domain import catalog_updates
 from domain.catalog_updates import ProductsDeleted, ProductsUpdated, ProductsUpserted
@@ -13,8 +13,10 @@ from domain.models import IndexInfo, Product, Recommendations, UserFeatures, Vec
 from domain.pipeline.pager import DEFAULT_CURSOR_TTL_S, Pager
 from domain.pipeline.sources import similar_product_knn
 from domain.pipeline.user_reads import UserReads
-from domain.ports import CatalogSource, Embedder, PopularityStore, ProductIndex, UserFeatureStore
-from domain.recommend import Recommend, recommend_sources
+from domain.ports import CatalogSource, Embedder, PopularityStore, ProductIndex, ScenarioStore, UserFeatureStore
+from domain.recommend import Recommend, RecommendSources, recommend_sources
+from domain.scenario_validation import check_scenario
+from domain.scenarios import NO_SCENARIO, Scenario, Served
 from domain.session import apply_event, decay_to
 from domain.similar import SimilarProducts, product_with_vector
 from domain.validation import check_id, check_text
@@ -52,15 +54,17 @@ class RecommenderService:
     clock: Callable[[], float] = time.time  # seconds since the epoch: event times and affinity decay
     popularity: PopularityStore | None = None  # None: no engagement counts (no-text requests get TOP_RATED)
     cursor_ttl_s: float = DEFAULT_CURSOR_TTL_S  # how long a page's state may be continued
+    scenarios: ScenarioStore | None = None  # None: no scenarios (a request naming one is refused)
 
     # The use cases, composed from the ports in __post_init__ (bound as attributes: no extra call per request).
     recommend: Callable[[RecommendRequest], Awaitable[Recommendations]] = field(init=False, repr=False)
     similar_products: Callable[[SimilarRequest], Awaitable[Recommendations]] = field(init=False, repr=False)
+    sources: RecommendSources = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         reads = UserReads(self.users, self.clock, self.policy.half_life_s)
         pager = Pager(self.cursor_ttl_s)
-        sources = recommend_sources(self.index, self.popularity)
+        self.sources = sources = recommend_sources(self.index, self.popularity)
         self.recommend = Recommend(self.embedder, reads, sources, pager)
         self.similar_products = SimilarProducts(self.index, reads, similar_product_knn(self.index), pager)
 
@@ -128,6 +132,36 @@ class RecommenderService:
 
     async def delete_products(self, ids: Sequence[object]) -> ProductsDeleted:
         return await catalog_updates.delete_products(self.index, ids)
+
+    def served_by(self, scenario: str | None, user_id: str) -> Served:
+        """What serves a request naming `scenario` (None: none) for this user; no I/O."""
+        if scenario is None:
+            return NO_SCENARIO
+        found = None if self.scenarios is None else self.scenarios.serving(scenario)
+        if found is None:
+            raise InvalidInput("scenario", f"no scenario named {scenario!r}")
+        return found.serving(user_id)
+
+    async def upsert_scenario(self, scenario: Scenario) -> Scenario:
+        """Checked whole, then saved with its time; nothing is saved when any part is bad."""
+        store = self._scenario_store()
+        saved = replace(check_scenario(scenario, self.sources.kinds), updated_at=self.clock())
+        await store.save(saved)
+        return saved
+
+    async def delete_scenario(self, name: str) -> bool:
+        return await self._scenario_store().delete(name)
+
+    async def scenario(self, name: str) -> Scenario | None:
+        return None if self.scenarios is None else await self.scenarios.get(name)
+
+    async def list_scenarios(self) -> list[Scenario]:
+        return [] if self.scenarios is None else await self.scenarios.list()
+
+    def _scenario_store(self) -> ScenarioStore:
+        if self.scenarios is None:
+            raise InvalidInput("scenario", "this server keeps no scenarios")
+        return self.scenarios
 
     def _decayed(self, features: UserFeatures) -> UserFeatures:
         return decay_to(features, self.clock(), self.policy.half_life_s)
