@@ -5,11 +5,12 @@ the in-memory adapters (adapters/memory.py) and the GraphQL layer runs with no R
 Redis is opened only when a default adapter needs it.
 """
 
+import asyncio
 import logging
 import os
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass, field
 
 from adapters.batching_embedder import BatchingEmbedder
@@ -18,11 +19,13 @@ from adapters.catalog_file import JsonCatalog
 from adapters.cursor_signing import SignedCursors
 from adapters.embedder import DIM, MODEL_NAME, FastEmbedEmbedder
 from adapters.embedding_cache import CacheStats, LruEmbeddingCache, RedisEmbeddingCache
+from adapters.memory_scenarios import InMemoryScenarioStore
 from adapters.redis.connection import RedisConnection, connect
 from adapters.redis.embedded import EmbeddedRedis
 from adapters.redis.index import RedisProductIndex
 from adapters.redis.popularity import RedisPopularity
 from adapters.redis.replicas import ReplicatedProductIndex, SearchReads, open_replica
+from adapters.redis.scenarios import RedisScenarioStore
 from adapters.redis.schema import IndexConfig
 from adapters.redis.users import RedisUserFeatureStore
 from bootstrap.settings import Settings
@@ -149,10 +152,30 @@ async def open_runtime(
             policy=settings.event_policy(),
             popularity=popularity,
             cursor_ttl_s=settings.cursor_ttl_s,
+            scenarios=await _scenario_store(settings, client, stack),
         )
         await (prepare or _start_up(settings))(service)
         cursors = SignedCursors(settings.cursor_secret or secrets.token_urlsafe(32))
         yield Runtime(service, probes, client, url, cache_stats, cursors=cursors)
+
+
+async def _scenario_store(
+    settings: Settings, client: RedisConnection | None, stack: AsyncExitStack
+) -> RedisScenarioStore | InMemoryScenarioStore:
+    """On Redis, loaded before the first request and kept current by a task living as long as the runtime."""
+    if client is None:
+        return InMemoryScenarioStore()
+    store = RedisScenarioStore(client, settings.scenario_key, settings.scenario_check_s)
+    await store.reload()
+    watching = asyncio.create_task(store.watch(), name="scenario-changes")
+    stack.push_async_callback(_stopped, watching)
+    return store
+
+
+async def _stopped(task: "asyncio.Task[None]") -> None:
+    task.cancel()
+    with suppress(asyncio.CancelledError):
+        await task
 
 
 async def _product_index(

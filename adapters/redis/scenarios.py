@@ -1,0 +1,121 @@
+"""ScenarioStore on Redis: one hash `<key>` (field = scenario name, value = its JSON), a version counter
+`<key>:version`, and a channel `<key>:changed`.
+
+Requests are served from a copy in memory, so a request naming a scenario costs no Redis command. A change
+is one transaction (write the hash, bump the version, publish on the channel): the instance that made it
+reloads before answering, and every other instance reloads when the message arrives (`watch`, a task of the
+app's lifespan). Pub/sub delivers at most once and not while a connection is down, so `watch` also reads the
+version whenever the channel was quiet for `check_s`, and reloads when it moved: a lost message costs at
+most that delay, and a quiet instance one GET per `check_s`, not one per request (BENCHMARKS.md,
+"Scenarios: serving a change without a read per request").
+"""
+
+import asyncio
+import logging
+from collections.abc import Mapping, Sequence
+
+from redis.asyncio.client import Pipeline
+from redis.exceptions import ConnectionError, TimeoutError
+
+from adapters import scenario_json
+from adapters.redis.connection import RedisConnection, translated
+from domain.errors import StoreUnavailable
+from domain.scenarios import Scenario
+
+log = logging.getLogger("recommender.scenarios")
+DEFAULT_CHECK_S = 5.0
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+class RedisScenarioStore:
+    def __init__(self, redis: RedisConnection, key: str = "recommender:scenarios", check_s: float = DEFAULT_CHECK_S):
+        if not check_s > 0:
+            raise ValueError("the version check needs a positive interval")
+        self._client = redis.client
+        self._key, self._version_key, self._channel = key, f"{key}:version", f"{key}:changed"
+        self._check_s = check_s
+        self._serving: dict[str, Scenario] = {}
+        self._version: int | None = None  # None: nothing loaded yet
+
+    def serving(self, name: str) -> Scenario | None:
+        return self._serving.get(name)
+
+    @translated
+    async def get(self, name: str) -> Scenario | None:
+        raw = await self._client.hget(self._key, name)
+        return None if raw is None else _decoded(name, raw)
+
+    @translated
+    async def list(self) -> list[Scenario]:
+        return _all(await self._client.hgetall(self._key))
+
+    @translated
+    async def save(self, scenario: Scenario) -> None:
+        async with self._client.pipeline(transaction=True) as pipe:
+            pipe.hset(self._key, scenario.name, scenario_json.dumps(scenario))
+            await self._changed(pipe, scenario.name)
+        await self.reload()
+
+    @translated
+    async def delete(self, name: str) -> bool:
+        async with self._client.pipeline(transaction=True) as pipe:
+            pipe.hdel(self._key, name)
+            removed, *_ = await self._changed(pipe, name)
+        await self.reload()
+        return bool(removed)
+
+    async def _changed(self, pipe: Pipeline, name: str) -> Sequence[object]:
+        pipe.incr(self._version_key)
+        pipe.publish(self._channel, name)
+        return await pipe.execute()
+
+    @translated
+    async def reload(self) -> None:
+        """Read every scenario and the version in one transaction: the copy is of one moment."""
+        async with self._client.pipeline(transaction=True) as pipe:
+            pipe.get(self._version_key)
+            pipe.hgetall(self._key)
+            version, stored = await pipe.execute()
+        self._serving = {scenario.name: scenario for scenario in _all(stored)}
+        self._version = int(version or 0)
+
+    async def reload_if_changed(self) -> None:
+        version = await self._client.get(self._version_key)
+        if int(version or 0) != self._version:
+            await self.reload()
+
+    async def watch(self) -> None:
+        """Keep the copy current until cancelled; Redis being away is waited out, never fatal."""
+        while True:
+            try:
+                await self._follow()
+            except (ConnectionError, TimeoutError, StoreUnavailable) as exc:
+                log.warning("scenario changes not followed (%s); retrying in %.1f s", exc, self._check_s)
+                await asyncio.sleep(self._check_s)
+
+    async def _follow(self) -> None:
+        async with self._client.pubsub() as pubsub:
+            await pubsub.subscribe(self._channel)
+            await self.reload()  # subscribed first: no change slips between this read and the messages
+            while True:
+                message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=self._check_s)
+                if message is not None:
+                    await self.reload()
+                else:
+                    await self.reload_if_changed()
+
+
+def _all(stored: Mapping[bytes | str, bytes | str]) -> list[Scenario]:
+    found = (_decoded(_text(name), raw) for name, raw in stored.items())
+    return sorted((scenario for scenario in found if scenario is not None), key=lambda s: s.name)
+
+
+def _decoded(name: str, raw: bytes | str) -> Scenario | None:
+    try:
+        return scenario_json.loads(raw)
+    except ValueError as exc:  # written by something else: skipped, never served half-read
+        log.warning("scenario %r skipped: %s", name, exc)
+        return None
