@@ -1,7 +1,7 @@
 """Rate limits per class of operation, checked once the document is valid and before anything runs.
 
-The class is decided by the operation's root fields: mutations declared admin (gql.admin) count
-as `admin`, other mutations (clicks, events, resets) as `events`, queries as `recommendations`. An
+The class is decided by the operation's root fields: mutations and queries declared admin (gql.admin) count
+as `admin`, other mutations (clicks, events, resets) as `events`, other queries as `recommendations`. An
 operation over its budget gets HTTP 429, a Retry-After header and an error with code RATE_LIMITED; nothing runs.
 """
 
@@ -12,7 +12,7 @@ import strawberry
 from graphql import ExecutionResult, GraphQLError, OperationDefinitionNode, OperationType
 from strawberry.extensions import SchemaExtension
 
-from gql.admin import admin_mutations
+from gql.admin import admin_mutations, admin_queries
 
 RATE_LIMITED = "RATE_LIMITED"
 
@@ -21,9 +21,9 @@ RateCheck = Callable[[str], Awaitable[float | None]]
 
 
 def rate_class(operation: OperationDefinitionNode, schema: strawberry.Schema) -> str:
-    if operation.operation is not OperationType.MUTATION:
-        return "recommendations"
     names = {getattr(s, "name", None) and s.name.value for s in operation.selection_set.selections}  # type: ignore[attr-defined]
+    if operation.operation is not OperationType.MUTATION:
+        return "admin" if names & admin_queries(schema) else "recommendations"
     return "admin" if names & admin_mutations(schema) else "events"
 
 

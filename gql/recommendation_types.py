@@ -129,6 +129,11 @@ class Recommendations:
     timings: Timings = strawberry.field(description="Per-stage timings of this request.")
     strategy: models.Strategy = strawberry.field(description="Which path produced this page.")
     page_info: PageInfo = strawberry.field(description="Cursor and flag for the next page.")
+    scenario: str | None = strawberry.field(description="The scenario that served this page; null when none was named.")
+    variant: str | None = strawberry.field(
+        description="The scenario's A/B variant that served this page (`control`: the scenario's own settings); "
+        "null when no scenario was named."
+    )
 
     @classmethod
     def from_domain(cls, r: models.Recommendations) -> "Recommendations":
@@ -141,6 +146,8 @@ class Recommendations:
             timings=Timings(embed_ms=t.embed_ms, search_ms=t.search_ms, rerank_ms=t.rerank_ms, total_ms=t.total_ms),
             strategy=r.strategy,
             page_info=PageInfo(page=r.page, has_next_page=r.page.has_next_page),
+            scenario=r.scenario,
+            variant=r.variant,
         )
 
 

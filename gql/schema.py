@@ -19,6 +19,7 @@ from gql.observed import Observed
 from gql.product_types import product_result
 from gql.rate_limited import RateLimited
 from gql.recommendation_fields import RecommendationQueries
+from gql.scenario_fields import ScenarioMutations, ScenarioQueries
 from gql.types import (
     ClickRecorded,
     EmbeddingRefreshed,
@@ -37,7 +38,7 @@ __all__ = ["Context", "Info", "build_schema", "schema"]
 
 
 @strawberry.type(description="Read the catalog, user features and recommendations.")
-class Query(RecommendationQueries):
+class Query(RecommendationQueries, ScenarioQueries):
     @strawberry.field(description="Session vector, category affinities and clicks of one user.")
     async def user_features(
         self, info: Info, user_id: Annotated[strawberry.ID, arg("The user to describe.")]
@@ -66,7 +67,7 @@ class Query(RecommendationQueries):
 
 
 @strawberry.type(description="Record behaviour and maintain the index and the catalog.")
-class Mutation(CatalogMutations):
+class Mutation(CatalogMutations, ScenarioMutations):
     @strawberry.mutation(
         description="Record an event of a user on a product: its weight moves the session vector (or, for DISMISS, "
         "the dismissed vector) and the category affinity; one atomic write, also appended to the user's history."
