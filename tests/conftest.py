@@ -147,6 +147,7 @@ def settings(redis_server: EmbeddedRedis, namespace: str) -> Settings:
         key_prefix=f"{namespace}product:",
         user_prefix=f"{namespace}user:",
         popularity_key=namespace,
+        scenario_key=f"{namespace}scenarios",
         catalog=CATALOG,
     )
 
