@@ -79,6 +79,8 @@ class Served:
 
     def applied(self, request: R, given: frozenset[str]) -> R:
         """`request` with these settings in each field it has and the caller did not give (`given`)."""
+        if self.scenario is None:
+            return request
         names = {f.name for f in fields(request)}
         changes = {name: value for name, value in self.settings.given().items() if name in names - given}
         return replace(request, **changes) if changes else request

@@ -15,7 +15,7 @@ from domain.pipeline.sources import similar_product_knn
 from domain.pipeline.user_reads import UserReads
 from domain.ports import CatalogSource, Embedder, PopularityStore, ProductIndex, ScenarioStore, UserFeatureStore
 from domain.recommend import Recommend, RecommendSources, recommend_sources
-from domain.scenario_validation import check_scenario
+from domain.scenario_validation import check_name, check_scenario
 from domain.scenarios import NO_SCENARIO, Scenario, Served
 from domain.session import apply_event, decay_to
 from domain.similar import SimilarProducts, product_with_vector
@@ -150,10 +150,10 @@ class RecommenderService:
         return saved
 
     async def delete_scenario(self, name: str) -> bool:
-        return await self._scenario_store().delete(name)
+        return await self._scenario_store().delete(check_name("name", name))
 
     async def scenario(self, name: str) -> Scenario | None:
-        return None if self.scenarios is None else await self.scenarios.get(name)
+        return None if self.scenarios is None else await self.scenarios.get(check_name("name", name))
 
     async def list_scenarios(self) -> list[Scenario]:
         return [] if self.scenarios is None else await self.scenarios.list()

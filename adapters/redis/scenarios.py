@@ -1,5 +1,6 @@
-"""ScenarioStore on Redis: one hash `<key>` (field = scenario name, value = its JSON), a version counter
-`<key>:version`, and a channel `<key>:changed`.
+"""ScenarioStore on Redis: one hash `<key>` (field = scenario name, value = its JSON; and the field `:version`,
+a counter no scenario name can collide with), and a channel `<key>:changed`. One key: every change is one
+transaction on one cluster slot, and one HGETALL reads every scenario with the version they are at.
 
 Requests are served from a copy in memory, so a request naming a scenario costs no Redis command. A change
 is one transaction (write the hash, bump the version, publish on the channel): the instance that made it
@@ -24,6 +25,7 @@ from domain.scenarios import Scenario
 
 log = logging.getLogger("recommender.scenarios")
 DEFAULT_CHECK_S = 5.0
+VERSION = ":version"  # a hash field; scenario names hold no colon
 
 
 def _text(value: bytes | str) -> str:
@@ -35,7 +37,7 @@ class RedisScenarioStore:
         if not check_s > 0:
             raise ValueError("the version check needs a positive interval")
         self._client = redis.client
-        self._key, self._version_key, self._channel = key, f"{key}:version", f"{key}:changed"
+        self._key, self._channel = key, f"{key}:changed"
         self._check_s = check_s
         self._serving: dict[str, Scenario] = {}
         self._version: int | None = None  # None: nothing loaded yet
@@ -50,7 +52,9 @@ class RedisScenarioStore:
 
     @translated
     async def list(self) -> list[Scenario]:
-        return _all(await self._client.hgetall(self._key))
+        stored = await self._client.hgetall(self._key)
+        stored.pop(VERSION.encode(), None)
+        return _all(stored)
 
     @translated
     async def save(self, scenario: Scenario) -> None:
@@ -68,22 +72,19 @@ class RedisScenarioStore:
         return bool(removed)
 
     async def _changed(self, pipe: Pipeline, name: str) -> Sequence[object]:
-        pipe.incr(self._version_key)
+        pipe.hincrby(self._key, VERSION, 1)
         pipe.publish(self._channel, name)
         return await pipe.execute()
 
     @translated
     async def reload(self) -> None:
-        """Read every scenario and the version in one transaction: the copy is of one moment."""
-        async with self._client.pipeline(transaction=True) as pipe:
-            pipe.get(self._version_key)
-            pipe.hgetall(self._key)
-            version, stored = await pipe.execute()
+        stored = await self._client.hgetall(self._key)
+        version = stored.pop(VERSION.encode(), None)
         self._serving = {scenario.name: scenario for scenario in _all(stored)}
         self._version = int(version or 0)
 
     async def reload_if_changed(self) -> None:
-        version = await self._client.get(self._version_key)
+        version = await self._client.hget(self._key, VERSION)
         if int(version or 0) != self._version:
             await self.reload()
 
@@ -94,7 +95,9 @@ class RedisScenarioStore:
                 await self._follow()
             except (ConnectionError, TimeoutError, StoreUnavailable) as exc:
                 log.warning("scenario changes not followed (%s); retrying in %.1f s", exc, self._check_s)
-                await asyncio.sleep(self._check_s)
+            except Exception:  # a bug must not leave this instance on old scenarios for good
+                log.exception("scenario changes not followed; retrying in %.1f s", self._check_s)
+            await asyncio.sleep(self._check_s)
 
     async def _follow(self) -> None:
         async with self._client.pubsub() as pubsub:

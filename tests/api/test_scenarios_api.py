@@ -215,3 +215,11 @@ def test_scenarios_are_admin_only(guarded: TestClient) -> None:
     listed = guarded.post("/graphql", json={"query": LIST}, headers=admin).json()["data"]["scenarios"]
     assert [s["name"] for s in listed] == ["x"]
     assert len(anyone.data(RECOMMEND, {"s": "x", "q": "tent"})["recommendations"]["items"]) == 2  # serving is open
+
+
+def test_names_that_cannot_be_scenarios_are_refused_when_read_or_deleted(gql: GraphQLClient) -> None:
+    save(gql, {"name": "kept"})
+    for query in [GET, DELETE]:
+        assert gql.error(query, {"n": ":version"})["extensions"] == {"code": "BAD_USER_INPUT", "argument": "name"}
+    assert [s["name"] for s in gql.data(LIST)["scenarios"]] == ["kept"]
+    assert recommend(gql, s="kept")["scenario"] == "kept"
