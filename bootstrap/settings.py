@@ -124,7 +124,7 @@ class Settings(BaseSettings):
     popularity_half_life_s: float = option(2 * 24 * 3600.0, "popularity counts halve over this age", EVENTS, gt=0)
     scenario_key: str = option("recommender:scenarios", "Redis hash of the named scenarios (and its version, channel)")
     scenario_check_s: float = option(
-        5.0, "how often a quiet instance checks the scenarios' version (changes arrive by pub/sub)", gt=0
+        5.0, "how often a quiet instance checks the scenarios' version (changes arrive by pub/sub)", STORE, gt=0
     )
 
     # Query path (README, "Performance"). Processes share the cores: ONNX threads x workers <= cores.

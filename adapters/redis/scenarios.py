@@ -7,7 +7,7 @@ is one transaction (write the hash, bump the version, publish on the channel): t
 reloads before answering, and every other instance reloads when the message arrives (`watch`, a task of the
 app's lifespan). Pub/sub delivers at most once and not while a connection is down, so `watch` also reads the
 version whenever the channel was quiet for `check_s`, and reloads when it moved: a lost message costs at
-most that delay, and a quiet instance one GET per `check_s`, not one per request (BENCHMARKS.md,
+most that delay, and a quiet instance one HGET per `check_s`, not one per request (BENCHMARKS.md,
 "Scenarios: serving a change without a read per request").
 """
 

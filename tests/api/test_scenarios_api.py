@@ -1,6 +1,7 @@
 """Scenarios over GraphQL on the real Redis and model: saving, the override order, sources as a fallback order,
 variants, the validation table and admin-only access."""
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -9,6 +10,7 @@ from starlette.testclient import TestClient
 
 from bootstrap.settings import Settings
 from serving.app import create_app
+from tests.conftest import ROOT
 from tests.graphql_client import GraphQLClient
 
 UPSERT = """mutation($s: ScenarioInput!) { upsertScenario(scenario: $s) {
@@ -223,3 +225,17 @@ def test_names_that_cannot_be_scenarios_are_refused_when_read_or_deleted(gql: Gr
         assert gql.error(query, {"n": ":version"})["extensions"] == {"code": "BAD_USER_INPUT", "argument": "name"}
     assert [s["name"] for s in gql.data(LIST)["scenarios"]] == ["kept"]
     assert recommend(gql, s="kept")["scenario"] == "kept"
+
+
+def test_the_documented_scenario_runs_as_written(gql: GraphQLClient) -> None:
+    text = (ROOT / "docs" / "api.md").read_text()
+    section = text[text.index("## Scenarios (admin)") :]
+    section = section[: section.index("\n## ", 1)]
+    blocks = re.findall(r"```graphql\n(.*?)```", section, flags=re.S)
+    assert len(blocks) == 2 and "upsertScenario" in blocks[0]
+    saved = gql.data(blocks[0])["upsertScenario"]
+    actions = [r["action"] for r in saved["rules"]]
+    assert saved["__typename"] == "Scenario" and sorted(actions) == ["BOOST", "BURY", "HIDE", "PIN"]
+    assert len(saved["variants"]) == 2
+    served = gql.data(blocks[1])["recommendations"]
+    assert served["scenario"] == "home" and served["variant"] in {"control", "popular-first", "spread"}
