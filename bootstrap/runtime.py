@@ -5,12 +5,11 @@ the in-memory adapters (adapters/memory.py) and the GraphQL layer runs with no R
 Redis is opened only when a default adapter needs it.
 """
 
-import asyncio
 import logging
 import os
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import AsyncExitStack, asynccontextmanager, contextmanager, suppress
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 
 from adapters.batching_embedder import BatchingEmbedder
@@ -162,20 +161,12 @@ async def open_runtime(
 async def _scenario_store(
     settings: Settings, client: RedisConnection | None, stack: AsyncExitStack
 ) -> RedisScenarioStore | InMemoryScenarioStore:
-    """On Redis, loaded before the first request and kept current by a task living as long as the runtime."""
+    """On Redis, loaded before the first request and kept current for as long as the runtime lasts."""
     if client is None:
         return InMemoryScenarioStore()
     store = RedisScenarioStore(client, settings.scenario_key, settings.scenario_check_s)
-    await store.reload()
-    watching = asyncio.create_task(store.watch(), name="scenario-changes")
-    stack.push_async_callback(_stopped, watching)
+    await stack.enter_async_context(store.watching())
     return store
-
-
-async def _stopped(task: "asyncio.Task[None]") -> None:
-    task.cancel()
-    with suppress(asyncio.CancelledError):
-        await task
 
 
 async def _product_index(

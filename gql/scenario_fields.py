@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 import strawberry
 
-from domain.scenarios import Served
+from domain.scenarios import NO_SCENARIO, Served
 from gql.admin import AdminOnly, AdminRead
 from gql.arguments import arg
 from gql.context import Info
@@ -29,8 +29,9 @@ def given_arguments(info: Info) -> frozenset[str]:
 
 def in_scenario(info: Info, scenario: str | None, user_id: str) -> tuple[Served, frozenset[str]]:
     """What serves this request (no scenario: nothing changes), and the arguments that override its settings."""
-    served = info.context.service.served_by(scenario, user_id)
-    return served, (given_arguments(info) if served.scenario is not None else frozenset())
+    if scenario is None:
+        return NO_SCENARIO, frozenset()
+    return info.context.service.served_by(scenario, user_id), given_arguments(info)
 
 
 @strawberry.type

@@ -13,7 +13,8 @@ most that delay, and a quiet instance one HGET per `check_s`, not one per reques
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 
 from redis.asyncio.client import Pipeline
 from redis.exceptions import ConnectionError, TimeoutError
@@ -25,6 +26,7 @@ from domain.scenarios import Scenario
 
 log = logging.getLogger("recommender.scenarios")
 DEFAULT_CHECK_S = 5.0
+STOP_RETRY_S = 0.1
 VERSION = ":version"  # a hash field; scenario names hold no colon
 
 
@@ -88,14 +90,28 @@ class RedisScenarioStore:
         if int(version or 0) != self._version:
             await self.reload()
 
+    @asynccontextmanager
+    async def watching(self) -> AsyncIterator[None]:
+        """Loaded, then kept current by a task (`watch`) for as long as the context lasts."""
+        await self.reload()
+        task = asyncio.create_task(self.watch(), name="scenario-changes")
+        try:
+            yield
+        finally:
+            # On Python 3.11 a cancellation landing as a redis-py command completes can be lost (its
+            # asyncio.wait_for swallows it), and the task would run on: cancel until it has ended.
+            while not task.done():
+                task.cancel()
+                await asyncio.wait({task}, timeout=STOP_RETRY_S)
+
     async def watch(self) -> None:
-        """Keep the copy current until cancelled; Redis being away is waited out, never fatal."""
+        """Keep the copy current until cancelled; Redis being away (or a bug) is waited out, never fatal."""
         while True:
             try:
                 await self._follow()
             except (ConnectionError, TimeoutError, StoreUnavailable) as exc:
                 log.warning("scenario changes not followed (%s); retrying in %.1f s", exc, self._check_s)
-            except Exception:  # a bug must not leave this instance on old scenarios for good
+            except Exception:
                 log.exception("scenario changes not followed; retrying in %.1f s", self._check_s)
             await asyncio.sleep(self._check_s)
 

@@ -78,14 +78,11 @@ async def test_another_instance_serves_a_change_once_it_is_published(
     redis_conn: RedisConnection, namespace: str, redis_store: RedisScenarioStore
 ) -> None:
     other = RedisScenarioStore(redis_conn, f"{namespace}scenarios", check_s=30.0)  # only pub/sub can be in time
-    watching = asyncio.create_task(other.watch())
-    try:
+    async with other.watching():
         await redis_store.save(HOME)
         assert await _until(lambda: other.serving("home") == HOME)
         await redis_store.delete("home")
         assert await _until(lambda: other.serving("home") is None)
-    finally:
-        watching.cancel()
 
 
 async def test_a_missed_message_is_caught_by_the_version_check(
@@ -97,6 +94,13 @@ async def test_a_missed_message_is_caught_by_the_version_check(
     assert other.serving("home") is None
     await other.reload_if_changed()
     assert other.serving("home") == HOME
+
+
+async def test_watching_ends_with_its_context_however_busy_redis_is(redis_store: RedisScenarioStore) -> None:
+    for _ in range(50):  # each stop lands at another point of the watch loop
+        async with redis_store.watching():
+            await redis_store.save(HOME)
+    assert redis_store.serving("home") == HOME
 
 
 async def test_dirty_data_is_skipped_not_served(
