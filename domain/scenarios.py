@@ -11,24 +11,22 @@ their variant as long as the shares do not change.
 
 import hashlib
 from dataclasses import dataclass, fields, replace
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from domain.diversity import DiversitySettings
-from domain.filters import (
-    BlendSettings,
-    ExcludeSettings,
-    ProductFilter,
-    RecommendRequest,
-    RerankSettings,
-    SimilarRequest,
-)
+from domain.filters import BlendSettings, ExcludeSettings, ProductFilter, RerankSettings
 from domain.models import Recommendations
 from domain.rules import Rule
 from domain.source_kinds import SourceKind
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 CONTROL = "control"  # the name of a scenario's own settings among its variants
 
-R = TypeVar("R", RecommendRequest, SimilarRequest)
+# A request of any use case (RecommendRequest, SimilarRequest, ...): a frozen dataclass whose fields named
+# like a setting take it.
+R = TypeVar("R", bound="DataclassInstance")
 
 
 @dataclass(frozen=True)
