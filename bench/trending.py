@@ -77,7 +77,7 @@ async def record(popularity: RedisPopularity, events: list[tuple[str, float, flo
 def use_case(index: RedisProductIndex, conn: RedisConnection, source: Source) -> Recommend:
     chain = FallbackChain((source, TopRated(index)))
     reads = UserReads(RedisUserFeatureStore(conn, prefix="trend:u:"), lambda: NOW, 1.0)
-    return Recommend(HashingEmbedder(), reads, RecommendSources({}, chain), Pager(60.0), pins=PinLookup(index))
+    return Recommend(HashingEmbedder(), reads, RecommendSources({}, chain, {}), Pager(60.0), pins=PinLookup(index))
 
 
 async def measure(cases: dict[str, Recommend], requests: list[RecommendRequest]) -> dict[str, Any]:

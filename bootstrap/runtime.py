@@ -12,23 +12,21 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 
-from adapters.batching_embedder import BatchingEmbedder
 from adapters.bulk_load import LoadCheckpoints
 from adapters.catalog_file import JsonCatalog
 from adapters.cursor_signing import SignedCursors
-from adapters.embedder import DIM, MODEL_NAME, FastEmbedEmbedder
-from adapters.embedding_cache import CacheStats, LruEmbeddingCache, RedisEmbeddingCache
+from adapters.embedder import DIM, MODEL_NAME
+from adapters.embedding_cache import CacheStats
 from adapters.recommendation_ids import SignedRecommendationIds
-from adapters.redis.co_engagement import RedisCoEngagement
 from adapters.redis.connection import RedisConnection, connect
 from adapters.redis.embedded import EmbeddedRedis
 from adapters.redis.experiments import RedisExperimentCounters
 from adapters.redis.index import RedisProductIndex
 from adapters.redis.popularity import RedisPopularity
-from adapters.redis.replicas import ReplicatedProductIndex, SearchReads, open_replica
-from adapters.redis.schema import IndexConfig
+from adapters.redis.replicas import ReplicatedProductIndex
 from adapters.redis.users import RedisUserFeatureStore
 from bootstrap.settings import Settings
+from bootstrap.stores import Probe, build_embedder, co_engagement_store, index_config, product_index, scenario_store
 from domain.errors import StoreUnavailable
 from domain.ports import (
     CatalogSource,
@@ -44,24 +42,6 @@ from domain.ports import (
 from domain.service import RecommenderService
 
 log = logging.getLogger("recommender")
-
-Probe = Callable[[], dict[str, object]]
-
-
-def index_config(settings: Settings, dim: int) -> IndexConfig:
-    """Raises ValueError for combinations RediSearch would reject (EF_RUNTIME on FLAT, ...)."""
-    return IndexConfig(
-        name=settings.index_name,
-        prefix=settings.key_prefix,
-        dim=dim,
-        algorithm=settings.algorithm,
-        hnsw_m=settings.hnsw_m,
-        hnsw_ef_construction=settings.ef_construction,
-        hnsw_ef_runtime=settings.ef_runtime or IndexConfig.hnsw_ef_runtime,
-        query_ef_runtime=settings.ef_runtime,
-        hybrid_policy=settings.hybrid_policy,
-        batch_size=settings.batch_size,
-    )
 
 
 @dataclass
@@ -144,7 +124,7 @@ async def open_runtime(
         embedder, probes, cache_stats = build_embedder(settings, client, embedder)
         if index is None:
             assert client is not None
-            redis_index = await _product_index(settings, client, embedder.dim, stack)
+            redis_index = await product_index(settings, client, embedder.dim, stack)
             probes["price_filters"] = lambda: {"ladder": redis_index.price_ladder}
             if isinstance(redis_index, ReplicatedProductIndex):
                 probes["search_reads"] = redis_index.stats
@@ -162,6 +142,7 @@ async def open_runtime(
         if experiments is None and client is not None:  # without Redis, as popularity: nothing counted
             experiments = RedisExperimentCounters(client, settings.experiment_key, settings.experiment_days)
         secret = settings.cursor_secret or secrets.token_urlsafe(32)
+        scenarios = await scenario_store(settings, client, stack)
         service = RecommenderService(
             embedder=embedder,
             index=index,
@@ -175,37 +156,14 @@ async def open_runtime(
             behaviour=settings.behaviour_weights(),
             ids=SignedRecommendationIds(secret),
             experiments=experiments,
-            scenario_names=scenario_names,
+            scenario_names=scenario_names or scenarios,
             attribution_window_s=settings.attribution_window_s,
             experiment_days=settings.experiment_days,
+            scenarios=scenarios,
         )
         await (prepare or _start_up(settings))(service)
         cursors = SignedCursors(secret)
         yield Runtime(service, probes, client, url, cache_stats, cursors=cursors)
-
-
-def co_engagement_store(settings: Settings, client: RedisConnection) -> RedisCoEngagement:
-    return RedisCoEngagement(
-        client,
-        settings.co_engagement_key,
-        cap=settings.co_engagement_cap,
-        half_life_s=settings.co_engagement_half_life_s,
-        exponent=settings.co_engagement_exponent,
-    )
-
-
-async def _product_index(
-    settings: Settings, client: RedisConnection, dim: int, stack: AsyncExitStack
-) -> RedisProductIndex:
-    """On the primary alone, or with the search-side reads on the replicas (docs/scaling.md)."""
-    config = index_config(settings, dim)
-    if not settings.search_replica_urls:
-        return RedisProductIndex(client, config)
-    replicas = [open_replica(url, pipelined=settings.redis_pipelined_reads) for url in settings.search_replica_urls]
-    search = SearchReads(client.reads, replicas, settings.search_replica_check_s)
-    stack.push_async_callback(search.aclose)
-    await search.probe_all()
-    return ReplicatedProductIndex(client, config, search, settings.replica_wait_ms)
 
 
 @dataclass
@@ -236,29 +194,3 @@ def _start_up(settings: Settings) -> Callable[[RecommenderService], Awaitable[No
             await service.index.ensure()
 
     return start
-
-
-def build_embedder(
-    settings: Settings, client: RedisConnection | None, model: Embedder | None = None
-) -> tuple[Embedder, dict[str, Probe], CacheStats | None]:
-    """model <- micro-batching <- Redis cache (optional) <- LRU; returns the outermost, the counters of
-    each stage for /metrics.json, and the LRU's own counters."""
-    embedder: Embedder = model or FastEmbedEmbedder(
-        settings.model_dir,
-        threads=settings.onnx_threads_per_worker(),
-        spin=settings.onnx_spin,
-        own_session=settings.onnx_own_session,
-    )
-    probes: dict[str, Probe] = {}
-    if settings.embed_batch_max > 1:
-        batching = BatchingEmbedder(embedder, settings.embed_batch_max, settings.embed_batch_window_ms)
-        embedder, probes["embed_batching"] = batching, batching.stats.as_dict
-    if settings.embed_cache_redis and client is not None:
-        shared = RedisEmbeddingCache(embedder, client, settings.embed_cache_ttl_s)
-        embedder, probes["embed_cache_redis"] = shared, shared.stats.as_dict
-    if settings.embed_cache_size > 0:
-        lru = LruEmbeddingCache(embedder, settings.embed_cache_size)
-        embedder = lru
-        probes["embed_cache_lru"] = lambda: {**lru.stats.as_dict(), "size": len(lru), "capacity": lru.capacity}
-        return embedder, probes, lru.stats
-    return embedder, probes, None

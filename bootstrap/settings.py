@@ -119,6 +119,10 @@ class Settings(BehaviourSettings):
     popularity_key: str = option("recommender:", "key prefix of the per-day and per-hour popularity sorted sets")
     popularity_days: int = option(7, "days of events the POPULAR strategy counts", EVENTS, ge=1, le=90)
     popularity_half_life_s: float = option(2 * 24 * 3600.0, "popularity counts halve over this age", EVENTS, gt=0)
+    scenario_key: str = option("recommender:scenarios", "Redis hash of the named scenarios (and its version, channel)")
+    scenario_check_s: float = option(
+        5.0, "how often a quiet instance checks the scenarios' version (changes arrive by pub/sub)", STORE, gt=0
+    )
 
     # Experiments (docs/api.md, "Experiments"): recommendation ids are signed with cursor_secret.
     attribution_window_s: float = option(

@@ -16,8 +16,8 @@ from pydantic import ValidationError
 from pydantic.fields import FieldInfo
 
 from adapters.embedder import DIM
-from bootstrap.runtime import index_config
 from bootstrap.settings import Settings
+from bootstrap.stores import index_config
 
 
 def _extra(field: FieldInfo) -> dict[str, Any]:

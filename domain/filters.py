@@ -12,11 +12,13 @@ from domain.validation import check_finite, check_id, check_no_control_chars, ch
 
 if TYPE_CHECKING:
     from domain.rules import Rule
+    from domain.source_kinds import SourceKind
 
 MAX_QUERY_CHARS = 512
 MAX_TAG_CHARS = 64
 MAX_TEXT_MATCH_CHARS = 256
 MIN_K, MAX_K = 1, 100
+DEFAULT_K = 10
 # HNSW candidates per query, bounded so one request cannot make Redis walk the graph at length: the bound is
 # well past where recall@10 stops improving at 100k products (docs/benchmarks-history.md, "Recall@10 per
 # EF_RUNTIME").
@@ -190,6 +192,9 @@ class RecommendRequest:
     max_distance: float | None = None
     after: PageState | None = None  # the previous page's state, verified by the API
     rules: tuple["Rule", ...] = ()  # merchandising rules (a scenario's), applied in the pipeline
+    scenario: str | None = None  # the scenario serving the request (set with its settings), for attribution
+    variant: str | None = None  # the scenario's variant serving it
+    sources: tuple["SourceKind", ...] | None = None  # a scenario's fallback order; None: the default order
 
     def __post_init__(self) -> None:
         if self.query is not None:
@@ -217,6 +222,8 @@ class SimilarRequest:
     max_distance: float | None = None
     after: PageState | None = None  # the previous page's state, verified by the API
     rules: tuple["Rule", ...] = ()  # merchandising rules (a scenario's), applied in the pipeline
+    scenario: str | None = None  # the scenario serving the request (set with its settings), for attribution
+    variant: str | None = None  # the scenario's variant serving it
 
     def __post_init__(self) -> None:
         check_id("product_id", self.product_id)

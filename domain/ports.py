@@ -11,6 +11,7 @@ from domain.experiments import VariantCounts
 from domain.filters import ProductFilter
 from domain.models import IndexInfo, Product, UserFeatures, Vector
 from domain.pipeline.pager import PageState
+from domain.scenarios import Scenario
 from domain.trending import Engagement
 
 
@@ -152,6 +153,29 @@ class CoEngagementStore(Protocol):
     ) -> list[tuple[str, float]]:
         """At most n (product id, fused score) of the weighted seeds' neighbours, best first, seeds left out
         (domain.co_engagement.fuse)."""
+        ...
+
+
+class ScenarioStore(Protocol):
+    """Named scenarios: saved, read and listed in the store; served from a copy in memory that the store keeps
+    current, so that serving a request costs no read when nothing changed."""
+
+    def serving(self, name: str) -> Scenario | None:
+        """The scenario as the last change left it (no I/O); None when there is none of that name."""
+        ...
+
+    async def get(self, name: str) -> Scenario | None: ...
+
+    async def list(self) -> list[Scenario]:
+        """Every scenario, by name."""
+        ...
+
+    async def save(self, scenario: Scenario) -> None:
+        """Create or replace; every instance serves it from its next request on."""
+        ...
+
+    async def delete(self, name: str) -> bool:
+        """False when there was none of that name."""
         ...
 
 

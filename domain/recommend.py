@@ -1,9 +1,14 @@
 """`recommendations`: text matched by a source per search mode, or, without text, a fallback chain (behaviour fused
 with the session, else the session, else the popular, else the best rated), hiding what HIDE rules hide; then the
-adjusters (affinity; with a query, behaviour; BOOST and BURY rules), a selector, the pins and the pager."""
+adjusters (affinity; with a query, behaviour; BOOST and BURY rules), a selector, the pins and the pager.
+
+A scenario names its own order of sources (`RecommendRequest.sources`); `RecommendSources.by_kind` is the one
+registry of the sources this server can serve by name. A new source adds its entry there (QUERY is not in it:
+the request's search mode picks that one).
+"""
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from domain.co_engagement import Relation
@@ -23,8 +28,10 @@ from domain.pipeline.search_vectors import SearchVector, blended, embedded, quer
 from domain.pipeline.selectors import fetch_size, selector_for
 from domain.pipeline.sources import Keyword, query_knn, session_knn
 from domain.pipeline.stages import Pool, Retrieval, Scale, Source, Trace
+from domain.pipeline.trending import Trending
 from domain.pipeline.user_reads import PendingReads, UserReads
 from domain.ports import CoEngagementStore, Embedder, PopularityStore, ProductIndex
+from domain.source_kinds import SourceKind
 from domain.text import keyword_terms
 
 
@@ -32,6 +39,22 @@ from domain.text import keyword_terms
 class RecommendSources:
     by_mode: Mapping[SearchMode, Source]  # when text is given
     for_you: Source  # without text
+    by_kind: Mapping[SourceKind, Source]  # the sources a scenario may name (QUERY aside)
+
+    @property
+    def kinds(self) -> frozenset[SourceKind]:
+        """What a scenario may name on this server."""
+        return frozenset((SourceKind.QUERY, *self.by_kind))
+
+    def chain(self, kinds: Sequence[SourceKind], *, text: bool, mode: SearchMode) -> Source:
+        """A scenario's order as a fallback chain: QUERY only with text, SESSION only without (with text the
+        session is blended into the query's vector instead), and TOP_RATED last when not named, so that a
+        page is served even when every named source declines."""
+        named = [k for k in kinds if k is not (SourceKind.SESSION if text else SourceKind.QUERY)]
+        chosen = [self.by_mode[mode] if kind is SourceKind.QUERY else self.by_kind[kind] for kind in named]
+        if SourceKind.TOP_RATED not in named:
+            chosen.append(self.by_kind[SourceKind.TOP_RATED])
+        return FallbackChain(tuple(chosen))
 
 
 def user_behaviour(index: ProductIndex, store: CoEngagementStore, weights: BehaviourWeights) -> Source:
@@ -52,15 +75,29 @@ def recommend_sources(
         SearchMode.KEYWORD: keyword,
         SearchMode.HYBRID: Hybrid(knn, keyword),
     }
-    chain: tuple[Source, ...] = (session_knn(index), ToppedUp(Popular(index, popularity), top_rated), top_rated)
+    by_kind: dict[SourceKind, Source] = {
+        SourceKind.SESSION: session_knn(index),
+        SourceKind.POPULAR: ToppedUp(Popular(index, popularity), top_rated),
+        SourceKind.TRENDING: Trending(index, popularity),
+        SourceKind.TOP_RATED: top_rated,
+    }
+    kinds = [SourceKind.SESSION, SourceKind.POPULAR, SourceKind.TOP_RATED]
     if co_engagement is not None:
-        chain = (user_behaviour(index, co_engagement, weights or BehaviourWeights()), *chain)
-    return RecommendSources(by_mode, FallbackChain(chain))
+        by_kind[SourceKind.BEHAVIOUR] = user_behaviour(index, co_engagement, weights or BehaviourWeights())
+        kinds.insert(0, SourceKind.BEHAVIOUR)
+    return RecommendSources(by_mode, FallbackChain(tuple(by_kind[kind] for kind in kinds)), by_kind)
+
+
+def searched_text(request: RecommendRequest) -> str | None:
+    """The query text when it drives the search: given, and, under a scenario, QUERY among its sources."""
+    if request.sources is not None and SourceKind.QUERY not in request.sources:
+        return None
+    return request.query
 
 
 def _needs_user(request: RecommendRequest) -> bool:
     # Without text the session is the search vector whenever it can be read.
-    return request.blend.active or request.rerank.active or (request.query is None and request.blend.enabled)
+    return request.blend.active or request.rerank.active or (searched_text(request) is None and request.blend.enabled)
 
 
 def _reranks(request: RecommendRequest, pool: Pool, user: UserFeatures) -> bool:
@@ -126,12 +163,14 @@ class Recommend:
             timings=trace.timings(),
             strategy=pool.strategy,
             page=self.pager.next_page(request, served=served, page_ids=ids, more=more, now=now),
+            scenario=request.scenario,
+            variant=request.variant,
         )
 
     def _start_reads(self, request: RecommendRequest, *, behaviour: bool) -> PendingReads:
         # Without text the history gives the seeds; with text, only the history exclusion reads anyway does: a
         # query of a user without one costs no read more.
-        history = behaviour and request.query is None
+        history = behaviour and searched_text(request) is None
         return self.reads.start(
             request.user_id, features=_needs_user(request), exclude=request.exclude, history=history
         )
@@ -146,7 +185,7 @@ class Recommend:
     ) -> tuple[Pool, Pins | None, BehaviourBonus | None]:
         """The source's pool and the pins; with a query and seeds, the behaviour bonus is read meanwhile."""
         searching = self.pins.retrieve(self._source(request), ask, trace, rules=request.rules, k=k)
-        if request.query is None or self.behaviour is None or not ask.seeds:
+        if searched_text(request) is None or self.behaviour is None or not ask.seeds:
             return (*await searching, None)
         async with asyncio.TaskGroup() as group:
             found = group.create_task(searching)
@@ -156,19 +195,24 @@ class Recommend:
     async def _search_vector(self, request: RecommendRequest, pending: PendingReads, trace: Trace) -> SearchVector:
         # The features (and history) are read while the query embeds; without blending the search does not
         # wait for them (they are needed only to re-rank what it returns).
-        if request.query is None:
+        text = searched_text(request)
+        if text is None:
             return await session_only(request.blend, pending)
-        query = await embedded(self.embedder, request.query, trace)
+        query = await embedded(self.embedder, text, trace)
         return await blended(query, request.blend, pending) if request.blend.active else query_only(query)
 
     def _source(self, request: RecommendRequest) -> Source:
-        return self.sources.for_you if request.query is None else self.sources.by_mode[request.mode]
+        text = searched_text(request)
+        if request.sources is not None:
+            return self.sources.chain(request.sources, text=text is not None, mode=request.mode)
+        return self.sources.for_you if text is None else self.sources.by_mode[request.mode]
 
 
 def _ask(
     request: RecommendRequest, *, filters: ProductFilter, k: int, target: SearchVector, now: float, wide: bool
 ) -> Retrieval:
-    words = () if request.query is None or request.mode is SearchMode.SEMANTIC else keyword_terms(request.query)
+    text = searched_text(request)
+    words = () if text is None or request.mode is SearchMode.SEMANTIC else keyword_terms(text)
     return Retrieval(
         filters,
         fetch_size(k, request.diversity, wide=wide),

@@ -35,6 +35,8 @@ class RelatedRequest:
     k: int = 10
     after: PageState | None = None  # the previous page's state, verified by the API
     rules: tuple[Rule, ...] = ()  # merchandising rules (a scenario's), applied in the pipeline
+    scenario: str | None = None  # the scenario serving the request (set with its settings), for attribution
+    variant: str | None = None  # the scenario's variant serving it
 
     def __post_init__(self) -> None:
         check_id("product_id", self.product_id)
@@ -99,4 +101,6 @@ class RelatedProducts:
             timings=trace.timings(),
             strategy=pool.strategy,
             page=page,
+            scenario=request.scenario,
+            variant=request.variant,
         )

@@ -3,7 +3,7 @@
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from domain import catalog_updates
 from domain.attributing import Attribution, ServedPages
@@ -29,11 +29,14 @@ from domain.ports import (
     ProductIndex,
     RecommendationIds,
     ScenarioNames,
+    ScenarioStore,
     UserFeatureStore,
 )
-from domain.recommend import Recommend, recommend_sources
+from domain.recommend import Recommend, RecommendSources, recommend_sources
 from domain.related import RelatedProducts, RelatedRequest, related_sources
 from domain.scenario_stats import DEFAULT_KEEP_DAYS, ScenarioStatsQuery
+from domain.scenario_validation import check_name, check_scenario
+from domain.scenarios import NO_SCENARIO, Scenario, Served
 from domain.session import apply_event, decay_to
 from domain.similar import SimilarProducts, product_with_vector
 from domain.trending import FacetField, FacetTrend, TrendPolicy
@@ -89,18 +92,20 @@ class RecommenderService:
     scenario_names: ScenarioNames | None = None  # None: a scenario named by one of our ids counts as configured
     attribution_window_s: float = DEFAULT_WINDOW_S
     experiment_days: int = DEFAULT_KEEP_DAYS  # how long the hour buckets are kept
+    scenarios: ScenarioStore | None = None  # None: no scenarios (a request naming one is refused)
 
     # The use cases, composed from the ports in __post_init__ (bound as attributes: no extra call per request).
     recommend: Callable[[RecommendRequest], Awaitable[Recommendations]] = field(init=False, repr=False)
     similar_products: Callable[[SimilarRequest], Awaitable[Recommendations]] = field(init=False, repr=False)
     trending_facets: Callable[[FacetField, int], Awaitable[list[FacetTrend]]] = field(init=False, repr=False)
     related_products: Callable[[RelatedRequest], Awaitable[Recommendations]] = field(init=False, repr=False)
+    sources: RecommendSources = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         reads = UserReads(self.users, self.clock, self.policy.half_life_s)
         pager = Pager(self.cursor_ttl_s)
         store, weights = self.co_engagement, self.behaviour
-        sources = recommend_sources(self.index, self.popularity, store, weights)
+        self.sources = sources = recommend_sources(self.index, self.popularity, store, weights)
         behaviour = None if store is None else UserBehaviour(store, weights)
         pins = PinLookup(self.index)
         self.recommend = self._served(Recommend(self.embedder, reads, sources, pager, pins=pins, behaviour=behaviour))
@@ -231,6 +236,36 @@ class RecommenderService:
         if check_finite("at", at) > now:
             raise InvalidInput("at", "must not be in the future")
         return at
+
+    def served_by(self, scenario: str | None, user_id: str) -> Served:
+        """What serves a request naming `scenario` (None: none) for this user; no I/O."""
+        if scenario is None:
+            return NO_SCENARIO
+        found = None if self.scenarios is None else self.scenarios.serving(scenario)
+        if found is None:
+            raise InvalidInput("scenario", f"no scenario named {scenario!r}")
+        return found.serving(user_id)
+
+    async def upsert_scenario(self, scenario: Scenario) -> Scenario:
+        """Checked whole, then saved with its time; nothing is saved when any part is bad."""
+        store = self._scenario_store()
+        saved = replace(check_scenario(scenario, self.sources.kinds), updated_at=self.clock())
+        await store.save(saved)
+        return saved
+
+    async def delete_scenario(self, name: str) -> bool:
+        return await self._scenario_store().delete(check_name("name", name))
+
+    async def scenario(self, name: str) -> Scenario | None:
+        return None if self.scenarios is None else await self.scenarios.get(check_name("name", name))
+
+    async def list_scenarios(self) -> list[Scenario]:
+        return [] if self.scenarios is None else await self.scenarios.list()
+
+    def _scenario_store(self) -> ScenarioStore:
+        if self.scenarios is None:
+            raise InvalidInput("scenario", "this server keeps no scenarios")
+        return self.scenarios
 
     def _decayed(self, features: UserFeatures) -> UserFeatures:
         return decay_to(features, self.clock(), self.policy.half_life_s)

@@ -82,6 +82,8 @@ class SimilarProducts:
             timings=trace.timings(),
             strategy=pool.strategy,
             page=page,
+            scenario=request.scenario,
+            variant=request.variant,
         )
 
     async def _target(

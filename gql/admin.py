@@ -1,10 +1,9 @@
-"""Admin operations, declared once: `extensions=[AdminOnly()]` on the field.
+"""Admin operations, declared once: `extensions=[AdminOnly()]` on the field (`AdminRead()` on a query).
 
 Both consequences are read from that one declaration: the field answers `NotAuthorized` to a caller
 without admin rights (the admin token or a token with the admin role, see serving.auth), and an
-operation selecting it counts in the `admin` rate-limit class (gql.rate_limited). A field whose type
-cannot hold `NotAuthorized` (a read whose type is a contract, like `scenarioStats`) answers the error
-FORBIDDEN instead.
+operation selecting it counts in the `admin` rate-limit class (gql.rate_limited). A read whose type is a
+plain object or list (no union to hold `NotAuthorized`) refuses with a FORBIDDEN error instead.
 """
 
 from typing import Any
@@ -14,8 +13,8 @@ from graphql import GraphQLError
 from strawberry.extensions import FieldExtension
 from strawberry.extensions.field_extension import AsyncExtensionResolver
 from strawberry.types.base import get_object_definition
-from strawberry.types.union import StrawberryUnion
 
+from gql.identity import FORBIDDEN
 from gql.product_types import NotAuthorized
 
 
@@ -26,32 +25,31 @@ class AdminOnly(FieldExtension):
         self, next_: AsyncExtensionResolver, source: Any, info: strawberry.Info, **kwargs: Any
     ) -> Any:
         if not info.context.is_admin:
-            refused = NotAuthorized.admin_only(info.field_name)
-            if _holds_not_authorized(info):
-                return refused
-            raise GraphQLError(refused.message, extensions={"code": FORBIDDEN})
+            return self.refuse(info)
         return await next_(source, info, **kwargs)
 
+    def refuse(self, info: strawberry.Info) -> Any:
+        return NotAuthorized.admin_only(info.field_name)
 
-FORBIDDEN = "FORBIDDEN"
 
+class AdminRead(AdminOnly):
+    """AdminOnly for a query field: a caller without admin rights gets a FORBIDDEN error."""
 
-def _holds_not_authorized(info: strawberry.Info) -> bool:
-    returned = info.return_type
-    return isinstance(returned, StrawberryUnion) and NotAuthorized in returned.types
+    def refuse(self, info: strawberry.Info) -> Any:
+        raise GraphQLError(NotAuthorized.admin_only(info.field_name).message, extensions={"code": FORBIDDEN})
 
 
 def admin_mutations(schema: strawberry.Schema) -> frozenset[str]:
     """The GraphQL names of the schema's mutations declared AdminOnly."""
-    return admin_fields(schema, schema.mutation)
+    return _admin_fields(schema, schema.mutation)
 
 
 def admin_queries(schema: strawberry.Schema) -> frozenset[str]:
-    """The GraphQL names of the schema's queries declared AdminOnly."""
-    return admin_fields(schema, schema.query)
+    """The GraphQL names of the schema's queries declared AdminRead."""
+    return _admin_fields(schema, schema.query)
 
 
-def admin_fields(schema: strawberry.Schema, root: type | None) -> frozenset[str]:
+def _admin_fields(schema: strawberry.Schema, root: type | None) -> frozenset[str]:
     definition = None if root is None else get_object_definition(root)
     if definition is None:
         return frozenset()

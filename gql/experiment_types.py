@@ -7,7 +7,7 @@ import strawberry
 from strawberry import UNSET
 
 from domain import experiments
-from gql.admin import AdminOnly
+from gql.admin import AdminRead
 from gql.arguments import arg
 from gql.context import Info
 
@@ -109,7 +109,7 @@ class ExperimentQueries:
     @strawberry.field(
         description="A scenario's variants and their comparison with control, from the hourly counters (admin). "
         "Hours are counted whole: every hour the window touches is included.",
-        extensions=[AdminOnly()],
+        extensions=[AdminRead()],
     )
     async def scenario_stats(
         self,

@@ -14,7 +14,15 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 
-from domain.filters import DEFAULT_USER_ID, BlendSettings, ExcludeSettings, RerankSettings
+from domain.filters import (
+    DEFAULT_USER_ID,
+    BlendSettings,
+    ExcludeSettings,
+    RecommendRequest,
+    RerankSettings,
+    SimilarRequest,
+)
+from domain.related import RelatedRequest
 
 UNAUTHENTICATED = "UNAUTHENTICATED"
 FORBIDDEN = "FORBIDDEN"
@@ -85,16 +93,26 @@ class UserScope:
         """The user id of the domain request; for an anonymous caller a placeholder whose state is never read."""
         return DEFAULT_USER_ID if self.user_id is None else self.user_id
 
-    def blend(self, asked: BlendSettings) -> BlendSettings:
-        return NO_BLEND if self.user_id is None else asked
-
-    def rerank(self, asked: RerankSettings) -> RerankSettings:
-        return NO_RERANK if self.user_id is None else asked
-
     def exclude(self, asked: ExcludeSettings | None) -> ExcludeSettings | None:
         if asked is None or self.user_id is not None:
             return asked
         return replace(asked, seen=False, dismissed=False, purchased=False)  # no history to read: by id only
+
+    # Applied to the finished request (a scenario's settings included): nothing it says reads an anonymous
+    # caller's state.
+    def recommending(self, request: RecommendRequest) -> RecommendRequest:
+        if self.user_id is not None:
+            return request
+        return replace(request, blend=NO_BLEND, rerank=NO_RERANK, exclude=self.exclude(request.exclude))
+
+    def similar(self, request: SimilarRequest) -> SimilarRequest:
+        if self.user_id is not None:
+            return request
+        blend = None if request.blend is None else NO_BLEND
+        return replace(request, blend=blend, exclude=self.exclude(request.exclude))
+
+    def related(self, request: RelatedRequest) -> RelatedRequest:
+        return request if self.user_id is not None else replace(request, exclude=self.exclude(request.exclude))
 
 
 def user_scope(caller: Caller, user_id: Any) -> UserScope:

@@ -1,6 +1,6 @@
 """Rate limits per class of operation, checked once the document is valid and before anything runs.
 
-The class is decided by the operation's root fields: fields declared admin (gql.admin) count
+The class is decided by the operation's root fields: mutations and queries declared admin (gql.admin) count
 as `admin`, other mutations (clicks, events, resets) as `events`, other queries as `recommendations`. An
 operation over its budget gets HTTP 429, a Retry-After header and an error with code RATE_LIMITED; nothing runs.
 """

@@ -20,6 +20,7 @@ from gql.identity import DEFAULT_USER, user_scope
 from gql.page_cursors import page_state
 from gql.product_types import product_result
 from gql.recommendation_types import DiversityInput, Recommendations, RelatedProductsResult, SimilarProductsResult
+from gql.scenario_fields import SCENARIO_DOC, in_scenario
 from gql.types import BlendInput, ProductFilter, RerankInput
 from gql.user_types import EXCLUDE_DEFAULTS, ExcludeInput
 
@@ -75,23 +76,25 @@ class RecommendationQueries:
         diversity: Annotated[DiversityInput | None, arg(DIVERSITY_DOC)] = UNSET,
         max_distance: Annotated[float | None, arg(MAX_DISTANCE_DOC)] = UNSET,
         after: Annotated[str | None, arg(AFTER_DOC)] = UNSET,
+        scenario: Annotated[str | None, arg(SCENARIO_DOC)] = UNSET,
     ) -> Recommendations:
         scope = user_scope(info.context.caller, user_id)
+        served, given = in_scenario(info, None if scenario is UNSET else scenario, scope.request_user)
         request = RecommendRequest(
             query=None if query is UNSET else query,
             user_id=scope.request_user,
             filters=(filters or ProductFilter()).to_domain(),
-            blend=scope.blend((blend or BlendInput()).to_domain()),
-            rerank=scope.rerank((rerank or RerankInput()).to_domain()),
+            blend=(blend or BlendInput()).to_domain(),
+            rerank=(rerank or RerankInput()).to_domain(),
             k=10 if k is None else k,
             ef_runtime=ef_runtime,
-            exclude=scope.exclude(exclude.to_domain() if exclude else None),
+            exclude=exclude.to_domain() if exclude else None,
             mode=mode or SearchMode.SEMANTIC,
             diversity=diversity.to_domain() if diversity else None,
             max_distance=None if max_distance is UNSET else max_distance,
             after=page_state(info.context.cursors, None if after is UNSET else after),
         )
-        found = await info.context.service.recommend(request)
+        found = await info.context.service.recommend(scope.recommending(served.applied(request, given)))
         info.context.observer.stages(found.timings)
         info.context.observer.served(found)
         return Recommendations.from_domain(found)
@@ -116,14 +119,16 @@ class RecommendationQueries:
         k: Annotated[int | None, arg("How many products to return, 1 to 100.")] = 10,
         max_distance: Annotated[float | None, arg(MAX_DISTANCE_DOC)] = UNSET,
         after: Annotated[str | None, arg(AFTER_DOC)] = UNSET,
+        scenario: Annotated[str | None, arg(SCENARIO_DOC + " Its sources do not apply (always item-to-item).")] = UNSET,
     ) -> SimilarProductsResult:
         scope = user_scope(info.context.caller, None if user_id is UNSET else user_id)
+        served, given = in_scenario(info, None if scenario is UNSET else scenario, scope.request_user)
         request = SimilarRequest(
             product_id=str(product_id),
             user_id=scope.request_user,
             filters=(filters or ProductFilter()).to_domain(),
-            exclude=scope.exclude(exclude.to_domain() if exclude else None),
-            blend=scope.blend(blend.to_domain()) if blend else None,
+            exclude=exclude.to_domain() if exclude else None,
+            blend=blend.to_domain() if blend else None,
             diversity=diversity.to_domain() if diversity else None,
             k=10 if k is None else k,
             max_distance=None if max_distance is UNSET else max_distance,
@@ -135,7 +140,8 @@ class RecommendationQueries:
             info.context.observer.served(found)
             return Recommendations.from_domain(found)
 
-        return await product_result(info.context.service.similar_products(request), present)
+        limited = scope.similar(served.applied(request, given))
+        return await product_result(info.context.service.similar_products(limited), present)
 
     @strawberry.field(
         description="Products other shoppers engaged with close to this one (ALSO_VIEWED) or put in the cart and "
@@ -156,10 +162,14 @@ class RecommendationQueries:
         diversity: Annotated[DiversityInput | None, arg(DIVERSITY_DOC)] = UNSET,
         k: Annotated[int | None, arg("How many products to return, 1 to 100.")] = 10,
         after: Annotated[str | None, arg(AFTER_DOC)] = UNSET,
+        scenario: Annotated[
+            str | None, arg(SCENARIO_DOC + " Its sources do not apply (always co-engagement).")
+        ] = UNSET,
     ) -> RelatedProductsResult:
         if relation is None:
             raise InvalidInput("relation", "must be ALSO_VIEWED or BOUGHT_TOGETHER, not null")
         scope = user_scope(info.context.caller, None if user_id is UNSET else user_id)
+        served, given = in_scenario(info, None if scenario is UNSET else scenario, scope.request_user)
         request = RelatedRequest(
             product_id=str(product_id),
             relation=relation,
@@ -175,4 +185,5 @@ class RecommendationQueries:
             info.context.observer.stages(found.timings)
             return Recommendations.from_domain(found)
 
-        return await product_result(info.context.service.related_products(request), present)
+        limited = scope.related(served.applied(request, given))
+        return await product_result(info.context.service.related_products(limited), present)

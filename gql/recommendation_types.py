@@ -160,10 +160,10 @@ class Recommendations:
         "with a CLICK, ADD_TO_CART or PURCHASE of a product on this page to attribute the event to the page's "
         'scenario and variant (docs/api.md, "Experiments").'
     )
-    scenario: str | None = strawberry.field(description="The scenario that served this page, if any.")
+    scenario: str | None = strawberry.field(description="The scenario that served this page; null when none was named.")
     variant: str | None = strawberry.field(
-        description="The scenario's A/B variant that served this page (`control` for the scenario's own settings), "
-        "if any."
+        description="The scenario's A/B variant that served this page (`control`: the scenario's own settings); "
+        "null when no scenario was named."
     )
 
     @classmethod

@@ -21,6 +21,7 @@ from gql.observed import Observed
 from gql.product_types import product_result
 from gql.rate_limited import RateLimited
 from gql.recommendation_fields import RecommendationQueries
+from gql.scenario_fields import ScenarioMutations, ScenarioQueries
 from gql.trending_fields import TrendingQueries
 from gql.types import (
     ClickRecorded,
@@ -40,7 +41,7 @@ __all__ = ["Context", "Info", "build_schema", "schema"]
 
 
 @strawberry.type(description="Read the catalog, user features and recommendations.")
-class Query(RecommendationQueries, TrendingQueries, ExperimentQueries):
+class Query(RecommendationQueries, TrendingQueries, ExperimentQueries, ScenarioQueries):
     @strawberry.field(description="Session vector, category affinities and clicks of one user.")
     async def user_features(
         self, info: Info, user_id: Annotated[strawberry.ID, arg("The user to describe.")]
@@ -69,7 +70,7 @@ class Query(RecommendationQueries, TrendingQueries, ExperimentQueries):
 
 
 @strawberry.type(description="Record behaviour and maintain the index and the catalog.")
-class Mutation(CatalogMutations):
+class Mutation(CatalogMutations, ScenarioMutations):
     @strawberry.mutation(
         description="Record an event of a user on a product: its weight moves the session vector (or, for DISMISS, "
         "the dismissed vector) and the category affinity; one atomic write, also appended to the user's history."

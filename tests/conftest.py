@@ -161,6 +161,7 @@ def settings(redis_server: EmbeddedRedis, namespace: str) -> Settings:
         popularity_key=namespace,
         co_engagement_key=namespace,
         experiment_key=namespace,
+        scenario_key=f"{namespace}scenarios",
         catalog=CATALOG,
     )
 

@@ -134,7 +134,7 @@ async def test_the_recommend_use_case_serves_an_injected_trending_source(
     chain = FallbackChain((trending(service), TopRated(service.index)))
     reads = UserReads(service.users, clock, service.policy.half_life_s)
     recommend = Recommend(
-        service.embedder, reads, RecommendSources({}, chain), Pager(60.0), pins=PinLookup(service.index)
+        service.embedder, reads, RecommendSources({}, chain, {}), Pager(60.0), pins=PinLookup(service.index)
     )
     request = RecommendRequest(k=3, filters=ProductFilter(in_stock_only=True))
     assert (await recommend(request)).strategy is Strategy.TOP_RATED  # nothing trending yet

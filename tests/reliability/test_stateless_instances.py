@@ -1,8 +1,9 @@
 """Two API processes sharing one Redis hold no state of their own: what one writes, the other serves at once.
 
 The only in-process caches are the query-vector LRU (query text → vector, which no product or user
-write changes) and the parsed GraphQL documents; product data and user features are read from Redis on
-every request, so neither cache can serve a stale product.
+write changes), the parsed GraphQL documents and the named scenarios (renewed on every change, see
+test_scenario_instances.py); product data and user features are read from Redis on every request, so no
+cache can serve a stale product.
 """
 
 from collections.abc import Iterator

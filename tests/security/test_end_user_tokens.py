@@ -193,3 +193,21 @@ def test_hs256_secret_and_a_jwks_file(app_with: Callable[..., Any], tmp_path: Pa
         assert post(http, FEATURES, bearer(signed)).json()["data"]["userFeatures"]["userId"] == "alice"
         unknown = jwt.encode(claims(), rsa_key, algorithm="RS256", headers={"kid": "k2"})
         assert post(http, FEATURES, bearer(unknown)).status_code == 401
+
+
+def test_a_scenario_reads_no_user_state_for_an_anonymous_caller(http: TestClient, mint: Callable[..., str]) -> None:
+    # The scenario's settings come after the identity rule, never around it.
+    upsert = """mutation { upsertScenario(scenario: {name: "personal", sources: [SESSION, POPULAR],
+      blend: {weight: 0.9}, rerank: {weight: 5}, exclude: {seen: true}}) { __typename } }"""
+    assert post(http, upsert, bearer(mint("ops", roles=["admin"]))).json()["data"]["upsertScenario"] == {
+        "__typename": "Scenario"
+    }
+    alice = bearer(mint("alice"))
+    assert post(http, CLICK, alice).status_code == 200
+    # Anonymous requests run as a placeholder user (the demo user): give it state that must stay unread.
+    demo_click = 'mutation { recordClick(userId: "demo", productId: "p002") { __typename } }'
+    assert post(http, demo_click, bearer(mint("demo"))).json()["data"]["recordClick"]["__typename"] == "ClickRecorded"
+    query = '{ recommendations(scenario: "personal", userId: "alice", k: 3) { strategy usedSession usedRerank } }'
+    anonymous = post(http, query).json()["data"]["recommendations"]
+    assert anonymous == {"strategy": "POPULAR", "usedSession": False, "usedRerank": False}
+    assert post(http, query, alice).json()["data"]["recommendations"]["strategy"] == "SESSION"

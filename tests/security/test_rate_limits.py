@@ -9,7 +9,7 @@ import redis
 from graphql import get_named_type
 
 from adapters.redis.embedded import free_port
-from gql.admin import admin_mutations
+from gql.admin import admin_mutations, admin_queries
 from gql.schema import schema
 from tests.security.conftest import bearer
 
@@ -106,4 +106,6 @@ def test_the_admin_mutations_are_those_that_can_answer_not_authorized() -> None:
         if "NotAuthorized" in {t.name for t in getattr(get_named_type(field.type), "types", ())}
     }
     admin = {"refreshEmbedding", "resetIndex", "upsertProducts", "updateProducts", "deleteProducts"}
+    admin |= {"upsertScenario", "deleteScenario"}
     assert admin_mutations(schema) == refusing == admin
+    assert admin_queries(schema) == {"scenarios", "scenario", "scenarioStats"}
