@@ -24,6 +24,9 @@ class BehaviourSettings(BaseSettings):
     co_engagement_backward: float = option(
         co.DEFAULT_BACKWARD, "weight of a backward link relative to its forward one", EVENTS, ge=0, le=1
     )
+    co_engagement_distance_power: float = option(
+        co.DEFAULT_DISTANCE_POWER, "a link between events d apart weighs 1/d^this", EVENTS, ge=0, le=2
+    )
     co_engagement_cap: int = option(co.DEFAULT_CAP, "neighbours kept per product and relation", EVENTS, ge=1, le=10**4)
     co_engagement_half_life_s: float = option(
         co.DEFAULT_HALF_LIFE_S, "co-engagement counts halve over this age", EVENTS, ge=WEEK_S, le=1000 * WEEK_S
@@ -59,7 +62,11 @@ class BehaviourSettings(BaseSettings):
     )
 
     def co_engagement_policy(self) -> co.CoEngagementPolicy:
-        return co.CoEngagementPolicy(window=self.co_engagement_window, backward=self.co_engagement_backward)
+        return co.CoEngagementPolicy(
+            window=self.co_engagement_window,
+            backward=self.co_engagement_backward,
+            distance_power=self.co_engagement_distance_power,
+        )
 
     def behaviour_weights(self) -> BehaviourWeights:
         return BehaviourWeights(

@@ -2,18 +2,22 @@
 
 Writing. Each event links its product p with the products of the user's previous `window` events (the
 history, newest first): q at sequence distance d (1 = the event just before) gets a forward link q → p of
-weight w/d and a backward link p → q of weight b·w/d, where w is the event kind's weight (EventPolicy) and
-b the backward factor: "bought p after q" predicts p from q better than q from p. Distance counts every
-event of the history as it happened, dismissals included; a product met twice in the window is linked
-once, at its nearest distance (a repeat view says the shopper likes it, not that it pairs twice as well).
+weight w/d^a and a backward link p → q of weight b·w/d^a, where w is the event kind's weight (EventPolicy),
+a the distance power and b the backward factor: "bought p after q" predicts p from q better than q from p.
+Distance counts every event of the history as it happened, dismissals included; a product met twice in the
+window is linked once, at its nearest distance (a repeat view says the shopper likes it, not that it pairs
+twice as well).
 ALSO_VIEWED links any engagement but DISMISS with any earlier such event; BOUGHT_TOGETHER links an
 ADD_TO_CART or PURCHASE with earlier ADD_TO_CARTs and PURCHASEs only.
 
 Reading. The neighbour lists of weighted seed products (one product for "related to this one"; a user's
 recent products, the newest weighted most, for "recommended for you") are fused: a neighbour c of seed s
-scores count(s → c) / total(c)^exponent, total(c) being everything ever linked into c, so a best-seller
-seen beside everything does not top every list; each seed's scores are scaled so its best is 1, then
-weighted by the seed and summed. A seed is never its own or another seed's neighbour.
+scores count(s → c) / total(c)^exponent, total(c) being everything ever linked into c (an exponent above 0
+keeps a best-seller seen beside everything from topping every list), and these scores, weighted by the
+seed, are summed. A seed is never its own or another seed's neighbour. The defaults (raw counts, no
+per-seed scaling, backward 0.15, distance power 0.5, the newest seed weighing 1 and each older one 0.45
+times the next) were chosen on the validation target of Amazon Beauty (docs/evaluation.md): dividing by
+any power of the total lowered it there.
 
 Decay, by forward decay: an increment made at time t is stored multiplied by growth(t) = 2^((t - L)/H)
 (L a fixed landmark, H the half-life) and a count read at `now` is divided by growth(now), which is the
@@ -33,10 +37,12 @@ from domain.events import Event, EventKind
 LANDMARK_S = 1_767_225_600.0
 MAX_HALF_LIVES = 1000.0  # 2^1000 is still a finite double with room for sums; 2^1024 is not
 DEFAULT_WINDOW = 10
-DEFAULT_BACKWARD = 0.5
-DEFAULT_EXPONENT = 0.5
-DEFAULT_SEED_DECAY = 0.6
-DEFAULT_CAP = 200  # neighbours kept per product and relation
+DEFAULT_BACKWARD = 0.15
+DEFAULT_DISTANCE_POWER = 0.5
+DEFAULT_EXPONENT = 0.0
+DEFAULT_SEED_DECAY = 0.45
+# Neighbours kept per product and relation; at most 128 keeps a sorted set in Redis' compact encoding.
+DEFAULT_CAP = 100
 DEFAULT_HALF_LIFE_S = 30 * 24 * 3600.0
 
 
@@ -64,16 +70,19 @@ class Link:
 
 @dataclass(frozen=True)
 class CoEngagementPolicy:
-    """How events link; both are settings (bootstrap.settings)."""
+    """How events link; each is a setting (bootstrap.behaviour_settings)."""
 
     window: int = DEFAULT_WINDOW  # earlier events of the user an event links with
     backward: float = DEFAULT_BACKWARD  # weight of the backward link relative to the forward one
+    distance_power: float = DEFAULT_DISTANCE_POWER  # a link at sequence distance d weighs 1/d^this
 
     def __post_init__(self) -> None:
         if self.window < 1:
             raise ValueError(f"the co-engagement window must be at least 1, not {self.window}")
         if not 0.0 <= self.backward <= 1.0:
             raise ValueError(f"the backward factor must be between 0 and 1, not {self.backward}")
+        if not 0.0 <= self.distance_power <= 2.0:
+            raise ValueError(f"the distance power must be between 0 and 2, not {self.distance_power}")
 
 
 def links(
@@ -86,7 +95,8 @@ def links(
             continue
         nearest = _nearest(event.product_id, previous[: policy.window], kinds)
         for product_id, distance in nearest.items():
-            found.extend(_pair(event.product_id, product_id, relation, weights[event.kind] / distance, policy))
+            weight = weights[event.kind] / math.pow(distance, policy.distance_power)
+            found.extend(_pair(event.product_id, product_id, relation, weight, policy))
     return found
 
 
@@ -132,15 +142,14 @@ def fuse(
     n: int,
 ) -> list[tuple[str, float]]:
     """The n best neighbours of the seeds (module docstring), best first; `lists` holds each seed's neighbours
-    with their counts, `totals` each neighbour's total (a missing total counts as the neighbour's own count)."""
+    with their counts, `totals` each neighbour's total (a missing total counts as the neighbour's own count;
+    with exponent 0 no total is needed)."""
     fused: dict[str, float] = {}
     for seed, weight in seeds.items():
-        scores = _normalised(lists.get(seed, ()), totals, exponent=exponent, seeds=seeds)
-        best = max(scores.values(), default=0.0)
-        if weight <= 0.0 or best <= 0.0:
+        if weight <= 0.0:
             continue
-        for product_id, score in scores.items():
-            fused[product_id] = fused.get(product_id, 0.0) + weight * score / best
+        for product_id, score in _normalised(lists.get(seed, ()), totals, exponent=exponent, seeds=seeds).items():
+            fused[product_id] = fused.get(product_id, 0.0) + weight * score
     return sorted(fused.items(), key=lambda pair: (-pair[1], pair[0]))[: max(n, 0)]
 
 
@@ -148,7 +157,7 @@ def _normalised(
     neighbours: Sequence[tuple[str, float]], totals: Mapping[str, float], *, exponent: float, seeds: Mapping[str, float]
 ) -> dict[str, float]:
     return {
-        product_id: count / math.pow(max(totals.get(product_id, 0.0), count), exponent)
+        product_id: count if exponent == 0.0 else count / math.pow(max(totals.get(product_id, 0.0), count), exponent)
         for product_id, count in neighbours
         if count > 0.0 and product_id not in seeds
     }

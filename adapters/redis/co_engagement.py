@@ -8,9 +8,10 @@ Keys (`<prefix>` is the `co_engagement_key` setting, `<relation>` is `also_viewe
   pushes out is the weakest once decayed. Expires after TTL_HALF_LIVES half-lives without a write: a deleted
   or long-forgotten product's lists go by themselves.
 - `<prefix>co:totals:<relation>`: hash, field = product id, value = the forward-decayed sum of every link
-  into that product, the popularity a neighbour's count is divided by when read. One hash rather than a key
-  per product: a read needs the totals of a few hundred neighbours at once, which one HMGET fetches; keys
-  per product would be as many commands. No expiry (one small field per product ever linked).
+  into that product, the popularity a neighbour's count is divided by when read with an exponent above 0.
+  Kept even when the exponent is 0, so normalisation can be switched on without rebuilding. One hash rather
+  than a key per product: a read needs the totals of up to a few hundred neighbours at once, which one HMGET
+  fetches; keys per product would be as many commands. No expiry (one small field per product ever linked).
 
 Nothing is ever rewritten for decay: stored values carry growth(at) and reads divide by growth(now).
 
@@ -21,7 +22,8 @@ the client's time. Each script names one key, so on a cluster none spans two pro
 make the product id the hash tag). The pipeline runs after the user's event script without a transaction:
 a failure part-way leaves some of one event's lists counted, never a count doubled.
 
-Reading: every seed's list in one pipelined burst of ZRANGE, then one HMGET of their neighbours' totals.
+Reading: every seed's list in one pipelined burst of ZRANGE, then, only when normalising (exponent above 0),
+one HMGET of their neighbours' totals.
 """
 
 import asyncio
@@ -134,13 +136,14 @@ class RedisCoEngagement:
         if not ids or n < 1:
             return []
         scale = 1.0 / growth(now, self._half_life_s)
-        # Every seed's list in one pipelined burst, then the totals of their neighbours in one HMGET.
+        # Every seed's list in one pipelined burst, then (when normalising) their neighbours' totals in one HMGET.
         replies = await asyncio.gather(
             *(self._reads.command("ZRANGE", self.key(seed, relation), 0, -1, "WITHSCORES") for seed in ids)
         )
         lists = {seed: _pairs(reply, scale) for seed, reply in zip(ids, replies, strict=True)}
         candidates = list(dict.fromkeys(c for pairs in lists.values() for c, _ in pairs if c not in seeds))
-        totals = await self._totals(relation, candidates, scale) if candidates else {}
+        # Totals only when the read normalises by them: raw counts need no second round trip.
+        totals = await self._totals(relation, candidates, scale) if candidates and self._exponent > 0 else {}
         return fuse(seeds, lists, totals, exponent=self._exponent, n=n)
 
     @translated

@@ -30,10 +30,10 @@ class BehaviourWeights:
     """How much behaviour counts, and how it is read; every field is a setting (bootstrap.behaviour_settings)."""
 
     weight: float = 1.0  # w_b: the behaviour score's weight, the default of blend.behaviour_weight
-    session_weight: float = 1.0  # w_s: the session cosine's weight in "recommended for you"
+    session_weight: float = 1.5  # w_s: the session cosine's weight in "recommended for you"
     query_bonus: float = 0.05  # with a query: a neighbour's distance is lowered by w_b · b · this
     seeds: int = 10  # the user's latest distinct products co-engagement starts from
-    seed_decay: float = 0.6  # each older seed weighs this much less than the one after it
+    seed_decay: float = 0.45  # each older seed weighs this much of the one after it
     depth: int = 200  # neighbours read before filtering
 
 

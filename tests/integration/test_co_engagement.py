@@ -2,6 +2,7 @@
 16 concurrent clients, capped, decaying, by relation; wired from the settings."""
 
 import asyncio
+import math
 from dataclasses import replace
 from typing import Any
 
@@ -15,7 +16,7 @@ from adapters.redis.connection import RedisConnection, connect
 from adapters.redis.embedded import EmbeddedRedis
 from adapters.redis.users import RedisUserFeatureStore
 from bootstrap.settings import Settings
-from domain.co_engagement import DEFAULT_HALF_LIFE_S, Relation, growth
+from domain.co_engagement import DEFAULT_HALF_LIFE_S, CoEngagementPolicy, Relation, growth
 from domain.events import EventKind
 from domain.service import RecommenderService
 from tests.clock import START, FakeClock
@@ -25,7 +26,7 @@ AV, BT = Relation.ALSO_VIEWED, Relation.BOUGHT_TOGETHER
 V, C, A, P, D = EventKind.VIEW, EventKind.CLICK, EventKind.ADD_TO_CART, EventKind.PURCHASE, EventKind.DISMISS
 
 
-# One user's sequence and, by hand, the links it makes (window 10, backward 0.5, weights 0.5/1/2/3):
+# One user's sequence and, by hand, the links it makes under HAND (window 10, 1/d, backward 0.5; weights 0.5/1/2/3):
 # CLICK b after a: a→b 1, b→a 0.5. PURCHASE c after b (d=1), a (d=2): b→c 3, c→b 1.5, a→c 1.5, c→a 0.75.
 # DISMISS d: nothing. ADD_TO_CART a after d (dismissed), c (d=2), b (d=3): c→a 1, a→c 0.5, b→a 2/3,
 # a→b 1/3; and bought together with c (the only cart/purchase before): c→a 1, a→c 0.5.
@@ -33,6 +34,7 @@ SEQUENCE = [("p001", V), ("p002", C), ("p011", P), ("p031", D), ("p001", A)]
 a, b, c = "p001", "p002", "p011"
 ALSO_VIEWED = {a: {b: 1 + 1 / 3, c: 1.5 + 0.5}, b: {a: 0.5 + 2 / 3, c: 3.0}, c: {b: 1.5, a: 0.75 + 1.0}}
 BOUGHT_TOGETHER = {c: {a: 1.0}, a: {c: 0.5}}
+HAND = CoEngagementPolicy(window=10, backward=0.5, distance_power=1.0)
 
 
 async def _stored(client: aioredis.Redis, store: RedisCoEngagement, relation: Relation, now: float) -> dict:
@@ -56,6 +58,7 @@ async def test_sixteen_concurrent_clients_count_exactly(
             catalog=redis_service.catalog,
             clock=clock,
             co_engagement=store,
+            co_engagement_policy=HAND,
         )
         for conn, store in zip(connections, stores, strict=True)
     ]
@@ -123,24 +126,31 @@ async def test_dismissals_link_nothing_and_views_buy_nothing_together(service: R
     assert isinstance(store, InMemoryCoEngagement | RedisCoEngagement)
     for product_id in ("p001", "p002", "p004"):
         assert await store.counts(product_id, AV, 0.0) == {}
-    assert await store.neighbours({"p003": 1.0}, AV, 10, START) == [("p005", 1.0)]
+    # The CLICK on p005 links p003, two events back (the dismissal counts in the distance), by default at 1/√2.
+    forward = 1.0 / math.sqrt(2.0)
+    assert await store.neighbours({"p003": 1.0}, AV, 10, START) == [("p005", pytest.approx(forward))]
     assert await store.neighbours({"p003": 1.0}, BT, 10, START) == []
-    assert await store.neighbours({"p005": 1.0}, AV, 10, START) == [("p003", 1.0)]  # backward
+    assert await store.neighbours({"p005": 1.0}, AV, 10, START) == [("p003", pytest.approx(0.15 * forward))]
 
 
-async def test_through_the_service_a_niche_co_purchase_beats_the_best_seller(service: RecommenderService) -> None:
+async def test_through_the_service_normalised_a_niche_co_purchase_beats_the_best_seller(
+    service: RecommenderService, redis_conn: RedisConnection, namespace: str
+) -> None:
     tent, pegs, best = "p021", "p022", "p001"
+    normalising = (
+        InMemoryCoEngagement(exponent=0.5)
+        if isinstance(service.co_engagement, InMemoryCoEngagement)
+        else RedisCoEngagement(redis_conn, f"{namespace}normalised:", exponent=0.5)
+    )
+    service = replace(service, co_engagement=normalising)
     plan = [[tent, best]] * 3 + [[tent, pegs]] * 2 + [[f"p{n:03d}", best] for n in range(30, 50)]
     for i, products in enumerate(plan):
         for product_id in products:
             await service.record_event(f"buyer{i}", product_id, P)
-    store = service.co_engagement
-    assert store is not None
-    ranked = await store.neighbours({tent: 1.0}, BT, 5, START)
+    ranked = await normalising.neighbours({tent: 1.0}, BT, 5, START)
     assert [product_id for product_id, _ in ranked] == [pegs, best]
-    assert isinstance(store, InMemoryCoEngagement | RedisCoEngagement)
-    counts = await store.counts(tent, BT, START)
-    assert counts == pytest.approx({best: 9.0, pegs: 6.0})  # by raw counts the best-seller would come first
+    counts = await normalising.counts(tent, BT, START)
+    assert counts == pytest.approx({best: 9.0, pegs: 6.0})  # by raw counts (the default) the best-seller comes first
 
 
 def test_the_server_links_events_under_its_settings(http: TestClient, settings: Settings) -> None:

@@ -31,6 +31,7 @@ class Case:
     counts: dict[str, dict[str, float]]  # source -> its ALSO_VIEWED counts decayed to `now`
     seeds: dict[str, float] = field(default_factory=dict)
     ranked: list[str] = field(default_factory=list)  # the fused neighbours of `seeds`, best first
+    top: float = 0.0  # the first one's fused score
     options: dict[str, Any] = field(default_factory=dict)
 
 
@@ -42,6 +43,7 @@ TABLE = [
         {"a": {"b": 1.5, "c": 2.0}},
         {"a": 1.0},
         ["c", "b"],
+        2.0,
         {"exponent": 0.0},
     ),
     Case(
@@ -54,6 +56,7 @@ TABLE = [
         {"a": {"c": 2.0, "d": 3.0, "g": 5.0}},
         {"a": 1.0},
         ["g", "d", "c"],
+        5.0,
         {"cap": 3, "exponent": 0.0},
     ),
     Case(
@@ -63,6 +66,7 @@ TABLE = [
         {"a": {"b": 0.25, "c": 0.5}},
         {"a": 1.0},
         ["c", "b"],
+        0.5,
         {"half_life_s": H, "exponent": 0.0},
     ),
     Case(
@@ -72,6 +76,8 @@ TABLE = [
         {"a": {"niche": 2.0, "best": 4.0}},
         {"a": 1.0},
         ["niche", "best"],
+        2.0 / 2.0**0.5,  # count / total^0.5; the best-seller: 4 / 204^0.5
+        {"exponent": 0.5},
     ),
     Case(
         "seeds fuse by weight and never come back",
@@ -80,6 +86,7 @@ TABLE = [
         {"a": {"b": 1.0, "c": 2.0}, "b": {"d": 1.0, "a": 9.0}},
         {"a": 1.0, "b": 0.4},
         ["c", "d"],
+        2.0,
         {"exponent": 0.0},
     ),
     Case(
@@ -89,6 +96,7 @@ TABLE = [
         {"a": {"b": 1.0}},
         {"a": 1.0},
         ["b"],
+        1.0,
     ),
 ]
 
@@ -112,7 +120,7 @@ async def test_behaviour_table(make_store: Callable[..., Store], case: Case) -> 
         assert await store.counts(source, AV, case.now) == pytest.approx(expected, rel=1e-9)
     got = await store.neighbours(case.seeds, AV, 10, case.now)
     assert [product_id for product_id, _ in got] == case.ranked
-    assert got[0][1] == pytest.approx(max(case.seeds.values()))  # each seed's best scales to 1, then its weight
+    assert got[0][1] == pytest.approx(case.top)  # raw counts by default, weighted by seed and summed
 
 
 async def test_no_seeds_or_no_room_reads_nothing(make_store: Callable[..., Store]) -> None:
@@ -123,6 +131,22 @@ async def test_no_seeds_or_no_room_reads_nothing(make_store: Callable[..., Store
     assert await store.neighbours({"unknown": 1.0}, AV, 10, START) == []
 
 
+async def test_raw_counts_never_read_the_totals_normalised_ones_do(redis_conn: RedisConnection, namespace: str) -> None:
+    raw = RedisCoEngagement(redis_conn, namespace)
+    normalising = RedisCoEngagement(redis_conn, namespace, exponent=0.5)
+    await raw.add(_av(("a", "b", 1.0), ("a", "c", 2.0), ("x", "c", 8.0)), START)
+
+    async def hmgets() -> int:
+        stats = await redis_conn.client.info("commandstats")
+        return int(stats.get("cmdstat_hmget", {}).get("calls", 0))
+
+    before = await hmgets()
+    assert await raw.neighbours({"a": 1.0}, AV, 5, START) == [("c", 2.0), ("b", 1.0)]
+    assert await hmgets() == before
+    assert [c for c, _ in await normalising.neighbours({"a": 1.0}, AV, 5, START)] == ["b", "c"]  # 1/1 > 2/10^0.5
+    assert await hmgets() == before + 1
+
+
 async def test_scripts_lost_by_redis_are_loaded_again_and_count_once(
     redis_conn: RedisConnection, namespace: str
 ) -> None:
@@ -131,5 +155,5 @@ async def test_scripts_lost_by_redis_are_loaded_again_and_count_once(
     await redis_conn.client.script_flush()  # as after a restart or a failover to a fresh replica
     await store.add(_av(("a", "b", 1.0), ("a", "c", 2.0)), START)
     assert await store.counts("a", AV, START) == pytest.approx({"b": 2.0, "c": 2.0})
-    # Normalised, b and c tie (2 / sqrt(2) each); the seed's weight scales them.
-    assert await store.neighbours({"x": 1.0, "a": 0.5}, AV, 5, START) == [("b", 0.5), ("c", 0.5)]
+    # b and c tie at a count of 2 each; the seed's weight scales them.
+    assert await store.neighbours({"x": 1.0, "a": 0.5}, AV, 5, START) == [("b", 1.0), ("c", 1.0)]

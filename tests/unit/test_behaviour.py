@@ -5,6 +5,7 @@ import pytest
 
 from adapters.memory_co_engagement import InMemoryCoEngagement
 from bootstrap.settings import Settings
+from domain.co_engagement import CoEngagementPolicy
 from domain.errors import InvalidInput
 from domain.events import Event, EventKind
 from domain.filters import BlendSettings
@@ -54,6 +55,11 @@ def test_affinity_and_behaviour_bonuses_add_up_in_the_affinity_bonus() -> None:
 
 
 def test_every_weight_is_a_setting_with_the_documented_default() -> None:
-    assert Settings().behaviour_weights() == BehaviourWeights(1.0, 1.0, 0.05, 10, 0.6, 200)
+    defaults = Settings()
+    assert defaults.behaviour_weights() == BehaviourWeights(1.0, 1.5, 0.05, 10, 0.45, 200)
+    assert defaults.co_engagement_policy() == CoEngagementPolicy(window=10, backward=0.15, distance_power=0.5)
+    assert (defaults.co_engagement_cap, defaults.co_engagement_exponent) == (100, 0.0)
+    linking = Settings(co_engagement_backward=0.5, co_engagement_distance_power=1.0).co_engagement_policy()
+    assert (linking.backward, linking.distance_power) == (0.5, 1.0)
     tuned = Settings(behaviour_weight=0.4, behaviour_session_weight=2.0, behaviour_query_bonus=0.1)
     assert tuned.behaviour_weights().weight == 0.4 and tuned.behaviour_weights().session_weight == 2.0

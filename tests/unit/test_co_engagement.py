@@ -19,7 +19,8 @@ from domain.events import DEFAULT_WEIGHTS, Event, EventKind
 
 V, C, A, P, D = EventKind.VIEW, EventKind.CLICK, EventKind.ADD_TO_CART, EventKind.PURCHASE, EventKind.DISMISS
 AV, BT = Relation.ALSO_VIEWED, Relation.BOUGHT_TOGETHER
-POLICY = CoEngagementPolicy()
+# The link tests compute by hand with 1/d and a backward link at half the forward one; the defaults have their own test.
+POLICY = CoEngagementPolicy(window=10, backward=0.5, distance_power=1.0)
 
 
 def _history(*pairs: tuple[str, EventKind]) -> list[Event]:
@@ -72,12 +73,25 @@ def test_bought_together_only_between_carts_and_purchases() -> None:
 def test_the_product_itself_and_repeats_are_skipped_window_bounds() -> None:
     got = _links("p", C, ("p", V), ("a", V), ("a", C), ("b", V))
     assert got == {("a", "p", AV, 0.5), ("p", "a", AV, 0.25), ("b", "p", AV, 0.25), ("p", "b", AV, 0.125)}
-    narrow = CoEngagementPolicy(window=2, backward=0.0)
+    narrow = CoEngagementPolicy(window=2, backward=0.0, distance_power=1.0)
     assert _links("p", C, ("a", V), ("b", V), ("c", V), policy=narrow) == {("a", "p", AV, 1.0), ("b", "p", AV, 0.5)}
     assert _links("p", C) == set()
 
 
-@pytest.mark.parametrize("bad", [{"window": 0}, {"backward": -0.1}, {"backward": 1.5}])
+def test_by_default_a_link_weighs_one_over_root_distance_and_backward_is_a_small_share() -> None:
+    default = CoEngagementPolicy()
+    got = _links("p", C, ("a", V), ("b", V), ("c", V), ("d", V), policy=default)
+    forward = {(q, 1 / math.sqrt(d)) for d, q in enumerate("abcd", start=1)}
+    backward = {("p", q, AV, round(0.15 * w, 9)) for q, w in forward}
+    assert got == {(q, "p", AV, round(w, 9)) for q, w in forward} | backward
+    flat = CoEngagementPolicy(backward=0.0, distance_power=0.0)
+    assert _links("p", C, ("a", V), ("b", V), policy=flat) == {("a", "p", AV, 1.0), ("b", "p", AV, 1.0)}
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"window": 0}, {"backward": -0.1}, {"backward": 1.5}, {"distance_power": -0.1}, {"distance_power": 2.5}],
+)
 def test_policy_refuses_out_of_range(bad: dict) -> None:
     with pytest.raises(ValueError):
         CoEngagementPolicy(**bad)
@@ -105,21 +119,24 @@ def test_normalisation_puts_a_niche_partner_above_a_best_seller() -> None:
     assert got == [("tent-pegs", 1.0), ("best-seller", pytest.approx((10 / 100) / (4 / 4)))]
 
 
-def test_fusion_max_scales_each_seed_weights_and_sums_leaving_seeds_out() -> None:
+def test_fusion_sums_raw_counts_weighted_by_seed_leaving_seeds_out() -> None:
+    # No seed's list is scaled on its own: a seed with strong links outweighs one with weak links.
     lists = {"s1": [("a", 8.0), ("b", 4.0), ("s2", 100.0)], "s2": [("b", 1.0), ("c", 0.5)]}
     got = dict(fuse({"s1": 1.0, "s2": 0.5}, lists, {}, exponent=0.0, n=10))
-    assert got == {"a": 1.0, "b": pytest.approx(0.5 + 0.5 * 1.0), "c": pytest.approx(0.5 * 0.5)}
-    assert fuse({"s1": 1.0}, lists, {}, exponent=0.0, n=2) == [("s2", 1.0), ("a", 0.08)]  # s2: not a seed here
+    assert got == {"a": 8.0, "b": pytest.approx(4.0 + 0.5 * 1.0), "c": pytest.approx(0.5 * 0.5)}
+    by_weight = fuse({"s1": 0.1, "s2": 1.0}, lists, {}, exponent=0.0, n=2)
+    assert by_weight == [("b", pytest.approx(0.1 * 4.0 + 1.0)), ("a", pytest.approx(0.1 * 8.0))]
+    assert fuse({"s1": 1.0}, lists, {}, exponent=0.0, n=2) == [("s2", 100.0), ("a", 8.0)]  # s2: not a seed here
     assert fuse({"s1": 1.0}, lists, {}, exponent=0.0, n=0) == []
     assert fuse({"lonely": 1.0}, lists, {}, exponent=0.5, n=5) == []
 
 
 def test_a_missing_total_counts_as_the_neighbours_own_count() -> None:
     got = fuse({"s": 1.0}, {"s": [("a", 4.0), ("b", 1.0)]}, {"b": 100.0}, exponent=0.5, n=5)
-    assert got == [("a", 1.0), ("b", pytest.approx(0.1 / 2.0))]
+    assert got == [("a", 4.0 / 2.0), ("b", pytest.approx(1.0 / 10.0))]
 
 
 def test_recent_seeds_decay_over_distinct_products_of_the_relations_kinds() -> None:
     history = _history(("a", V), ("b", P), ("a", C), ("x", D), ("c", A), ("d", V))
-    assert recent_seeds(history, relation=AV, limit=3) == {"a": 1.0, "b": 0.6, "c": pytest.approx(0.36)}
-    assert recent_seeds(history, relation=BT) == {"b": 1.0, "c": 0.6}
+    assert recent_seeds(history, relation=AV, limit=3) == {"a": 1.0, "b": 0.45, "c": pytest.approx(0.45**2)}
+    assert recent_seeds(history, relation=BT, decay=0.6) == {"b": 1.0, "c": 0.6}
