@@ -25,7 +25,8 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="module")
+# The demo page modules share one server: every start loads the model.
+@pytest.fixture(scope="package")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`recommender serve` on a free port with its own Redis data dir and key namespace; yields the base URL."""
     tmp_path = tmp_path_factory.mktemp("e2e-server")

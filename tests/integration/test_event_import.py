@@ -1,23 +1,18 @@
 """`import-events` on the real Redis and model: an import leaves exactly the keys a replay through
-`recordEvent` leaves, survives a crash, counts unknown products, and refuses a bad file before writing."""
+`recordEvent` leaves, and a crashed import resumed ends as an uninterrupted one. The event file's
+checks and the command line are in test_event_import_command.py."""
 
-import json
-import os
-import subprocess
-import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
 
-from adapters.catalog_stream import fingerprint
 from adapters.embedder import FastEmbedEmbedder
-from adapters.event_file import EventFileError, PastEvent, read_events
+from adapters.event_file import PastEvent, read_events
 from adapters.event_import import ImportCheckpoint, ImportCheckpoints, applied_prefix, apply_events
 from adapters.redis.embedded import EmbeddedRedis
 from adapters.redis.index import RedisProductIndex
@@ -27,48 +22,11 @@ from domain.events import Event, EventKind
 from domain.service import RecommenderService
 from gql.schema import Context, schema
 from tests.clock import START, FakeClock
-from tests.conftest import ROOT
+from tests.event_lines import UNKNOWN, event_lines, write_events
 
 pytestmark = pytest.mark.anyio
-UNKNOWN = "not-in-the-catalog"
 RECORD = """mutation ($u: ID!, $p: ID!, $k: EventKind!) {
   recordEvent(userId: $u, productId: $p, kind: $k) { __typename } }"""
-
-
-def recommender(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "cli.main", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, **(env or {})},
-    )
-
-
-def _iso(at: float) -> str:
-    return datetime.fromtimestamp(at, UTC).isoformat().replace("+00:00", "Z")
-
-
-def event_lines(users: int = 12, per_user: int = 15) -> list[dict[str, Any]]:
-    """Users interleaved, every kind, a few unknown products, some events without a time (the import's start)."""
-    kinds, lines = list(EventKind), []
-    for n in range(per_user):
-        for u in range(users):
-            i = n * users + u
-            line: dict[str, Any] = {"user": f"u{u}", "product": f"p{(i * 7) % 40 + 1:03d}", "kind": kinds[i % 5].value}
-            if i % 23 == 5:
-                line["product"] = UNKNOWN
-            if i % 9 != 4:  # times ascend per user, ten days before the clock's now, over two days
-                line["at"] = _iso(START - 10 * 86400 + n * 9000 + u * 60)
-            lines.append(line)
-    # the events without a time happen at the import's start, so they come last for each user
-    return sorted(lines, key=lambda line: "at" not in line)
-
-
-def write_events(path: Path, lines: list[dict[str, Any]]) -> Path:
-    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
-    return path
 
 
 @asynccontextmanager
@@ -219,83 +177,3 @@ def test_the_applied_prefix_is_read_from_the_history() -> None:
     assert applied_prefix(history[:3], past, 0.0) == 3  # a user with no history before the import
     assert applied_prefix(history[:2], past, 0.0) == 0  # p3, p2 on top, but p1 missing: not these events
     assert applied_prefix([_event("p1", 1.0, EventKind.VIEW)], past, 0.0) == 0
-
-
-BAD_LINES: list[tuple[Callable[[dict[str, Any]], Any], str]] = [
-    (lambda line: "{not json", "line 3: not valid JSON"),
-    (lambda line: [line], "line 3: must be a JSON object"),
-    (lambda line: {**line, "user": None}, "line 3: field 'user' must be a string"),
-    (lambda line: {k: v for k, v in line.items() if k != "user"}, "line 3: field 'user' is missing"),
-    (lambda line: {**line, "user": ""}, "line 3: field 'user' must be 1-64 characters"),
-    (lambda line: {**line, "product": "p" * 65}, "line 3: field 'product' must be 1-64 characters"),
-    (lambda line: {**line, "product": "a:b"}, "line 3: field 'product' must be 1-64 characters"),
-    (lambda line: {**line, "kind": "LIKE"}, "line 3: field 'kind' must be one of VIEW, CLICK"),
-    (lambda line: {**line, "at": "yesterday"}, "line 3: field 'at' must be an ISO 8601 time"),
-    (lambda line: {**line, "at": 1700000000}, "line 3: field 'at' must be an ISO 8601 time"),
-    (lambda line: {**line, "at": "2999-01-01T00:00:00Z"}, "line 3: field 'at' must not be in the future"),
-]
-
-
-def _bad_file(tmp_path: Path, spoil: Callable[[dict[str, Any]], Any]) -> Path:
-    lines = [json.dumps(line) for line in event_lines(users=2, per_user=3)]
-    bad = spoil(json.loads(lines[2]))
-    lines[2] = bad if isinstance(bad, str) else json.dumps(bad)
-    path = tmp_path / "bad.jsonl"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
-@pytest.mark.parametrize(("spoil", "message"), BAD_LINES)
-def test_a_bad_line_is_named_by_number_and_field(
-    tmp_path: Path, spoil: Callable[[dict[str, Any]], Any], message: str
-) -> None:
-    with pytest.raises(EventFileError) as raised:
-        read_events(_bad_file(tmp_path, spoil), START + 10 * 365 * 86400)
-    assert str(raised.value).startswith(message) and raised.value.line == 3
-
-
-async def test_the_command_refuses_a_bad_file_before_writing_anything(
-    tmp_path: Path, redis_server: EmbeddedRedis, redis_index: RedisProductIndex, redis_client: aioredis.Redis
-) -> None:
-    path = _bad_file(tmp_path, lambda line: {**line, "kind": "LIKE"})
-    root = f"{redis_index.name}-cli:"
-    done = recommender(*_cli_args(path, redis_server, redis_index, root), env=_namespaced(root))
-    assert done.returncode == 1
-    assert "line 3: field 'kind' must be one of" in done.stderr and "nothing was imported" in done.stderr
-    assert [key async for key in redis_client.scan_iter(match=f"*{root}*")] == []
-
-
-def _namespaced(root: str) -> dict[str, str]:
-    return {"RECOMMENDER_USER_PREFIX": f"{root}user:", "RECOMMENDER_POPULARITY_KEY": root}
-
-
-def _cli_args(path: Path, redis_server: EmbeddedRedis, index: RedisProductIndex, root: str) -> list[str]:
-    return [
-        "import-events",
-        str(path),
-        "--quiet",
-        "--redis-url",
-        redis_server.url,
-        "--index-name",
-        index.name,
-        "--key-prefix",
-        index.config.prefix,
-    ]
-
-
-async def test_the_command_imports_counts_unknown_products_and_resumes(
-    tmp_path: Path, redis_server: EmbeddedRedis, redis_index: RedisProductIndex, redis_client: aioredis.Redis
-) -> None:
-    lines = event_lines(users=3, per_user=4)
-    path = write_events(tmp_path / "events.jsonl", lines)
-    root = f"{redis_index.name}-cli:"
-    env = _namespaced(root)
-    done = recommender(*_cli_args(path, redis_server, redis_index, root), env=env)
-    unknown = sum(1 for line in lines if line["product"] == UNKNOWN)
-    assert done.returncode == 0, done.stderr
-    assert f"imported {len(lines) - unknown} events" in done.stdout and f"{unknown} named a product" in done.stdout
-    events = await redis_client.lrange(f"{root}user:{{u0}}:events", 0, -1)
-    assert len(events) == sum(1 for line in lines if line["user"] == "u0" and line["product"] != UNKNOWN)
-    again = recommender(*_cli_args(path, redis_server, redis_index, root), "--resume", env=env)
-    assert again.returncode == 0 and "already imported" in again.stdout
-    assert (await redis_client.hgetall(f"events-import:{root}user:"))[b"source"].decode() == fingerprint(path)

@@ -1,0 +1,114 @@
+"""`import-events` refuses a bad event file before writing anything, naming the line and the field;
+from the command line it imports, counts unknown products and resumes (real Redis)."""
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis.asyncio as aioredis
+
+from adapters.catalog_stream import fingerprint
+from adapters.event_file import EventFileError, read_events
+from adapters.redis.embedded import EmbeddedRedis
+from adapters.redis.index import RedisProductIndex
+from tests.clock import START
+from tests.conftest import ROOT
+from tests.event_lines import UNKNOWN, event_lines, write_events
+
+pytestmark = pytest.mark.anyio
+
+
+def recommender(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cli.main", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
+
+
+BAD_LINES: list[tuple[Callable[[dict[str, Any]], Any], str]] = [
+    (lambda line: "{not json", "line 3: not valid JSON"),
+    (lambda line: [line], "line 3: must be a JSON object"),
+    (lambda line: {**line, "user": None}, "line 3: field 'user' must be a string"),
+    (lambda line: {k: v for k, v in line.items() if k != "user"}, "line 3: field 'user' is missing"),
+    (lambda line: {**line, "user": ""}, "line 3: field 'user' must be 1-64 characters"),
+    (lambda line: {**line, "product": "p" * 65}, "line 3: field 'product' must be 1-64 characters"),
+    (lambda line: {**line, "product": "a:b"}, "line 3: field 'product' must be 1-64 characters"),
+    (lambda line: {**line, "kind": "LIKE"}, "line 3: field 'kind' must be one of VIEW, CLICK"),
+    (lambda line: {**line, "at": "yesterday"}, "line 3: field 'at' must be an ISO 8601 time"),
+    (lambda line: {**line, "at": 1700000000}, "line 3: field 'at' must be an ISO 8601 time"),
+    (lambda line: {**line, "at": "2999-01-01T00:00:00Z"}, "line 3: field 'at' must not be in the future"),
+]
+
+
+def _bad_file(tmp_path: Path, spoil: Callable[[dict[str, Any]], Any]) -> Path:
+    lines = [json.dumps(line) for line in event_lines(users=2, per_user=3)]
+    bad = spoil(json.loads(lines[2]))
+    lines[2] = bad if isinstance(bad, str) else json.dumps(bad)
+    path = tmp_path / "bad.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("spoil", "message"), BAD_LINES)
+def test_a_bad_line_is_named_by_number_and_field(
+    tmp_path: Path, spoil: Callable[[dict[str, Any]], Any], message: str
+) -> None:
+    with pytest.raises(EventFileError) as raised:
+        read_events(_bad_file(tmp_path, spoil), START + 10 * 365 * 86400)
+    assert str(raised.value).startswith(message) and raised.value.line == 3
+
+
+async def test_the_command_refuses_a_bad_file_before_writing_anything(
+    tmp_path: Path, redis_server: EmbeddedRedis, redis_index: RedisProductIndex, redis_client: aioredis.Redis
+) -> None:
+    path = _bad_file(tmp_path, lambda line: {**line, "kind": "LIKE"})
+    root = f"{redis_index.name}-cli:"
+    done = recommender(*_cli_args(path, redis_server, redis_index, root), env=_namespaced(root))
+    assert done.returncode == 1
+    assert "line 3: field 'kind' must be one of" in done.stderr and "nothing was imported" in done.stderr
+    assert [key async for key in redis_client.scan_iter(match=f"*{root}*")] == []
+
+
+def _namespaced(root: str) -> dict[str, str]:
+    return {"RECOMMENDER_USER_PREFIX": f"{root}user:", "RECOMMENDER_POPULARITY_KEY": root}
+
+
+def _cli_args(path: Path, redis_server: EmbeddedRedis, index: RedisProductIndex, root: str) -> list[str]:
+    return [
+        "import-events",
+        str(path),
+        "--quiet",
+        "--redis-url",
+        redis_server.url,
+        "--index-name",
+        index.name,
+        "--key-prefix",
+        index.config.prefix,
+    ]
+
+
+async def test_the_command_imports_counts_unknown_products_and_resumes(
+    tmp_path: Path, redis_server: EmbeddedRedis, redis_index: RedisProductIndex, redis_client: aioredis.Redis
+) -> None:
+    lines = event_lines(users=3, per_user=4)
+    path = write_events(tmp_path / "events.jsonl", lines)
+    root = f"{redis_index.name}-cli:"
+    env = _namespaced(root)
+    done = recommender(*_cli_args(path, redis_server, redis_index, root), env=env)
+    unknown = sum(1 for line in lines if line["product"] == UNKNOWN)
+    assert done.returncode == 0, done.stderr
+    assert f"imported {len(lines) - unknown} events" in done.stdout and f"{unknown} named a product" in done.stdout
+    events = await redis_client.lrange(f"{root}user:{{u0}}:events", 0, -1)
+    assert len(events) == sum(1 for line in lines if line["user"] == "u0" and line["product"] != UNKNOWN)
+    again = recommender(*_cli_args(path, redis_server, redis_index, root), "--resume", env=env)
+    assert again.returncode == 0 and "already imported" in again.stdout
+    assert (await redis_client.hgetall(f"events-import:{root}user:"))[b"source"].decode() == fingerprint(path)
