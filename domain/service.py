@@ -1,15 +1,14 @@
 """Use cases. Each takes plain values, talks to the ports and returns domain objects."""
 
-import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from domain import catalog_updates
 from domain.attributing import Attribution, ServedPages
-from domain.attribution import DEFAULT_WINDOW_S, Conversion
+from domain.attribution import DEFAULT_WINDOW_S
 from domain.catalog_updates import ProductsDeleted, ProductsUpdated, ProductsUpserted
-from domain.co_engagement import CoEngagementPolicy, links
+from domain.co_engagement import CoEngagementPolicy
 from domain.errors import InvalidInput, ProductNotFound
 from domain.events import HISTORY_LENGTH, Event, EventKind, EventPolicy
 from domain.experiments import ScenarioStats
@@ -33,15 +32,16 @@ from domain.ports import (
     UserFeatureStore,
 )
 from domain.recommend import Recommend, RecommendSources, recommend_sources
+from domain.recording import RecordEvent
 from domain.related import RelatedProducts, RelatedRequest, related_sources
 from domain.scenario_stats import DEFAULT_KEEP_DAYS, ScenarioStatsQuery
 from domain.scenario_validation import check_name, check_scenario
 from domain.scenarios import NO_SCENARIO, Scenario, Served
-from domain.session import apply_event, decay_to
-from domain.similar import SimilarProducts, product_with_vector
+from domain.session import decay_to
+from domain.similar import SimilarProducts
 from domain.trending import FacetField, FacetTrend, TrendPolicy
 from domain.trending_facets import TrendingFacets
-from domain.validation import check_finite, check_id, check_text
+from domain.validation import check_id, check_text
 
 MAX_REFRESH_TEXT_CHARS = 2048
 MAX_LIST_LIMIT = 1000
@@ -64,12 +64,6 @@ class IndexReset:
 class EmbeddingRefreshed:
     product_id: str
     embed_ms: float
-
-
-@dataclass(frozen=True)
-class RecordedEvent:
-    features: UserFeatures
-    conversion: Conversion | None  # None: the event counts for no experiment
 
 
 @dataclass
@@ -99,6 +93,7 @@ class RecommenderService:
     similar_products: Callable[[SimilarRequest], Awaitable[Recommendations]] = field(init=False, repr=False)
     trending_facets: Callable[[FacetField, int], Awaitable[list[FacetTrend]]] = field(init=False, repr=False)
     related_products: Callable[[RelatedRequest], Awaitable[Recommendations]] = field(init=False, repr=False)
+    record_event_from: RecordEvent = field(init=False, repr=False)  # recordEvent, with its page (attribution)
     sources: RecommendSources = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -114,6 +109,21 @@ class RecommenderService:
         self.trending_facets = TrendingFacets(self.index, self.popularity, self.clock, self.trend_policy)
         related = related_sources(self.index, store, depth=weights.depth)
         self.related_products = self._served(RelatedProducts(self.index, reads, related, pager))
+        self.record_event_from = RecordEvent(
+            self.index,
+            self.users,
+            self.policy,
+            self.clock,
+            popularity=self.popularity,
+            co_engagement=store,
+            co_engagement_policy=self.co_engagement_policy,
+            attribution=self._attribution(),
+        )
+
+    def _attribution(self) -> Attribution | None:
+        if self.ids is None or self.experiments is None:
+            return None
+        return Attribution(self.ids, self.experiments, self.attribution_window_s, self.scenario_names)
 
     def _served(self, use_case: Callable[..., Awaitable[Recommendations]]) -> Callable[..., Awaitable[Recommendations]]:
         """Sign each page's id and count scenario pages; as it is without ids. Wraps the outermost stage:
@@ -129,54 +139,11 @@ class RecommenderService:
         self, user_id: str, product_id: str, kind: EventKind, *, at: float | None = None
     ) -> UserFeatures:
         """`at` (seconds since the epoch, default now) dates an event that happened earlier (an import)."""
-        return (await self.record_event_from(user_id, product_id, kind, None, at=at)).features
-
-    async def record_event_from(
-        self, user_id: str, product_id: str, kind: EventKind, recommendation_id: str | None, *, at: float | None = None
-    ) -> RecordedEvent:
-        """Record the event and attribute it to the page `recommendation_id` names when it may count
-        (domain.attribution): the event is recorded whatever the id. The user's write and the attribution are
-        independent and go together; a retry after a failed one records the event again but never counts it
-        twice. Popularity and co-engagement follow the user's write (they need its history before the event)."""
-        check_id("user_id", user_id)
-        at = self._event_time(at)
-        (product, vector), previous = await asyncio.gather(
-            product_with_vector(self.index, product_id), self._linked_history(user_id, kind)
-        )
-        event = Event(product_id, kind, at)
-        recording = self.users.record(
-            event, user_id, lambda features: apply_event(features, product, vector, event, self.policy)
-        )
-        features, conversion = await asyncio.gather(recording, self._attribute(recommendation_id, product, event))
-        await asyncio.gather(*self._engagement_counts(event, previous))
-        return RecordedEvent(features, conversion)
-
-    async def _attribute(self, recommendation_id: str | None, product: Product, event: Event) -> Conversion | None:
-        if recommendation_id is None or self.ids is None or self.experiments is None:
-            return None
-        attribute = Attribution(self.ids, self.experiments, self.attribution_window_s, self.scenario_names)
-        return await attribute(recommendation_id, product, event.kind, event.at)
+        return (await self.record_event_from(user_id, product_id, kind, at=at)).features
 
     async def scenario_stats(self, name: str, start: float | None, end: float | None) -> ScenarioStats:
         """A scenario's counts between `start` and `end` (seconds since the epoch; see stats_hours)."""
         return await ScenarioStatsQuery(self.experiments, self.clock, self.experiment_days)(name, start, end)
-
-    async def _linked_history(self, user_id: str, kind: EventKind) -> list[Event]:
-        """The history an event of `kind` links with, read before the event is recorded (none when it links
-        nothing). Two events of one user racing each other each miss the other, not the older history."""
-        if self.co_engagement is None or kind is EventKind.DISMISS:
-            return []
-        return await self.users.history(user_id, self.co_engagement_policy.window)
-
-    def _engagement_counts(self, event: Event, previous: list[Event]) -> list[Awaitable[None]]:
-        """The writes after the user's own: popularity and co-engagement, sent together."""
-        writes: list[Awaitable[None]] = []
-        if self.popularity is not None and event.kind is not EventKind.DISMISS:
-            writes.append(self.popularity.add(event.product_id, self.policy.weights[event.kind], event.at))
-        found = links(event, previous, weights=self.policy.weights, policy=self.co_engagement_policy)
-        if self.co_engagement is not None and found:
-            writes.append(self.co_engagement.add(found, event.at))
-        return writes
 
     async def user_features(self, user_id: str) -> UserFeatures:
         return self._decayed(await self.users.get(check_id("user_id", user_id)))
@@ -228,14 +195,6 @@ class RecommenderService:
 
     async def delete_products(self, ids: Sequence[object]) -> ProductsDeleted:
         return await catalog_updates.delete_products(self.index, ids)
-
-    def _event_time(self, at: float | None) -> float:
-        now = self.clock()
-        if at is None:
-            return now
-        if check_finite("at", at) > now:
-            raise InvalidInput("at", "must not be in the future")
-        return at
 
     def served_by(self, scenario: str | None, user_id: str) -> Served:
         """What serves a request naming `scenario` (None: none) for this user; no I/O."""

@@ -92,7 +92,7 @@ class Mutation(CatalogMutations, ScenarioMutations):
     ) -> RecordEventResult:
         acting = required_user(info.context.caller, user_id)
         page = None if recommendation_id is UNSET or recommendation_id is None else str(recommendation_id)
-        recording = info.context.service.record_event_from(acting, str(product_id), kind.to_domain(), page)
+        recording = info.context.service.record_event_from(acting, str(product_id), kind.to_domain(), page=page)
         return await product_result(recording, lambda recorded: EventRecorded.of(kind, recorded, info))
 
     @strawberry.mutation(

@@ -10,7 +10,7 @@ import strawberry
 from domain import events, models
 from domain import filters as domain_filters
 from domain.events import HISTORY_LENGTH
-from domain.service import RecordedEvent
+from domain.recording import RecordedEvent
 from gql.context import Info
 from gql.product_types import Product, ProductNotFound
 

@@ -42,7 +42,7 @@ async def stats(service: RecommenderService, scenario: str = "home") -> dict[str
 
 
 async def event(service: RecommenderService, page: Recommendations, kind: EventKind, product: int = 0) -> bool:
-    recorded = await service.record_event_from("u1", page.items[product].product.id, kind, page.recommendation_id)
+    recorded = await service.record_event_from("u1", page.items[product].product.id, kind, page=page.recommendation_id)
     return recorded.conversion is not None
 
 
@@ -85,7 +85,7 @@ async def test_events_that_are_not_attributable_are_recorded_unattributed(
         (on_page, EventKind.VIEW, page.recommendation_id),  # not a conversion kind
         (on_page, EventKind.CLICK, None),
     ]:
-        recorded = await service.record_event_from("u2", product_id, kind, recommendation_id)
+        recorded = await service.record_event_from("u2", product_id, kind, page=recommendation_id)
         assert recorded.conversion is None, (product_id, kind, recommendation_id)
     clock.advance(service.attribution_window_s + 1)
     assert not await event(service, page, EventKind.CLICK)  # expired
@@ -98,7 +98,9 @@ async def test_an_id_of_another_server_is_not_ours(service: RecommenderService) 
     foreign_ids = SignedRecommendationIds("another-servers-secret")
     foreign = ServedPages(lambda _: _same(page), foreign_ids, None, service.clock)
     other = await foreign(None)
-    recorded = await service.record_event_from("u3", page.items[0].product.id, EventKind.CLICK, other.recommendation_id)
+    recorded = await service.record_event_from(
+        "u3", page.items[0].product.id, EventKind.CLICK, page=other.recommendation_id
+    )
     assert recorded.conversion is None
 
 
@@ -182,10 +184,14 @@ class ConfiguredScenarios:
 
 
 async def test_events_of_a_deleted_scenario_still_count_but_say_so(service: RecommenderService) -> None:
-    service.scenario_names = ConfiguredScenarios("home")
+    service = replace(service, scenario_names=ConfiguredScenarios("home"))
     kept, gone = await serve(service, scenario="home"), await serve(service, scenario="retired")
-    on_kept = await service.record_event_from("u4", kept.items[0].product.id, EventKind.CLICK, kept.recommendation_id)
-    on_gone = await service.record_event_from("u4", gone.items[0].product.id, EventKind.CLICK, gone.recommendation_id)
+    on_kept = await service.record_event_from(
+        "u4", kept.items[0].product.id, EventKind.CLICK, page=kept.recommendation_id
+    )
+    on_gone = await service.record_event_from(
+        "u4", gone.items[0].product.id, EventKind.CLICK, page=gone.recommendation_id
+    )
     assert on_kept.conversion is not None and on_kept.conversion.configured
     assert on_gone.conversion is not None and not on_gone.conversion.configured  # Prometheus: `other`
     assert (await stats(service, "retired"))["b"].clicks == 1
