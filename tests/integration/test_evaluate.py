@@ -91,3 +91,16 @@ def test_evaluate_refuses_a_folder_that_is_not_there(tmp_path: Path) -> None:
         timeout=120,
     )
     assert done.returncode == 1 and "not a folder" in done.stderr
+
+
+def test_evaluate_refuses_a_scenarios_file_that_is_not_a_list_of_scenarios(tmp_path: Path) -> None:
+    bad = tmp_path / "scenarios.json"
+    bad.write_text('{"name": "not-a-list"}')
+    done = subprocess.run(
+        [sys.executable, "-m", "cli.main", "evaluate", str(BEAUTY), "--scenarios", str(bad)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1 and "not a JSON list of ScenarioInput objects" in done.stderr
