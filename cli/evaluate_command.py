@@ -25,7 +25,9 @@ from bootstrap.runtime import Runtime, open_runtime, redis_url
 from bootstrap.settings import Settings
 from domain.service import RecommenderService
 from eval import harness
+from eval import offline_scenarios as scenarios
 from eval.report import published_rows, table
+from gql.schema import Context
 
 # Product vectors stay in the shared embedding cache this long, so a second run skips the model.
 PRODUCT_VECTOR_TTL_S = 30 * 24 * 3600
@@ -49,6 +51,20 @@ def add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
         "figures are then not comparable with the published ones)",
     )
     parser.add_argument("--concurrency", type=_positive, default=8, help="recommendation calls in flight")
+    parser.add_argument(
+        "--splits",
+        choices=("validation", "test", "both"),
+        default="both",
+        help="which targets to score; `validation` never imports nor asks the test split (its figures are null): "
+        "the one to choose weights and scenarios on",
+    )
+    parser.add_argument(
+        "--scenarios",
+        type=Path,
+        default=None,
+        help="a JSON list of ScenarioInput objects: each scenario and each variant (all users) is scored beside "
+        "the default request",
+    )
     parser.add_argument("--json", type=Path, default=None, help="write the figures here as JSON")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
@@ -86,28 +102,55 @@ def _bars(quiet: bool) -> tuple[harness.Progress, list["tqdm[None]"]]:
 async def _run_split(
     runtime: Runtime,
     split: harness.Split,
+    *,
     user_prefix: str,
-    concurrency: int,
+    args: argparse.Namespace,
+    configurations: list[dict[str, Any]],
     progress: harness.Progress,
     phases: dict[str, float],
-) -> harness.SplitResult:
+) -> dict[str | None, harness.SplitResult]:
+    """Import the split once, save the scenarios, then ask each user once per configuration (None: default)."""
     clock = time.perf_counter()
     events = sum(map(len, split.inputs.values()))
     await harness.import_split(runtime, split, user_prefix, progress(f"import {split.name}", events))
     phases[f"import {split.name} ({events} events)"] = time.perf_counter() - clock
-    clock = time.perf_counter()
-    result = await harness.query_split(runtime, split, concurrency, progress(f"ask {split.name}", len(split.targets)))
-    phases[f"recommend {split.name} ({len(split.targets)} users)"] = time.perf_counter() - clock
+    for configuration in configurations:
+        await scenarios.save(Context(runtime.service, is_admin=True), configuration)
+    results = {}
+    for name in [None, *(c["name"] for c in configurations)]:
+        clock, label = time.perf_counter(), f"{split.name}{'' if name is None else ' ' + name}"
+        advance = progress(f"ask {label}", len(split.targets))
+        results[name] = await harness.query_split(
+            runtime, split, concurrency=args.concurrency, advance=advance, scenario=name
+        )
+        phases[f"recommend {label} ({len(split.targets)} users)"] = time.perf_counter() - clock
+    return results
+
+
+def _result(users: int, results: dict[str, dict[str | None, harness.SplitResult]], catalog: int) -> dict[str, Any]:
+    def of(split: str, name: str | None) -> harness.SplitResult | None:
+        return results[split][name] if split in results else None
+
+    names = [name for name in next(iter(results.values())) if name is not None]
+    result = harness.summary(users, of("test", None), of("validation", None), catalog)
+    if names:
+        result["scenarios"] = {
+            name: harness.figures(of("test", name), of("validation", name), catalog) for name in names
+        }
     return result
 
 
 async def _evaluate(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    configurations = (
+        [] if args.scenarios is None else scenarios.all_materialised(scenarios.read_scenarios(args.scenarios))
+    )
     dataset = read_dataset(args.dir)
     for repair, count in sorted(dataset.repairs.items()):
         print(f"dataset: {repair}: {count}", file=sys.stderr)
     users = harness.choose_users(dataset, args.users)
     products = harness.choose_products(dataset, users, args.products)
     test, validation = harness.splits(dataset, users)
+    chosen = [validation] if args.splits == "validation" else [test] if args.splits == "test" else [test, validation]
     root = f"evaluate-{uuid.uuid4().hex[:8]}:"
     progress, bars = _bars(args.quiet)
     phases: dict[str, float] = {}
@@ -115,28 +158,47 @@ async def _evaluate(args: argparse.Namespace, settings: Settings) -> dict[str, A
     with redis_url(settings) as url:
         common = {"redis_url": url, "index_name": f"{root}idx", "key_prefix": f"{root}product:", "reset": False}
         common |= {"embed_cache_redis": True, "embed_cache_ttl_s": PRODUCT_VECTOR_TTL_S}
-        spaces = {name: f"{root}{name}:" for name in ("test", "validation")}
+        spaces = {split.name: f"{root}{split.name}:" for split in chosen}
         named = {
-            name: settings.model_copy(update={**common, "user_prefix": f"{space}user:", "popularity_key": space})
+            name: settings.model_copy(
+                update={
+                    **common,
+                    "user_prefix": f"{space}user:",
+                    "popularity_key": space,
+                    "scenario_key": f"{space}scenarios",
+                }
+            )
             for name, space in spaces.items()
         }
         async with AsyncExitStack() as stack:
-            first = await stack.enter_async_context(_runtime(named["test"], embedder, fresh_index=True))
-            stack.push_async_callback(_drop, first, root)
-            second = await stack.enter_async_context(_runtime(named["validation"], embedder, fresh_index=False))
-            runtimes = {"test": first, "validation": second}
+            runtimes: dict[str, Runtime] = {}
+            for split in chosen:
+                fresh = not runtimes
+                runtimes[split.name] = await stack.enter_async_context(
+                    _runtime(named[split.name], embedder, fresh_index=fresh)
+                )
+                if fresh:
+                    stack.push_async_callback(_drop, runtimes[split.name], root)
+            first = runtimes[chosen[0].name]
             clock = time.perf_counter()
             await harness.load_products(first, products, progress("load products", len(products)))
             phases["load products"] = time.perf_counter() - clock
             results = {}
-            for split in (test, validation):
-                runtime, user_prefix = runtimes[split.name], f"{spaces[split.name]}user:"
-                results[split.name] = await _run_split(runtime, split, user_prefix, args.concurrency, progress, phases)
+            for split in chosen:
+                results[split.name] = await _run_split(
+                    runtimes[split.name],
+                    split,
+                    user_prefix=f"{spaces[split.name]}user:",
+                    args=args,
+                    configurations=configurations,
+                    progress=progress,
+                    phases=phases,
+                )
     for bar in bars:
         bar.close()
     for phase, seconds in phases.items():
         print(f"{phase}: {seconds:.1f}s", file=sys.stderr)
-    return harness.summary(len(users), results["test"], results["validation"], len(products))
+    return _result(len(users), results, len(products))
 
 
 def evaluate(args: argparse.Namespace, settings: Settings) -> int:
@@ -147,6 +209,9 @@ def evaluate(args: argparse.Namespace, settings: Settings) -> int:
         result = asyncio.run(_evaluate(args, settings))
     except FileNotFoundError as exc:
         print(f"{args.dir}: {exc.strerror}: {exc.filename}", file=sys.stderr)
+        return 1
+    except scenarios.ScenarioFileError as exc:
+        print(f"--scenarios: {exc}", file=sys.stderr)
         return 1
     print(table(result, published_rows(args.dir / "README.md")))
     if args.json is not None:

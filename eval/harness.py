@@ -28,8 +28,12 @@ from gql.schema import Context, schema
 
 MAX_EXCLUDED_IDS = 1000  # the API's bound on exclude.productIds
 UPSERT_BATCH = 500  # the API's bound on one upsert
-RECOMMENDED_FOR_YOU = """query ($user: ID!, $k: Int!, $older: [ID!]) {
-  recommendations(userId: $user, k: $k, exclude: {purchased: true, productIds: $older}) { items { product { id } } }
+# Only k and exclude are sent: a request's own arguments override a scenario's, so sending blend or rerank
+# would mask the settings of the scenario being evaluated.
+RECOMMENDED_FOR_YOU = """query ($user: ID!, $k: Int!, $older: [ID!], $scenario: String) {
+  recommendations(userId: $user, k: $k, exclude: {purchased: true, productIds: $older}, scenario: $scenario) {
+    items { product { id } }
+  }
 }"""
 
 Progress = Callable[[str, int], Callable[[int], object]]  # (phase, total) -> advance(count)
@@ -113,8 +117,8 @@ def older_items(inputs: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(item for item in reversed(inputs) if item not in window))
 
 
-async def ask(runtime: Runtime, user: str, older: list[str]) -> tuple[list[str], float]:
-    variables: dict[str, Any] = {"user": user, "k": DEPTH, "older": older or None}
+async def ask(runtime: Runtime, user: str, older: list[str], scenario: str | None) -> tuple[list[str], float]:
+    variables: dict[str, Any] = {"user": user, "k": DEPTH, "older": older or None, "scenario": scenario}
     context = Context(runtime.service)
     start = time.perf_counter()
     result = await schema.execute(RECOMMENDED_FOR_YOU, variable_values=variables, context_value=context)
@@ -125,8 +129,9 @@ async def ask(runtime: Runtime, user: str, older: list[str]) -> tuple[list[str],
 
 
 async def query_split(
-    runtime: Runtime, split: Split, concurrency: int, advance: Callable[[int], object]
+    runtime: Runtime, split: Split, *, concurrency: int, advance: Callable[[int], object], scenario: str | None = None
 ) -> SplitResult:
+    """Each user's "recommended for you", by default or as the named scenario gives it."""
     result, slots = SplitResult(), asyncio.Semaphore(concurrency)
     found: dict[str, list[str]] = {}
 
@@ -135,7 +140,7 @@ async def query_split(
         if len(older) > MAX_EXCLUDED_IDS:
             result.truncated_exclusions += 1
         async with slots:
-            found[user], elapsed_ms = await ask(runtime, user, older[:MAX_EXCLUDED_IDS])
+            found[user], elapsed_ms = await ask(runtime, user, older[:MAX_EXCLUDED_IDS], scenario)
         result.latencies_ms.append(elapsed_ms)
         advance(1)
 
@@ -146,13 +151,22 @@ async def query_split(
     return result
 
 
-def summary(users: int, test: SplitResult, validation: SplitResult, catalog_size: int) -> dict[str, Any]:
-    """The `--json` document: exactly these keys."""
-    latencies = np.asarray(test.latencies_ms + validation.latencies_ms)
+def figures(test: SplitResult | None, validation: SplitResult | None, catalog_size: int) -> dict[str, Any]:
+    """One configuration's scores; a split that was not run is null. Coverage is that of the test lists, or of
+    the validation lists without them."""
+    lists = test.lists if test is not None else validation.lists if validation is not None else []
+    return {
+        "test": None if test is None else test.scores.metrics(),
+        "validation": None if validation is None else validation.scores.metrics(),
+        "coverage@10": coverage(lists, catalog_size, k=10),
+    }
+
+
+def summary(users: int, test: SplitResult | None, validation: SplitResult | None, catalog_size: int) -> dict[str, Any]:
+    """The `--json` document of the default request: exactly these keys."""
+    latencies = np.asarray([ms for split in (test, validation) if split is not None for ms in split.latencies_ms])
     return {
         "users": users,
-        "test": test.scores.metrics(),
-        "validation": validation.scores.metrics(),
-        "coverage@10": coverage(test.lists, catalog_size, k=10),
+        **figures(test, validation, catalog_size),
         "latency_ms": {"p50": float(np.percentile(latencies, 50)), "p99": float(np.percentile(latencies, 99))},
     }

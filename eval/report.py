@@ -29,9 +29,14 @@ def published_rows(readme: Path) -> list[tuple[str, dict[str, str]]]:
 def table(result: Mapping[str, Any], published: list[tuple[str, dict[str, str]]]) -> str:
     columns = ["HR@5", "HR@10", "HR@20", "NDCG@5", "NDCG@10", "NDCG@20"]
     lines = [f"{'model':<48}" + "".join(f"{c:>9}" for c in columns)]
-    for split in ("test", "validation"):
-        scores = result[split]
-        lines.append(f"{'this service, ' + split + ' target':<48}" + "".join(f"{scores[c]:>9.4f}" for c in columns))
+    configurations = [("this service", result)] + [
+        (f"scenario {name}", figures) for name, figures in result.get("scenarios", {}).items()
+    ]
+    for label, figures in configurations:  # one row per configuration and split run (a split not run is null)
+        for split in ("test", "validation"):
+            if (scores := figures[split]) is not None:
+                row = f"{label}, {split} target"
+                lines.append(f"{row[:47]:<48}" + "".join(f"{scores[c]:>9.4f}" for c in columns))
     for model, cells in published:
         lines.append(f"{model[:47]:<48}" + "".join(f"{cells.get(c, ''):>9}" for c in columns))
     latency = result["latency_ms"]

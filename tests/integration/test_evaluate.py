@@ -17,6 +17,20 @@ from tests.conftest import ROOT
 BEAUTY = ROOT / "eval" / "datasets" / "amazon-beauty"
 USERS = 200
 KEYS = [f"HR@{k}" for k in CUTOFFS] + [f"NDCG@{k}" for k in CUTOFFS]
+SCENARIOS = [  # ScenarioInput objects, as upsertScenario takes them
+    {"name": "session-only", "blend": {"behaviourWeight": 0}},
+    {"name": "plain", "variants": [{"name": "no-rerank", "share": 0.5, "rerank": {"enabled": False}}]},
+]
+CONFIGURATIONS = ["session-only", "plain", "plain.no-rerank"]  # every variant judged on all users
+
+
+def _check(scores: dict[str, float]) -> None:
+    assert list(scores) == KEYS
+    assert all(0.0 <= value <= 1.0 for value in scores.values())
+    assert scores["HR@20"] >= scores["HR@10"] >= scores["HR@5"]
+    assert scores["NDCG@20"] >= scores["NDCG@10"] >= scores["NDCG@5"]
+    assert scores["HR@20"] > 0.0  # the session path finds some next purchases
+    assert all(scores[f"NDCG@{k}"] <= scores[f"HR@{k}"] for k in CUTOFFS)
 
 
 def _leftovers(url: str) -> list[bytes]:
@@ -34,8 +48,10 @@ def _leftovers(url: str) -> list[bytes]:
 
 @pytest.mark.timeout(1200)  # embedding the slice's products is most of it: seconds on an idle machine
 def test_evaluate_a_slice_end_to_end(tmp_path: Path, redis_server: EmbeddedRedis) -> None:
-    out = tmp_path / "result.json"
-    args = ["evaluate", str(BEAUTY), "--users", str(USERS), "--products", "2500", "--json", str(out), "--quiet"]
+    out, scenarios = tmp_path / "result.json", tmp_path / "scenarios.json"
+    scenarios.write_text(json.dumps(SCENARIOS))
+    args = ["evaluate", str(BEAUTY), "--users", str(USERS), "--products", "2500", "--splits", "both"]
+    args += ["--scenarios", str(scenarios), "--json", str(out), "--quiet"]
     done = subprocess.run(
         [sys.executable, "-m", "cli.main", *args, "--redis-url", redis_server.url],
         cwd=ROOT,
@@ -45,17 +61,21 @@ def test_evaluate_a_slice_end_to_end(tmp_path: Path, redis_server: EmbeddedRedis
     )
     assert done.returncode == 0, done.stderr
     result = json.loads(out.read_text())
-    assert list(result) == ["users", "test", "validation", "coverage@10", "latency_ms"]
+    assert list(result) == ["users", "test", "validation", "coverage@10", "latency_ms", "scenarios"]
     assert result["users"] == USERS
     for split in ("test", "validation"):
-        scores = result[split]
-        assert list(scores) == KEYS
-        assert all(0.0 <= value <= 1.0 for value in scores.values())
-        assert scores["HR@20"] >= scores["HR@10"] >= scores["HR@5"]
-        assert scores["NDCG@20"] >= scores["NDCG@10"] >= scores["NDCG@5"]
-        assert scores["HR@20"] > 0.0  # the session path finds some next purchases
-        assert all(scores[f"NDCG@{k}"] <= scores[f"HR@{k}"] for k in CUTOFFS)
+        _check(result[split])
     assert 0.0 < result["coverage@10"] <= 1.0
+    assert list(result["scenarios"]) == CONFIGURATIONS
+    for name, figures in result["scenarios"].items():
+        assert list(figures) == ["test", "validation", "coverage@10"]
+        _check(figures["test"])
+        _check(figures["validation"])
+        assert 0.0 < figures["coverage@10"] <= 1.0
+        assert f"scenario {name}, test target" in done.stdout and f"scenario {name}, validation target" in done.stdout
+    assert "recommend test plain.no-rerank (200 users)" in done.stderr  # asked through the scenario
+    # the settings reach the answers: leaving co-engagement out changes the lists (a masked setting would not)
+    assert result["scenarios"]["session-only"]["validation"] != result["validation"]
     assert 0.0 < result["latency_ms"]["p50"] <= result["latency_ms"]["p99"]
     assert "this service, test target" in done.stdout and "KERec" in done.stdout  # beside the published rows
     assert "dataset: empty title replaced by brand and category: 7" in done.stderr
@@ -71,3 +91,16 @@ def test_evaluate_refuses_a_folder_that_is_not_there(tmp_path: Path) -> None:
         timeout=120,
     )
     assert done.returncode == 1 and "not a folder" in done.stderr
+
+
+def test_evaluate_refuses_a_scenarios_file_that_is_not_a_list_of_scenarios(tmp_path: Path) -> None:
+    bad = tmp_path / "scenarios.json"
+    bad.write_text('{"name": "not-a-list"}')
+    done = subprocess.run(
+        [sys.executable, "-m", "cli.main", "evaluate", str(BEAUTY), "--scenarios", str(bad)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1 and "not a JSON list of ScenarioInput objects" in done.stderr
