@@ -92,6 +92,7 @@ def test_scenario_made_in_the_panel_serves_pages_and_counts_a_click(
         expect(rule.get_by_test_id("rule-position")).to_have_attribute("aria-invalid", "true")
         expect(page.get_by_test_id("sc-compare")).to_be_hidden()
         expect(page.locator(f"#scenario option[value='{name}']")).to_have_count(0)
+        _shot(page, artifacts, "19-scenario-rule-error", "scenario-form")
 
         # 2. Fixed, saved: before and after side by side, the pinned product at its position only in "after".
         _pin_rule(page, pinned, str(PIN_POSITION))
