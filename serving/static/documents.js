@@ -4,7 +4,7 @@ export const CATALOGUE_LIMIT = 1000;
 const RECENT_LIMIT = 20;
 
 const PRODUCT_FIELDS = "id name description category brand price rating inStock";
-const USER_FIELDS = `userId clicks events lastClickedId lastClickedCategory affinities { category weight }
+export const USER_FIELDS = `userId clicks events lastClickedId lastClickedCategory affinities { category weight }
   hasSessionVector sessionVectorDim hasDismissedVector
   recent(limit: ${RECENT_LIMIT}) { productId kind at product { id name category } }`;
 const INDEX_FIELDS = "indexName numDocs indexingFailures vectorIndexSizeMb model dim";
@@ -20,22 +20,22 @@ export const USER_FEATURES = `query UserFeatures($userId: ID!) { userFeatures(us
 
 const PAGE_FIELDS = `items { product { ${PRODUCT_FIELDS} } vectorDistance score affinityBonus
       explanation { reason vectorDistance textRank sessionWeight affinityBonus diversityPenalty ruleAdjustment } }
-    filterClause usedSession usedRerank strategy pageInfo { endCursor hasNextPage }
+    filterClause usedSession usedRerank strategy pageInfo { endCursor hasNextPage } id scenario variant
     timings { embedMs searchMs rerankMs totalMs }`;
 
 export const RECOMMEND = `query Recommend($query: String, $userId: ID, $filters: ProductFilter, $blend: BlendInput,
   $rerank: RerankInput, $k: Int, $exclude: ExcludeInput, $mode: SearchMode, $diversity: DiversityInput,
-  $after: String) {
+  $after: String, $scenario: String) {
   recommendations(query: $query, userId: $userId, filters: $filters, blend: $blend, rerank: $rerank, k: $k,
-    exclude: $exclude, mode: $mode, diversity: $diversity, after: $after) {
+    exclude: $exclude, mode: $mode, diversity: $diversity, after: $after, scenario: $scenario) {
     ${PAGE_FIELDS}
   }
 }`;
 
 export const SIMILAR = `query Similar($productId: ID!, $userId: ID, $filters: ProductFilter, $k: Int,
-  $exclude: ExcludeInput, $diversity: DiversityInput, $after: String) {
+  $exclude: ExcludeInput, $diversity: DiversityInput, $after: String, $scenario: String) {
   similarProducts(productId: $productId, userId: $userId, filters: $filters, k: $k, exclude: $exclude,
-    diversity: $diversity, after: $after) {
+    diversity: $diversity, after: $after, scenario: $scenario) {
     __typename
     ... on Recommendations { ${PAGE_FIELDS} }
     ... on ProductNotFound { message productId }
@@ -43,14 +43,16 @@ export const SIMILAR = `query Similar($productId: ID!, $userId: ID, $filters: Pr
 }`;
 
 const RELATED_FIELDS = `__typename
-    ... on Recommendations { items { product { ${PRODUCT_FIELDS} } explanation { reason } } }
+    ... on Recommendations { id variant items { product { ${PRODUCT_FIELDS} } explanation { reason } } }
     ... on ProductNotFound { message productId }`;
 
-export const RELATED = `query Related($productId: ID!, $userId: ID, $k: Int) {
-  bought: relatedProducts(productId: $productId, relation: BOUGHT_TOGETHER, userId: $userId, k: $k) {
+export const RELATED = `query Related($productId: ID!, $userId: ID, $k: Int, $scenario: String) {
+  bought: relatedProducts(productId: $productId, relation: BOUGHT_TOGETHER, userId: $userId, k: $k,
+    scenario: $scenario) {
     ${RELATED_FIELDS}
   }
-  viewed: relatedProducts(productId: $productId, relation: ALSO_VIEWED, userId: $userId, k: $k) {
+  viewed: relatedProducts(productId: $productId, relation: ALSO_VIEWED, userId: $userId, k: $k,
+    scenario: $scenario) {
     ${RELATED_FIELDS}
   }
 }`;

@@ -17,6 +17,7 @@ export const ERROR_SLOTS = {
   "filters.textMatch": { slot: "err-text-match", inputs: ["text-match"], label: "Description contains" },
   mode: { slot: "err-mode", inputs: ["mode"], label: "Match by" },
   "diversity.weight": { slot: "err-diversity", inputs: ["diversity"], label: "Diversity" },
+  scenario: { slot: "err-scenario", inputs: ["scenario"], label: "Scenario" },
   productId: { slot: "err-refresh-product", inputs: ["refresh-product"], label: "Product" },
   text: { slot: "err-refresh-text", inputs: ["refresh-text"], label: "Text" },
 };

@@ -6,6 +6,9 @@ import { loadAll, renderCatalogue } from "./catalogue.js";
 import { $ } from "./dom.js";
 import { clearErrorsOnInput } from "./errors.js";
 import { initRelated } from "./related.js";
+import { initScenarioForm } from "./scenario-form.js";
+import { initPicker, onScenarioChange } from "./scenario-picker.js";
+import { initStats } from "./scenario-stats.js";
 import { onSimilar } from "./results.js";
 import { initSearch, rerunSearch, showSimilar } from "./search.js";
 import { loadSession, onSessionChange, renderRecent, renderSession, resetSession } from "./session.js";
@@ -18,6 +21,9 @@ function init() {
   initSearch();
   initCatalogAdmin();
   initRelated();
+  initScenarioForm();
+  initStats();
+  onScenarioChange(rerunSearch);
   $("user-id").addEventListener("change", () => {
     loadSession();
     rerunSearch();
@@ -26,7 +32,7 @@ function init() {
   $("catalogue-filter").addEventListener("change", renderCatalogue);
   clearErrorsOnInput();
   renderRecent([]);
-  Promise.all([loadAll(), loadSession()]).then(() => {
+  Promise.all([loadAll(), loadSession(), initPicker()]).then(() => {
     // Again once both are in: the "last clicked" line names the product once the catalogue is known.
     if (state.features && state.features.userId === currentUser()) renderSession(state.features);
     document.body.dataset.ready = "true";

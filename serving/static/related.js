@@ -4,6 +4,7 @@
 import { errorsOf, gql } from "./api.js";
 import { $, el, productLine } from "./dom.js";
 import { RELATED } from "./documents.js";
+import { chosenScenario } from "./scenario-picker.js";
 import { currentUser } from "./state.js";
 
 const RELATED_K = 5;
@@ -44,7 +45,8 @@ export async function showRelated(product) {
   $("related-product").textContent = product.name;
   $("err-related").textContent = "";
   try {
-    const data = await gql(RELATED, { productId: product.id, userId: currentUser(), k: RELATED_K });
+    const variables = { productId: product.id, userId: currentUser(), k: RELATED_K, scenario: chosenScenario() };
+    const data = await gql(RELATED, variables);
     if (mine !== showing) return;
     renderList($("related-bought"), data.bought);
     renderList($("related-viewed"), data.viewed);

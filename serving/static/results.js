@@ -4,7 +4,7 @@
 import { $, el, fmt, productLine } from "./dom.js";
 import { rowError } from "./errors.js";
 import { relatedLink } from "./related.js";
-import { clickButton, dismissButton } from "./session.js";
+import { buyButton, clickButton, dismissButton } from "./session.js";
 import { state } from "./state.js";
 
 // How the page names each reason the API gives for an item.
@@ -55,7 +55,7 @@ export function renderNoResults(message) {
 /** Show a page of recommendations, replacing the panel or (append) after the rows already there. */
 export function renderResults(recs, append = false, similarTo = null) {
   const offset = append ? $("results").children.length : 0;
-  const rows = recs.items.map((item, position) => resultRow(item, offset + position + 1));
+  const rows = recs.items.map((item, position) => resultRow(item, offset + position + 1, recs.id));
   if (append) $("results").append(...rows);
   else $("results").replaceChildren(...rows);
   const total = $("results").children.length;
@@ -69,7 +69,8 @@ export function renderResults(recs, append = false, similarTo = null) {
   renderMeta(recs, similarTo);
 }
 
-function resultRow(item, rank) {
+/** One item; pageId is the id of the page it came on, sent with its Click and Buy. */
+function resultRow(item, rank, pageId) {
   const p = item.product;
   const error = rowError("row-error");
   return el(
@@ -95,7 +96,7 @@ function resultRow(item, rank) {
     el(
       "span",
       { className: "action" },
-      clickButton(p, "click-btn", error),
+      el("span", { className: "action-pair" }, clickButton(p, "click-btn", error, pageId), buyButton(p, error, pageId)),
       dismissButton(p, error),
       similarLink(p),
       relatedLink(p),
@@ -158,12 +159,24 @@ function renderMeta(recs, similarTo) {
   similarNote.textContent = similarTo ? `similar to ${similarTo.name}` : "";
   $("meta-filter").textContent = recs.filterClause;
   setFlag($("meta-session"), recs.usedSession);
+  renderPage(recs);
   setFlag($("meta-rerank"), recs.usedRerank);
   const t = recs.timings;
   $("meta-timings").textContent = `embed ${fmt.ms(t.embedMs)} · search ${fmt.ms(t.searchMs)} · rerank ${fmt.ms(
     t.rerankMs,
   )} · total ${fmt.ms(t.totalMs)}`;
   $("results-meta").hidden = false;
+}
+
+/** The page's recommendation id (shortened; whole in the tooltip) and the scenario and variant that served it. */
+function renderPage(recs) {
+  const id = $("meta-page-id");
+  id.textContent = recs.id.length > 12 ? `${recs.id.slice(0, 10)}…` : recs.id;
+  id.title = recs.id;
+  id.dataset.pageId = recs.id;
+  $("meta-variant-item").hidden = !recs.scenario;
+  $("meta-scenario").textContent = recs.scenario || "";
+  $("meta-variant").textContent = recs.variant || "";
 }
 
 function setFlag(node, on) {

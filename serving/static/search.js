@@ -6,6 +6,7 @@ import { RECOMMEND, SIMILAR } from "./documents.js";
 import { $, el, fmt, hideToast, setBusy } from "./dom.js";
 import { ERROR_SLOTS, clearErrors, hideBanner, reportErrors, showError } from "./errors.js";
 import { renderNoResults, renderResults } from "./results.js";
+import { underScenario } from "./scenario-picker.js";
 import { currentUser, state } from "./state.js";
 
 const MAX_K = 40;
@@ -27,6 +28,7 @@ const SEARCH_SLOTS = [
   "err-text-match",
   "err-mode",
   "err-diversity",
+  "err-scenario",
   "err-search",
 ];
 const SEARCH_ARGUMENTS = Object.keys(ERROR_SLOTS).filter((a) => a !== "productId" && a !== "text");
@@ -123,7 +125,7 @@ export async function runSearch() {
     renderNoResults("Fix the highlighted field and search again.");
     return;
   }
-  await runRequest({ kind: "recommend", variables });
+  await runRequest({ kind: "recommend", variables: underScenario(variables) });
 }
 
 /** Items like one product, into the results panel (with the form's user, k and diversity). */
@@ -134,7 +136,7 @@ export async function showSimilar(product) {
   if (!form) return;
   const variables = { productId: product.id, userId: form.userId, k: form.k, exclude: form.exclude };
   if (form.diversity) variables.diversity = form.diversity;
-  await runRequest({ kind: "similar", variables, product });
+  await runRequest({ kind: "similar", variables: underScenario(variables), product });
   $("results-panel").scrollIntoView({ block: "start" });
 }
 

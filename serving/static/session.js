@@ -2,9 +2,10 @@
 // (clicks, affinities, session vector, the event history kept in Redis) and its reset.
 
 import { argumentOf, errorsOf, gql } from "./api.js";
-import { RECORD_CLICK, RECORD_EVENT, RESET_USER, USER_FEATURES } from "./documents.js";
+import { RECORD_EVENT, RESET_USER, USER_FEATURES } from "./documents.js";
 import { $, el, flash, fmt, hideToast, setBusy, toast } from "./dom.js";
 import { clearErrors, readable, reportErrors, setRowError } from "./errors.js";
+import { recordClickOn, recordOnPage } from "./page-events.js";
 import { currentUser, state } from "./state.js";
 
 const SESSION_SLOTS = ["err-session", "err-user-id"];
@@ -84,8 +85,9 @@ function kindLabel(kind) {
   return kind.replace(/_/g, " ").toLowerCase();
 }
 
-/** "Click" on a catalogue card or a result row; errors about this product go to its own error line. */
-export function clickButton(p, testid, errorSlot) {
+/** "Click" on a catalogue card or a result row (pageId: the id of the page the row is on); errors about this
+ * product go to its own error line. */
+export function clickButton(p, testid, errorSlot, pageId = null) {
   const button = el("button", {
     type: "button",
     className: "btn small",
@@ -93,7 +95,20 @@ export function clickButton(p, testid, errorSlot) {
     dataset: { testid },
     attrs: { "aria-label": `Click ${p.name}` },
   });
-  button.addEventListener("click", () => clickProduct(p.id, button, errorSlot));
+  button.addEventListener("click", () => clickProduct(p.id, button, errorSlot, pageId));
+  return button;
+}
+
+/** "Buy" on a result row: a PURCHASE, counted for the page's scenario and variant. */
+export function buyButton(p, errorSlot, pageId) {
+  const button = el("button", {
+    type: "button",
+    className: "btn ghost small",
+    text: "Buy",
+    dataset: { testid: "buy-btn" },
+    attrs: { "aria-label": `Buy ${p.name}` },
+  });
+  button.addEventListener("click", () => buyProduct(p, { button, errorSlot, pageId }));
   return button;
 }
 
@@ -110,14 +125,14 @@ export function dismissButton(p, errorSlot) {
   return button;
 }
 
-async function clickProduct(productId, button, errorSlot) {
+async function clickProduct(productId, button, errorSlot, pageId) {
   const userId = currentUser();
   setRowError(errorSlot, "");
   clearErrors(SESSION_SLOTS);
   setBusy(button, true, "…");
   let recorded = false;
   try {
-    const result = (await gql(RECORD_CLICK, { userId, productId })).recordClick;
+    const result = await recordClickOn(userId, productId, pageId);
     if (result.__typename === "ProductNotFound") {
       setRowError(errorSlot, result.message);
       return;
@@ -126,7 +141,8 @@ async function clickProduct(productId, button, errorSlot) {
     const clicks = `${result.clicks} click${result.clicks === 1 ? "" : "s"}`;
     const affinity = `${result.category} affinity ${fmt.weight(result.affinity)}`;
     renderSession(result.user);
-    toast(`Clicked ${product ? product.name : productId} · ${affinity} · ${clicks}${
+    const counted = result.attributed ? " · counted for its page's variant" : "";
+    toast(`Clicked ${product ? product.name : productId} · ${affinity} · ${clicks}${counted}${
       state.hasSearched ? " · results updated" : ""
     }`);
     recorded = true;
@@ -164,6 +180,32 @@ async function dismissProduct(product, button, errorSlot) {
     setBusy(button, false);
   }
   if (recorded) await afterChange();
+}
+
+async function buyProduct(product, { button, errorSlot, pageId }) {
+  setRowError(errorSlot, "");
+  clearErrors(SESSION_SLOTS);
+  setBusy(button, true, "…");
+  let recorded = false;
+  try {
+    const variables = { userId: currentUser(), productId: product.id, kind: "PURCHASE", pageId };
+    const result = await recordOnPage(variables);
+    if (result.__typename === "ProductNotFound") {
+      setRowError(errorSlot, result.message);
+      return;
+    }
+    renderSession(result.user);
+    toast(`Bought ${product.name}${result.attributed ? " · counted for its page's variant" : ""}`);
+    recorded = true;
+  } catch (failure) {
+    reportErrors(failure, "err-session", ["userId"]);
+  } finally {
+    setBusy(button, false);
+  }
+  if (recorded) {
+    flash(button, "Bought ✓");
+    await afterChange();
+  }
 }
 
 export async function resetSession() {
