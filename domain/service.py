@@ -113,7 +113,7 @@ class RecommenderService:
         self.similar_products = self._served(similar)
         self.trending_facets = TrendingFacets(self.index, self.popularity, self.clock, self.trend_policy)
         related = related_sources(self.index, store, depth=weights.depth)
-        self.related_products = self._served(RelatedProducts(self.index, reads, related, pager))
+        self.related_products = self._served(RelatedProducts(self.index, reads, related, pager, pins=pins))
 
     def _served(self, use_case: Callable[..., Awaitable[Recommendations]]) -> Callable[..., Awaitable[Recommendations]]:
         """Sign each page's id and count scenario pages; as it is without ids. Wraps the outermost stage:
