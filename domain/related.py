@@ -1,6 +1,6 @@
 """`relatedProducts`: what shoppers engaged with close to one product (viewed, or put in the cart and bought),
-topped up with the products most like it when too few were; never the product itself; then a selector and the
-pager."""
+topped up with the products most like it when too few were; never the product itself, hiding what HIDE rules hide;
+then the rule adjuster, a selector, the pins and the pager."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -13,10 +13,12 @@ from domain.models import Recommendations, Strategy, Vector
 from domain.pipeline.behaviour import Behaviour
 from domain.pipeline.fallback import ToppedUp
 from domain.pipeline.pager import Pager, PageState, page_size
-from domain.pipeline.ranking import Ranking
+from domain.pipeline.pins import Pins
+from domain.pipeline.ranking import Adjuster, Ranking
+from domain.pipeline.rules import PinLookup, RuleBoost, hiding, rule_boost
 from domain.pipeline.selectors import fetch_size, selector_for
 from domain.pipeline.sources import similar_product_knn
-from domain.pipeline.stages import Retrieval, Source, Trace, retrieve
+from domain.pipeline.stages import Retrieval, Source, Trace
 from domain.pipeline.user_reads import UserReads
 from domain.ports import CoEngagementStore, ProductIndex
 from domain.rules import Rule
@@ -56,10 +58,12 @@ def related_sources(
     }
 
 
-def _ask(request: RelatedRequest, *, filters: ProductFilter, k: int, vector: Vector, now: float) -> Retrieval:
+def _ask(
+    request: RelatedRequest, *, filters: ProductFilter, k: int, vector: Vector, now: float, wide: bool
+) -> Retrieval:
     return Retrieval(
         filters,
-        fetch_size(k, request.diversity),
+        fetch_size(k, request.diversity, wide=wide),
         vector=vector,  # the similar products' search, and each item's distance to the product
         with_vectors=request.diversity is not None,
         now=now,
@@ -69,28 +73,37 @@ def _ask(request: RelatedRequest, *, filters: ProductFilter, k: int, vector: Vec
     )
 
 
+def _ranking(request: RelatedRequest, *, k: int, boost: RuleBoost | None, pins: Pins | None) -> Ranking:
+    adjusters: tuple[Adjuster, ...] = () if boost is None else (boost,)
+    selector = selector_for(k, request.diversity, by_distance=False, wide=boost is not None)
+    return Ranking(selector, adjusters, pins=pins)
+
+
 @dataclass(frozen=True)
 class RelatedProducts:
     index: ProductIndex
     reads: UserReads
     sources: Mapping[Relation, Source]
     pager: Pager
+    pins: PinLookup
 
     async def __call__(self, request: RelatedRequest) -> Recommendations:
         trace, now = Trace(), self.reads.clock()
         served = self.pager.served(request, now)
-        k = page_size(request.k, len(served))
+        k, boost = page_size(request.k, len(served)), rule_boost(request.rules, now)
         pending = self.reads.start(request.user_id, features=False, exclude=request.exclude)
         try:
             _, vector = await product_with_vector(self.index, request.product_id)
             # The product itself is never related to itself.
             filters = await pending.excluding(request.filters, request.exclude, (*served, request.product_id))
-            ask = _ask(request, filters=filters, k=k, vector=vector, now=now)
-            pool = await retrieve(self.sources[request.relation], ask, trace)
+            filters = hiding(filters, request.rules, now)
+            ask = _ask(request, filters=filters, k=k, vector=vector, now=now, wide=boost is not None)
+            source = self.sources[request.relation]
+            pool, pins = await self.pins.retrieve(source, ask, trace, rules=request.rules, k=k)
         except BaseException:
             pending.abandon()
             raise
-        items, more = Ranking(selector_for(k, request.diversity, by_distance=False)).page(pool, trace)
+        items, more = _ranking(request, k=k, boost=boost, pins=pins).page(pool, trace)
         ids = [c.product.id for c in items]
         page = self.pager.next_page(request, served=served, page_ids=ids, more=more, now=now)
         return Recommendations(

@@ -108,7 +108,7 @@ class RecommenderService:
         self.similar_products = self._served(similar)
         self.trending_facets = TrendingFacets(self.index, self.popularity, self.clock, self.trend_policy)
         related = related_sources(self.index, store, depth=weights.depth)
-        self.related_products = self._served(RelatedProducts(self.index, reads, related, pager))
+        self.related_products = self._served(RelatedProducts(self.index, reads, related, pager, pins=pins))
         self.record_event_from = RecordEvent(
             self.index,
             self.users,

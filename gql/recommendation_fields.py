@@ -183,6 +183,7 @@ class RecommendationQueries:
 
         def present(found: DomainRecommendations) -> Recommendations:
             info.context.observer.stages(found.timings)
+            info.context.observer.served(found)
             return Recommendations.from_domain(found)
 
         limited = scope.related(served.applied(request, given))

@@ -6,8 +6,9 @@ scenario and variant, that `scenarioStats` counts exactly the pages, items and a
 attributed events the clients saw: a first event on a scenario page must answer `attributed: true`,
 a repeat `false`, and a page without a scenario never attributes.
 
-Pages carry a scenario once the server has scenarios and the run is started with `--scenario NAME`
-(the recommendations then ask for it); without one, the check covers the unattributed answers only.
+The run creates its scenario through the admin API (`create_scenario`: the control and a variant `b` at half
+the users) and every recommendations page asks for it; with `--plain` no page has a scenario and the check covers
+the unattributed answers only.
 """
 
 import random
@@ -20,6 +21,8 @@ import httpx
 EVENT = """mutation($u: ID!, $p: ID!, $k: EventKind!, $r: ID) {
   recordEvent(userId: $u, productId: $p, kind: $k, recommendationId: $r) {
     __typename ... on EventRecorded { attributed } } }"""
+UPSERT = """mutation($s: ScenarioInput!) { upsertScenario(scenario: $s) {
+  __typename ... on Scenario { name variants { name share } } } }"""
 STATS = """query($n: String!) { scenarioStats(name: $n) {
   variants { variant requests impressions clicks addToCarts purchases } } }"""
 KINDS = {"CLICK": "clicks", "ADD_TO_CART": "addToCarts", "PURCHASE": "purchases"}
@@ -82,19 +85,36 @@ async def follow_page(
     return errors
 
 
-async def check_counts(base: str, tally: Attributed) -> bool:
-    """Print and compare what the server counted with what the clients were told; True when equal."""
-    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
-        counted: dict[tuple[str, str], dict[str, int]] = {}
-        for scenario in sorted({s for s, _ in tally.seen}):
+async def create_scenario(base: str, name: str, headers: dict[str, str]) -> None:
+    """Save the run's scenario: plain settings as the control, and a variant `b` (half the users) that boosts the
+    products in stock, so both arms serve and count."""
+    boost = {"action": "BOOST", "match": {"inStockOnly": True}, "weight": 0.1}
+    scenario = {"name": name, "description": "load test", "variants": [{"name": "b", "share": 0.5, "rules": [boost]}]}
+    async with httpx.AsyncClient(base_url=base, timeout=30, headers=headers) as http:
+        body = (await http.post("/graphql", json={"query": UPSERT, "variables": {"s": scenario}})).json()
+    saved = (body.get("data") or {}).get("upsertScenario") or {}
+    if saved.get("__typename") != "Scenario":
+        raise RuntimeError(f"could not create the scenario {name!r}: {body}")
+    print(f"  scenario {name!r} created: control and {saved['variants']}")
+
+
+async def check_counts(base: str, tally: Attributed, scenarios: list[str], headers: dict[str, str]) -> bool:
+    """Print and compare what the server counted for `scenarios` with what the clients were told, every variant
+    the server knows included (one the clients never saw must count nothing); True when equal."""
+    counted: dict[tuple[str, str], dict[str, int]] = {}
+    async with httpx.AsyncClient(base_url=base, timeout=30, headers=headers) as http:
+        for scenario in sorted({*scenarios, *(s for s, _ in tally.seen)}):
             body = (await http.post("/graphql", json={"query": STATS, "variables": {"n": scenario}})).json()
             for row in body["data"]["scenarioStats"]["variants"]:
                 counted[(scenario, row.pop("variant"))] = row
+    names = ("requests", "impressions", *KINDS.values())
     mismatched = {
-        key: (dict(seen), counted.get(key))
-        for key, seen in tally.seen.items()
-        if any(counted.get(key, {}).get(name, 0) != seen[name] for name in ("requests", "impressions", *KINDS.values()))
+        key: (dict(tally.seen.get(key, {})), counted.get(key))
+        for key in {*tally.seen, *counted}
+        if any(counted.get(key, {}).get(name, 0) != tally.seen.get(key, Counter())[name] for name in names)
     }
+    for (scenario, variant), row in sorted(counted.items()):
+        print(f"  {scenario}/{variant}: server " + ", ".join(f"{name} {row[name]}" for name in names))
     acked = sum(sum(c[k] for k in KINDS.values()) for c in tally.seen.values())
     print(
         f"  attributed: {len(tally.seen)} scenario variants, {acked} events acknowledged, "

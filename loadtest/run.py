@@ -1,15 +1,18 @@
 """Mixed-traffic load run against a live server (`make loadtest`); not a unit test.
 
 80 % recommendations with random filters, 20 % clicks across 50 users, from 32 concurrent keep-alive
-clients for a fixed time; some pages are followed by an event attributed to them (loadtest/attributed.py).
-Then checks: no errors, every acknowledged click counted, every acknowledged attributed event, page and
-item counted exactly once, memory stable. Exits non-zero when a check fails.
+clients for a fixed time. Every page is served by a scenario the run creates through the admin API (a variant
+at half the users), and some are followed by an event attributed to them (loadtest/attributed.py). Then
+checks: no errors, every acknowledged click counted, every acknowledged attributed event, page and item
+counted exactly once, memory stable. Exits non-zero when a check fails.
 """
 
 import argparse
 import asyncio
 import json
+import os
 import random
+import secrets
 import statistics
 import sys
 import tempfile
@@ -21,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from loadtest.attributed import Attributed, check_counts, follow_page
+from loadtest.attributed import Attributed, check_counts, create_scenario, follow_page
 from tests.server_process import ServeProcess, ServerNotReady
 
 WORDS = [
@@ -145,7 +148,12 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
 
 
-async def run(base: str, server_pid: int, duration: float, clients: int, scenario: str | None = None) -> int:
+async def run(
+    base: str, server_pid: int, duration: float, clients: int, scenario: str | None = None, admin_token: str = ""
+) -> int:
+    admin = {"Authorization": f"Bearer {admin_token}"} if admin_token else {}
+    if scenario is not None:
+        await create_scenario(base, scenario, admin)
     async with httpx.AsyncClient(base_url=base, timeout=30) as http:
         meta = (
             await http.post("/graphql", json={"query": "{ categories brands products(limit: 1000) { id } }"})
@@ -198,7 +206,7 @@ async def run(base: str, server_pid: int, duration: float, clients: int, scenari
         f"  server RSS MB: start {memory[0][1]:.0f}, after warm-up {steady[0]:.0f}, end {steady[-1]:.0f} "
         f"(growth after warm-up {growth:+.1f} MB), max {max(mb for _, mb in memory):.0f}"
     )
-    attributed_ok = await check_counts(base, tally.attributed)
+    attributed_ok = await check_counts(base, tally.attributed, [scenario] if scenario else [], admin)
     ok = errors == 0 and not mismatched and attributed_ok and growth < max(20.0, 0.1 * steady[0])
     print("RESULT:", "PASS" if ok else "FAIL")
     return 0 if ok else 1
@@ -208,7 +216,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--duration", type=float, default=120.0, help="seconds of traffic")
     parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--scenario", help="serve every page by this scenario (it must exist on the server)")
+    parser.add_argument(
+        "--scenario", default="load", help="the scenario created (with a variant at half the users) to serve every page"
+    )
+    parser.add_argument("--plain", action="store_true", help="pages without a scenario: no event is attributed")
     parser.add_argument(
         "--faults", action="store_true", help="two API instances, a replica, faults (loadtest/faults.py)"
     )
@@ -217,10 +228,14 @@ def main() -> int:
         from loadtest.faults import run_faults
 
         return run_faults(args.duration, args.clients)
+    scenario = None if args.plain else args.scenario
+    token = secrets.token_urlsafe(16)  # the admin API (scenario, stats) as in production: behind a token
+    env = {**os.environ, "RECOMMENDER_ADMIN_TOKEN": token}
     with tempfile.TemporaryDirectory() as data:
         try:
-            with ServeProcess(Path(data)) as server:
-                return asyncio.run(run(server.base_url, server.pid, args.duration, args.clients, args.scenario))
+            with ServeProcess(Path(data), env=env) as server:
+                traffic = run(server.base_url, server.pid, args.duration, args.clients, scenario, admin_token=token)
+                return asyncio.run(traffic)
         except ServerNotReady as exc:
             print(exc, file=sys.stderr)
             return 1

@@ -11,6 +11,7 @@ import pytest
 
 from domain.filters import ProductFilter, RecommendRequest, SimilarRequest
 from domain.models import Product, Reason, Recommendations, Strategy, Vector
+from domain.related import RelatedRequest
 from domain.rules import Rule, RuleAction
 from domain.service import RecommenderService
 from tests.clock import START
@@ -167,3 +168,16 @@ async def test_similar_products_apply_the_rules(service: RecommenderService, cat
         Reason.PINNED,
         Reason.SIMILAR_TO_PRODUCT,
     ]
+
+
+async def test_related_products_apply_the_rules(service: RecommenderService, catalog_items: Catalog) -> None:
+    vectors = {p.id: v for p, v in catalog_items}
+    plain = [pid for pid in ranked(catalog_items, vectors["p010"]) if pid != "p010"]  # no co-engagement: topped up
+    rules = (
+        Rule(RuleAction.HIDE, product_ids=(plain[0],)),
+        Rule(RuleAction.PIN, product_ids=(plain[30], "p010"), position=2),  # never the product itself
+    )
+    assert ids(await service.related_products(RelatedRequest("p010", k=4))) == plain[:4]
+    got = await service.related_products(RelatedRequest("p010", k=4, rules=rules))
+    assert ids(got) == [plain[1], plain[30], plain[2], plain[3]]
+    assert [c.explanation.reason for c in got.items if c.explanation][1] is Reason.PINNED
