@@ -5,7 +5,7 @@ sequences.txt: `USER ITEM ITEM ...`, integers, oldest first.
 
 Real exports are dirty, so nothing here raises on a bad row: each row is repaired when the repair is
 obvious and skipped otherwise, and every repair and skip is counted under a name the caller prints.
-The fields such datasets lack get fixed values (docs/next-item-evaluation.md): price 0 and rating 0
+The fields such datasets lack get fixed values (docs/evaluation.md): price 0 and rating 0
 (unknown: price and rating filters and the best-rated fallback then treat every product alike), in stock,
 and a description made of the brand and the category path, so the embedded text is title, brand and
 categories.

@@ -1,4 +1,4 @@
-"""Next-item evaluation of the whole service on a dataset folder (docs/next-item-evaluation.md).
+"""Next-item evaluation of the whole service on a dataset folder (docs/evaluation.md).
 
 Leave-one-out: each user's last item is the test target, the second to last the validation target. The
 products go into a fresh index; each split's inputs (`items[:-1]` for test, `items[:-2]` for validation)

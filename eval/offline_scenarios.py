@@ -1,4 +1,4 @@
-"""Scenarios compared offline (`recommender evaluate --scenarios FILE`, docs/next-item-evaluation.md).
+"""Scenarios compared offline (`recommender evaluate --scenarios FILE`, docs/evaluation.md).
 
 FILE is a JSON list of `ScenarioInput` objects, exactly as `upsertScenario` takes them. Offline every variant
 is judged on all users rather than on its hash-assigned share: each variant becomes a scenario of its own,
