@@ -8,12 +8,13 @@ other keys are ignored.
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from domain.errors import InvalidInput, RecommenderError
 from domain.events import EventKind
+from domain.times import epoch_seconds
 from domain.validation import check_id
 
 KINDS = {kind.value: kind for kind in EventKind}
@@ -61,7 +62,7 @@ def _time(record: dict[str, Any], line: int, now: float) -> float | None:
         moment = None
     if moment is None:
         raise EventFileError(line, "at", f"must be an ISO 8601 time, got {value!r}")
-    at = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+    at = epoch_seconds(moment)
     if at > now:
         raise EventFileError(line, "at", f"must not be in the future, got {value!r}")
     return at

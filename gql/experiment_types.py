@@ -1,12 +1,13 @@
 """A/B statistics as GraphQL shows them, and the admin read `scenarioStats`."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
 from strawberry import UNSET
 
 from domain import experiments
+from domain.times import epoch_seconds
 from gql.admin import AdminRead
 from gql.arguments import arg
 from gql.context import Info
@@ -98,10 +99,7 @@ class ScenarioStats:
 
 
 def _seconds(moment: datetime | None) -> float | None:
-    # A time without a zone is read as UTC, as the server writes its own times.
-    if moment is None:
-        return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+    return None if moment is None else epoch_seconds(moment)
 
 
 @strawberry.type

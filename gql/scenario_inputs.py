@@ -5,7 +5,7 @@ A value the domain refuses is named by its path in the input (`scenario.variants
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
 import strawberry
@@ -14,6 +14,7 @@ from domain import rules as domain_rules
 from domain import scenarios
 from domain.errors import InvalidInput
 from domain.source_kinds import SourceKind
+from domain.times import epoch_seconds
 from gql.recommendation_types import DiversityInput
 from gql.types import BlendInput, ProductFilter, RerankInput
 from gql.user_types import ExcludeInput
@@ -69,7 +70,7 @@ def under(path: str, *, replacing: str | None = None) -> Iterator[None]:
 def _seconds(value: datetime | None) -> float | None:
     if value is None or value is strawberry.UNSET:
         return None
-    return (value if value.tzinfo is not None else value.replace(tzinfo=UTC)).timestamp()
+    return epoch_seconds(value)
 
 
 @strawberry.input(description="A merchandising rule: applies to the products that match `match` or are listed.")

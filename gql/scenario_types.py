@@ -1,18 +1,19 @@
 """A saved scenario as GraphQL shows it (the settings it gives, its rules and variants), and the admin results."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
 
 from domain import filters, rules, scenarios
 from domain.source_kinds import SourceKind
+from domain.times import utc_moment
 from gql.product_types import NotAuthorized
 from gql.scenario_inputs import BLEND_DOC, DIVERSITY_DOC, EXCLUDE_DOC, FILTERS_DOC, K_DOC, RERANK_DOC, SOURCES_DOC
 
 
 def _time(seconds: float | None) -> datetime | None:
-    return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
+    return None if seconds is None else utc_moment(seconds)
 
 
 @strawberry.type(description="Pre-filters as a scenario or rule saved them; null fields do not filter.")
@@ -152,7 +153,7 @@ class Scenario(PipelineSettings):
             name=s.name,
             description=s.description,
             variants=[Variant.of(v) for v in s.variants],
-            updated_at=datetime.fromtimestamp(s.updated_at, UTC),
+            updated_at=utc_moment(s.updated_at),
             **_settings(s.settings),  # type: ignore[arg-type]
         )
 

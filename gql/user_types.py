@@ -1,7 +1,7 @@
 """A user as GraphQL shows it: features, event history, and the event and exclusion inputs."""
 
 import enum
-from datetime import UTC, datetime
+from datetime import datetime
 from types import MappingProxyType
 from typing import Annotated, Any
 
@@ -11,6 +11,7 @@ from domain import events, models
 from domain import filters as domain_filters
 from domain.events import HISTORY_LENGTH
 from domain.recording import RecordedEvent
+from domain.times import utc_moment
 from gql.context import Info
 from gql.product_types import Product, ProductNotFound
 
@@ -42,7 +43,7 @@ class UserEvent:
             product_id=strawberry.ID(event.product_id),
             product=None if product is None else Product.from_domain(product),
             kind=EventKind(event.kind.value),
-            at=datetime.fromtimestamp(event.at, UTC),
+            at=utc_moment(event.at),
         )
 
 
