@@ -159,6 +159,9 @@ class InMemoryUserFeatureStore:
     async def history(self, user_id: str, limit: int) -> list[Event]:
         return self._history[user_id][:limit]
 
+    async def features_and_history(self, user_id: str, limit: int) -> tuple[UserFeatures, list[Event]]:
+        return await self.get(user_id), await self.history(user_id, limit)
+
     async def delete(self, user_id: str) -> None:
         self._users.pop(user_id, None)
         self._history.pop(user_id, None)

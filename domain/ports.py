@@ -122,6 +122,10 @@ class UserFeatureStore(Protocol):
         """The user's latest events, newest first (at most domain.events.HISTORY_LENGTH are kept)."""
         ...
 
+    async def features_and_history(self, user_id: str, limit: int) -> tuple[UserFeatures, list[Event]]:
+        """`get` and `history` at one instant, in one read: what a request of a user with a history needs."""
+        ...
+
     async def delete(self, user_id: str) -> None: ...
 
 

@@ -52,6 +52,11 @@ DEFAULT_TTL_S = 30 * 24 * 3600.0
 _READ = """#!lua flags=no-writes
 return {redis.call('HGETALL', KEYS[1]), redis.call('GET', KEYS[2])}
 """
+# KEYS: features hash, vectors string, events list; ARGV: history length. The same, with the history: what a
+# recommendation of a user with a history reads, in one round trip.
+_READ_WITH_HISTORY = """#!lua flags=no-writes
+return {redis.call('HGETALL', KEYS[1]), redis.call('GET', KEYS[2]), redis.call('LRANGE', KEYS[3], 0, ARGV[1] - 1)}
+"""
 # KEYS: features hash, events list, vectors string. ARGV: version read, TTL ms, event entry, history
 # length, vectors ('' for none), field/value... The hash is replaced, not merged: fields of an older
 # layout go, and a hash that grew past the listpack limits becomes a listpack again.
@@ -172,6 +177,12 @@ class RedisUserFeatureStore:
     async def history(self, user_id: str, limit: int) -> list[Event]:
         raw = await self._reads.command("LRANGE", self.events_key(user_id), 0, limit - 1)
         return [decode_event(entry) for entry in raw]
+
+    @translated
+    async def features_and_history(self, user_id: str, limit: int) -> tuple[UserFeatures, list[Event]]:
+        keys = (self.key(user_id), self.vectors_key(user_id), self.events_key(user_id))
+        flat, vectors, raw = await self._reads.command("EVAL", _READ_WITH_HISTORY, 3, *keys, limit)
+        return features_from_hash(user_id, field_map(flat), vectors), [decode_event(entry) for entry in raw]
 
     @translated
     async def delete(self, user_id: str) -> None:

@@ -45,7 +45,7 @@ def query_only(query: Vector) -> SearchVector:
 
 async def session_only(settings: BlendSettings, reads: PendingReads) -> SearchVector:
     """ "Recommended for you": the session alone, away from dismissed items; no vector without a session."""
-    if reads.features is None:
+    if not reads.features:
         return SearchVector(None)
     user = await reads.user()
     if user.session_vector is None:

@@ -6,7 +6,7 @@ seen), so no read outlives its request or hides its own error.
 """
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -23,18 +23,27 @@ def excluded_ids(exclude: ExcludeSettings, history: Sequence[Event]) -> tuple[st
     return (*exclude.product_ids, *(event.product_id for event in history if event.kind in kinds))
 
 
+Reading = tuple[UserFeatures | None, list[Event] | None]  # what was read; None: that part was not asked for
+
+
 @dataclass(slots=True)
 class PendingReads:
     decay: Callable[[UserFeatures], UserFeatures]
     user_id: str
-    features: "asyncio.Future[UserFeatures] | None"  # None: not needed, the user counts as new
-    history: "asyncio.Future[list[Event]] | None"
+    reading: "asyncio.Future[Reading] | None"  # None: nothing to read, the user counts as new
+    reads_features: bool
     _user: UserFeatures | None = None
+
+    @property
+    def features(self) -> bool:
+        """Whether the features are being read (without them the user counts as new)."""
+        return self.reads_features
 
     async def user(self) -> UserFeatures:
         """The user's features, decayed to now (read once, however many stages ask)."""
         if self._user is None:
-            self._user = UserFeatures(self.user_id) if self.features is None else self.decay(await self.features)
+            features = None if self.reading is None else (await self.reading)[0]
+            self._user = UserFeatures(self.user_id) if features is None else self.decay(features)
         return self._user
 
     async def excluding(
@@ -43,19 +52,18 @@ class PendingReads:
         """The filters, also excluding the served ids and what `exclude` names (from the history too)."""
         more = list(served)
         if exclude is not None:
-            more += excluded_ids(exclude, [] if self.history is None else await self.history)
+            more += excluded_ids(exclude, await self.events())
         return replace(filters, excluded_ids=(*filters.excluded_ids, *more)) if more else filters
 
     async def events(self) -> list[Event]:
         """The user's history, newest first; empty when it was not read."""
-        return [] if self.history is None else await self.history
+        history = None if self.reading is None else (await self.reading)[1]
+        return [] if history is None else history
 
     def abandon(self) -> None:
-        """The request failed: stop the reads, or mark their own failures seen (the request's error is raised)."""
-        readings: tuple[asyncio.Future[Any] | None, ...] = (self.features, self.history)
-        for reading in readings:
-            if reading is not None and not reading.cancel() and not reading.cancelled():
-                reading.exception()
+        """The request failed: stop the read, or mark its own failure seen (the request's error is raised)."""
+        if self.reading is not None and not self.reading.cancel() and not self.reading.cancelled():
+            self.reading.exception()
 
 
 @dataclass(frozen=True)
@@ -70,9 +78,24 @@ class UserReads:
     def start(
         self, user_id: str, *, features: bool, exclude: ExcludeSettings | None, history: bool = False
     ) -> PendingReads:
-        """Start the reads a request needs: the features when `features`, the history when `history` or when
-        `exclude` uses it."""
-        reading = asyncio.ensure_future(self.users.get(user_id)) if features else None
+        """Start the one read a request needs: the features when `features`, the history when `history` or when
+        `exclude` uses it; both at once when both are needed (one round trip, not two)."""
         uses_history = history or (exclude is not None and exclude.uses_history)
-        events = asyncio.ensure_future(self.users.history(user_id, HISTORY_LENGTH)) if uses_history else None
-        return PendingReads(self.decayed, user_id, reading, events)
+        reading = self._read(user_id, features=features, history=uses_history)
+        started = None if reading is None else asyncio.ensure_future(reading)
+        return PendingReads(self.decayed, user_id, started, features)
+
+    def _read(self, user_id: str, *, features: bool, history: bool) -> Coroutine[Any, Any, Reading] | None:
+        if features and history:
+            return self.users.features_and_history(user_id, HISTORY_LENGTH)
+        if features:
+            return _features_only(self.users, user_id)
+        return _history_only(self.users, user_id) if history else None
+
+
+async def _features_only(users: UserFeatureStore, user_id: str) -> Reading:
+    return await users.get(user_id), None
+
+
+async def _history_only(users: UserFeatureStore, user_id: str) -> Reading:
+    return None, await users.history(user_id, HISTORY_LENGTH)

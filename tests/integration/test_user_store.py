@@ -124,3 +124,23 @@ async def test_without_vectors_the_vectors_key_is_absent(redis_conn: RedisConnec
     await users.record(Event("p1", EventKind.VIEW, NOW), "plain", lambda features: features)
     assert await redis_conn.client.exists(users.vectors_key("plain")) == 0
     assert (await users.get("plain")).session_vector is None and await users.history("plain", 5)
+
+
+@pytest.mark.parametrize("limit", [1, 5, HISTORY_LENGTH])
+async def test_features_and_history_in_one_read_equal_the_two_reads(
+    redis_conn: RedisConnection, namespace: str, limit: int
+) -> None:
+    users = RedisUserFeatureStore(redis_conn, prefix=f"{namespace}user:")
+    product = Product("p1", "n", "d", "tents", "b", 1.0, 4.0, True)
+    for n, kind in enumerate([EventKind.VIEW, EventKind.CLICK, EventKind.DISMISS, EventKind.PURCHASE] * 3):
+        event = Event(f"p{n}", kind, NOW + n)
+        await users.record(
+            event, "both", partial(apply_event, product=product, vector=_unit(n), event=event, policy=POLICY)
+        )
+    features, history = await users.features_and_history("both", limit)
+    alone = await users.get("both")
+    assert features.session_vector is not None and alone.session_vector is not None
+    np.testing.assert_array_equal(features.session_vector, alone.session_vector)
+    assert (features.clicks, features.events, features.affinities) == (alone.clicks, alone.events, alone.affinities)
+    assert history == await users.history("both", limit) and len(history) == min(limit, 12)
+    assert await users.features_and_history("nobody", limit) == (UserFeatures("nobody"), [])
