@@ -3,6 +3,7 @@ a recommendation (domain.pipeline.behaviour). Every weight is here so a study ca
 
 from pydantic_settings import BaseSettings
 
+from adapters.redis.neighbour_cache import DEFAULT_TTL_S as DEFAULT_CACHE_S
 from bootstrap.setting_fields import EVENTS, QUERY_PATH, WEEK_S, option
 from domain import co_engagement as co
 from domain.events import HISTORY_LENGTH
@@ -30,6 +31,13 @@ class BehaviourSettings(BaseSettings):
     co_engagement_cap: int = option(co.DEFAULT_CAP, "neighbours kept per product and relation", EVENTS, ge=1, le=10**4)
     co_engagement_half_life_s: float = option(
         co.DEFAULT_HALF_LIFE_S, "co-engagement counts halve over this age", EVENTS, ge=WEEK_S, le=1000 * WEEK_S
+    )
+    co_engagement_cache_s: float = option(
+        DEFAULT_CACHE_S,
+        "a worker reuses a neighbour list it read for this long (its own writes show at once; 0: off)",
+        QUERY_PATH,
+        ge=0,
+        le=3600,
     )
     co_engagement_exponent: float = option(
         co.DEFAULT_EXPONENT, "a neighbour scores count / total^this when read (0: raw counts)", EVENTS, ge=0, le=1

@@ -11,6 +11,7 @@ from adapters.memory_scenarios import InMemoryScenarioStore
 from adapters.redis.co_engagement import RedisCoEngagement
 from adapters.redis.connection import RedisConnection
 from adapters.redis.index import RedisProductIndex
+from adapters.redis.neighbour_cache import NeighbourCache
 from adapters.redis.replicas import ReplicatedProductIndex, SearchReads, open_replica
 from adapters.redis.scenarios import RedisScenarioStore
 from adapters.redis.schema import IndexConfig
@@ -43,6 +44,7 @@ def co_engagement_store(settings: Settings, client: RedisConnection) -> RedisCoE
         cap=settings.co_engagement_cap,
         half_life_s=settings.co_engagement_half_life_s,
         exponent=settings.co_engagement_exponent,
+        cache=NeighbourCache(settings.co_engagement_cache_s),
     )
 
 

@@ -22,8 +22,9 @@ the client's time. Each script names one key, so on a cluster none spans two pro
 make the product id the hash tag). The pipeline runs after the user's event script without a transaction:
 a failure part-way leaves some of one event's lists counted, never a count doubled.
 
-Reading: every seed's list in one pipelined burst of ZRANGE, then, only when normalising (exponent above 0),
-one HMGET of their neighbours' totals.
+Reading: every seed's list the worker has not read in the last few seconds (adapters.redis.neighbour_cache) in
+one pipelined burst of ZRANGE, then, only when normalising (exponent above 0), one HMGET of their neighbours'
+totals.
 """
 
 import asyncio
@@ -33,6 +34,7 @@ from collections.abc import Mapping, Sequence
 from redis.exceptions import NoScriptError
 
 from adapters.redis.connection import RedisConnection, translated
+from adapters.redis.neighbour_cache import NeighbourCache, Pairs
 from domain.co_engagement import (
     DEFAULT_CAP,
     DEFAULT_EXPONENT,
@@ -73,7 +75,9 @@ class RedisCoEngagement:
         cap: int = DEFAULT_CAP,
         half_life_s: float = DEFAULT_HALF_LIFE_S,
         exponent: float = DEFAULT_EXPONENT,
+        cache: NeighbourCache | None = None,
     ) -> None:
+        """`cache`: None reads every list every time."""
         if "{" in prefix or "}" in prefix:
             raise ValueError(
                 f"the co-engagement key prefix must not contain braces (the id is the hash tag): {prefix!r}"
@@ -86,6 +90,7 @@ class RedisCoEngagement:
         self._cap = cap
         self._half_life_s = half_life_s
         self._exponent = exponent
+        self._cache = cache or NeighbourCache(ttl_s=0)
         self._ttl_ms = round(min(TTL_HALF_LIVES * half_life_s, MAX_TTL_S) * 1000)
 
     def key(self, product_id: str, relation: Relation) -> str:
@@ -108,7 +113,10 @@ class RedisCoEngagement:
         for (relation, target), weight in incoming(links).items():
             totals.setdefault(self.totals_key(relation), []).extend((target, weight * factor))
         calls = [(_ADD_SHA, key, args) for key, args in lists.items()]
-        await self._evalsha([*calls, *((_TOTALS_SHA, key, args) for key, args in totals.items())])
+        try:
+            await self._evalsha([*calls, *((_TOTALS_SHA, key, args) for key, args in totals.items())])
+        finally:
+            self._cache.forget(lists)  # this worker's next read sees what it just wrote
 
     async def _evalsha(self, calls: list[tuple[str, str, list[str | float]]]) -> None:
         """Each (script, key, args) as one EVALSHA, all in one pipeline. Those Redis refuses for want of the
@@ -136,27 +144,38 @@ class RedisCoEngagement:
         if not ids or n < 1:
             return []
         scale = 1.0 / growth(now, self._half_life_s)
-        # Every seed's list in one pipelined burst, then (when normalising) their neighbours' totals in one HMGET.
-        replies = await asyncio.gather(
-            *(self._reads.command("ZRANGE", self.key(seed, relation), 0, -1, "WITHSCORES") for seed in ids)
-        )
-        lists = {seed: _pairs(reply, scale) for seed, reply in zip(ids, replies, strict=True)}
+        stored = await self._lists([self.key(seed, relation) for seed in ids])
+        lists = {seed: [(pid, score * scale) for pid, score in pairs] for seed, pairs in zip(ids, stored, strict=True)}
         candidates = list(dict.fromkeys(c for pairs in lists.values() for c, _ in pairs if c not in seeds))
         # Totals only when the read normalises by them: raw counts need no second round trip.
         totals = await self._totals(relation, candidates, scale) if candidates and self._exponent > 0 else {}
         return fuse(seeds, lists, totals, exponent=self._exponent, n=n)
 
+    async def _lists(self, keys: list[str]) -> list[Pairs]:
+        """Each key's stored pairs: those not in the cache in one pipelined burst of ZRANGE."""
+        found = {key: pairs for key in keys if (pairs := self._cache.get(key)) is not None}
+        missing = [key for key in keys if key not in found]
+        if missing:
+            replies = await asyncio.gather(
+                *(self._reads.command("ZRANGE", key, 0, -1, "WITHSCORES") for key in missing)
+            )
+            for key, reply in zip(missing, replies, strict=True):
+                found[key] = _pairs(reply)
+                self._cache.put(key, found[key])
+        return [found[key] for key in keys]
+
     @translated
     async def counts(self, product_id: str, relation: Relation, now: float) -> dict[str, float]:
-        """One list's counts decayed to `now` (not normalised): for inspection and tests."""
+        """One list's counts decayed to `now` (not normalised), read from Redis: for inspection and tests."""
         reply = await self._reads.command("ZRANGE", self.key(product_id, relation), 0, -1, "WITHSCORES")
-        return dict(_pairs(reply, 1.0 / growth(now, self._half_life_s)))
+        scale = 1.0 / growth(now, self._half_life_s)
+        return {pid: score * scale for pid, score in _pairs(reply)}
 
     async def _totals(self, relation: Relation, product_ids: list[str], scale: float) -> dict[str, float]:
         reply = await self._reads.command("HMGET", self.totals_key(relation), *product_ids)
         return {pid: float(value) * scale for pid, value in zip(product_ids, reply, strict=True) if value is not None}
 
 
-def _pairs(reply: list[bytes], scale: float) -> list[tuple[str, float]]:
-    """A flat ZRANGE ... WITHSCORES reply as (member, score · scale) pairs."""
-    return [(member.decode(), float(score) * scale) for member, score in zip(reply[::2], reply[1::2], strict=True)]
+def _pairs(reply: list[bytes]) -> Pairs:
+    """A flat ZRANGE ... WITHSCORES reply as (member, score) pairs."""
+    return [(member.decode(), float(score)) for member, score in zip(reply[::2], reply[1::2], strict=True)]

@@ -1,5 +1,6 @@
 """The co-engagement stores: one behaviour table run on the Redis store and on the in-memory fake."""
 
+import asyncio
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ import pytest
 from adapters.memory_co_engagement import InMemoryCoEngagement
 from adapters.redis.co_engagement import RedisCoEngagement
 from adapters.redis.connection import RedisConnection
+from adapters.redis.neighbour_cache import NeighbourCache
 from domain.co_engagement import Link, Relation
 from tests.clock import START
 
@@ -157,3 +159,35 @@ async def test_scripts_lost_by_redis_are_loaded_again_and_count_once(
     assert await store.counts("a", AV, START) == pytest.approx({"b": 2.0, "c": 2.0})
     # b and c tie at a count of 2 each; the seed's weight scales them.
     assert await store.neighbours({"x": 1.0, "a": 0.5}, AV, 5, START) == [("b", 1.0), ("c", 1.0)]
+
+
+async def test_a_cached_list_shows_its_own_writes_at_once_and_another_workers_after_the_ttl(
+    redis_conn: RedisConnection, namespace: str
+) -> None:
+    cached = RedisCoEngagement(redis_conn, namespace, cache=NeighbourCache(ttl_s=0.3))
+    other = RedisCoEngagement(redis_conn, namespace)  # another worker: its writes do not reach `cached`'s copy
+    await other.add(_av(("a", "b", 1.0)), START)
+    zranges = await _command_calls(redis_conn, "zrange")
+    assert await cached.neighbours({"a": 1.0}, AV, 5, START) == [("b", 1.0)]
+    assert await cached.neighbours({"a": 1.0}, AV, 5, START) == [("b", 1.0)]
+    assert await _command_calls(redis_conn, "zrange") == zranges + 1  # the second read came from the cache
+    await other.add(_av(("a", "c", 3.0)), START)
+    assert await cached.neighbours({"a": 1.0}, AV, 5, START) == [("b", 1.0)]  # another worker's write: not yet
+    await cached.add(_av(("a", "b", 1.0)), START)
+    assert await cached.neighbours({"a": 1.0}, AV, 5, START) == [("c", 3.0), ("b", 2.0)]  # its own: at once
+    await other.add(_av(("a", "d", 9.0)), START)
+    await asyncio.sleep(0.35)
+    assert await cached.neighbours({"a": 1.0}, AV, 5, START) == [("d", 9.0), ("c", 3.0), ("b", 2.0)]
+
+
+async def test_without_a_cache_every_read_goes_to_redis(redis_conn: RedisConnection, namespace: str) -> None:
+    store, other = RedisCoEngagement(redis_conn, namespace), RedisCoEngagement(redis_conn, namespace)
+    await other.add(_av(("a", "b", 1.0)), START)
+    assert await store.neighbours({"a": 1.0}, AV, 5, START) == [("b", 1.0)]
+    await other.add(_av(("a", "c", 3.0)), START)
+    assert await store.neighbours({"a": 1.0}, AV, 5, START) == [("c", 3.0), ("b", 1.0)]
+
+
+async def _command_calls(redis_conn: RedisConnection, command: str) -> int:
+    stats = await redis_conn.client.info("commandstats")
+    return int(stats.get(f"cmdstat_{command}", {}).get("calls", 0))
