@@ -9,7 +9,7 @@ the same.
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -22,6 +22,8 @@ from domain.pipeline.sources import stored_vector
 from domain.pipeline.stages import Entry, Pool, Retrieval, Scale, distance
 from domain.ports import CoEngagementStore, ProductIndex
 
+# The fewest ids a page's first search among the neighbours asks for (Behaviour.retrieve).
+FIRST_READ = 20
 REASONS = {Relation.ALSO_VIEWED: Reason.ALSO_VIEWED, Relation.BOUGHT_TOGETHER: Reason.BOUGHT_TOGETHER}
 
 
@@ -57,22 +59,42 @@ class Behaviour:
     relation: Relation
     strategy: Strategy
     depth: int = 200
+    first_read: int = FIRST_READ
 
     async def retrieve(self, ask: Retrieval) -> Pool | None:
-        pool = await self.candidates(ask)
-        return None if pool is None else replace(pool, entries=pool.entries[: ask.n])
+        """The best n that pass, asked for in order of b: the best max(2n, first_read) ids first, the rest only
+        when fewer than n of those pass. Exact, as every id not asked for scores below every id that was; a
+        list of hundreds then costs a search among a few dozen ids, where filtering all of them costs one
+        document each (ids, fields and vector) for candidates the page never shows."""
+        if not ask.seeds:
+            return None
+        scores = await self._scores(ask)
+        ranked = sorted(scores, key=lambda pid: (-scores[pid], pid))
+        first = max(2 * ask.n, self.first_read)
+        entries, clause = await self._passing(ranked[:first], scores, ask)
+        if len(entries) < ask.n and len(ranked) > first:
+            entries, clause = await self._passing(ranked[first:], scores, ask, before=entries)
+        return Pool(entries[: ask.n], clause, self.strategy, Scale.BEHAVIOUR)
 
     async def candidates(self, ask: Retrieval) -> Pool | None:
         """Every neighbour read that passes the filters (up to `depth`), best first, with its stored vector."""
         if not ask.seeds:
             return None
         scores = await self._scores(ask)
-        if not scores:
-            return Pool([], self.index.describe(ask.filters), self.strategy, Scale.BEHAVIOUR)
-        found = await self.index.among(list(scores), ask.filters)
+        entries, clause = await self._passing(list(scores), scores, ask)
+        return Pool(entries, clause, self.strategy, Scale.BEHAVIOUR)
+
+    async def _passing(
+        self, ids: list[str], scores: Mapping[str, float], ask: Retrieval, *, before: Sequence[Entry] = ()
+    ) -> tuple[list[Entry], str]:
+        """`before` and those of `ids` that pass the filters, best first, with the clause the index ran."""
+        if not ids:
+            return list(before), self.index.describe(ask.filters)
+        found = await self.index.among(ids, ask.filters)
         entries = [self._entry(p, scores[p.id], stored_vector(found, i), ask) for i, (p, _) in enumerate(found.hits)]
+        entries = [*before, *entries]
         entries.sort(key=lambda e: (e.base, e.product.id))
-        return Pool(entries, found.filter_clause, self.strategy, Scale.BEHAVIOUR)
+        return entries, found.filter_clause
 
     async def _scores(self, ask: Retrieval) -> dict[str, float]:
         if self.store is None:

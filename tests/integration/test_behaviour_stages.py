@@ -1,7 +1,9 @@
 """The behaviour stages on both stores (the fake must not drift): the co-engagement source filtered and excluded
 inside the index, the fusion with the session, the query bonus; answers computed from the links themselves."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pytest
@@ -19,7 +21,7 @@ from domain.pipeline.behaviour_fusion import BehaviourAndSession
 from domain.pipeline.fallback import ToppedUp
 from domain.pipeline.sources import session_knn, similar_product_knn
 from domain.pipeline.stages import Retrieval, Scale
-from domain.ports import CoEngagementStore, ProductIndex
+from domain.ports import CoEngagementStore, ProductIndex, SearchResult
 from tests.clock import START
 
 pytestmark = pytest.mark.anyio
@@ -83,6 +85,49 @@ async def test_behaviour_candidates_are_filtered_and_excluded_inside_the_index(s
     await stores.index.delete(["p018"])
     left = await source.retrieve(ask(10))
     assert left is not None and "p018" not in [e.product.id for e in left.entries]
+
+
+class CountingIndex:
+    """The index, recording how many ids each search among neighbours asked for."""
+
+    def __init__(self, index: ProductIndex) -> None:
+        self._index = index
+        self.asked: list[int] = []
+
+    async def among(self, product_ids: Sequence[str], filters: ProductFilter) -> SearchResult:
+        self.asked.append(len(product_ids))
+        return await self._index.among(product_ids, filters)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._index, name)
+
+
+@pytest.mark.parametrize("first_read", [1, 2, 20])
+@pytest.mark.parametrize(
+    ("n", "filters"),
+    [
+        (1, {}),
+        (2, {}),
+        (1, {"excluded_ids": ("p019", "p018")}),
+        (2, {"in_stock_only": True}),
+        (3, {"category": "kitchen"}),
+        (4, {"excluded_ids": ("p032",)}),
+    ],
+)
+async def test_a_page_asks_for_the_best_neighbours_first_and_for_the_rest_only_when_too_few_pass(
+    stores: Stores, first_read: int, n: int, filters: dict[str, Any]
+) -> None:
+    counting = CountingIndex(stores.index)
+    source = Behaviour(counting, stores.co, AV, Strategy.RELATED, first_read=first_read)  # type: ignore[arg-type]
+    every = await source.candidates(ask(n, **filters))
+    counting.asked.clear()
+    page = await source.retrieve(ask(n, **filters))
+    assert every is not None and page is not None and page.clause == every.clause
+    assert [(e.product.id, e.base) for e in page.entries] == [(e.product.id, e.base) for e in every.entries[:n]]
+    first = max(2 * n, first_read)
+    # The four neighbours in order of b: p019, p018, p004, p032; the rest is asked for only when needed.
+    passing_first = [e for e in every.entries if e.product.id in ("p019", "p018", "p004", "p032")[:first]]
+    assert counting.asked == ([min(first, 4)] if len(passing_first) >= n or first >= 4 else [first, 4 - first])
 
 
 async def test_bought_together_is_its_own_list(stores: Stores) -> None:
