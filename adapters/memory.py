@@ -13,7 +13,7 @@ from dataclasses import replace
 import numpy as np
 
 from adapters.memory_text import bm25, holds_all
-from domain.events import HISTORY_LENGTH, Event, decayed
+from domain.events import HISTORY_LENGTH, Event, UserSnapshot, decayed
 from domain.filter_match import admits
 from domain.filters import ProductFilter
 from domain.models import IndexInfo, Product, UserFeatures, Vector
@@ -143,14 +143,27 @@ class InMemoryUserFeatureStore:
     def __init__(self) -> None:
         self._users: dict[str, UserFeatures] = {}
         self._history: defaultdict[str, list[Event]] = defaultdict(list)
+        self._versions: defaultdict[str, int] = defaultdict(int)
         self._lock = asyncio.Lock()
 
     async def get(self, user_id: str) -> UserFeatures:
+        return self._features(user_id)
+
+    def _features(self, user_id: str) -> UserFeatures:
         return self._users.get(user_id, UserFeatures(user_id))
 
-    async def record(self, event: Event, user_id: str, change: Callable[[UserFeatures], UserFeatures]) -> UserFeatures:
+    async def record(
+        self,
+        event: Event,
+        user_id: str,
+        change: Callable[[UserFeatures], UserFeatures],
+        *,
+        seen: UserSnapshot | None = None,
+    ) -> UserFeatures:
         async with self._lock:
-            updated = change(self._users.get(user_id, UserFeatures(user_id)))
+            fresh = seen is not None and seen.version == self._versions[user_id]
+            updated = change(seen.features if seen is not None and fresh else self._features(user_id))
+            self._versions[user_id] += 1
             self._users[user_id] = replace(updated, affinities=dict(updated.affinities))
             self._history[user_id][:0] = [event]
             del self._history[user_id][HISTORY_LENGTH:]
@@ -162,9 +175,13 @@ class InMemoryUserFeatureStore:
     async def features_and_history(self, user_id: str, limit: int) -> tuple[UserFeatures, list[Event]]:
         return await self.get(user_id), await self.history(user_id, limit)
 
+    async def snapshot(self, user_id: str, limit: int) -> UserSnapshot:
+        return UserSnapshot(self._features(user_id), self._history[user_id][:limit], self._versions[user_id])
+
     async def delete(self, user_id: str) -> None:
         self._users.pop(user_id, None)
         self._history.pop(user_id, None)
+        self._versions.pop(user_id, None)
 
 
 class InMemoryPopularity:

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from domain.models import UserFeatures
 from domain.vectors import DEFAULT_CLICK_ALPHA
 
 DEFAULT_HALF_LIFE_S = 7 * 24 * 3600.0
@@ -86,3 +87,12 @@ class EventPolicy:
 
     def step(self, kind: EventKind) -> float:
         return step_alpha(self.alpha, self.weights[kind])
+
+
+@dataclass(frozen=True)
+class UserSnapshot:
+    """A user as read at one instant, for an event's write (UserFeatureStore.snapshot and record)."""
+
+    features: UserFeatures
+    history: list[Event]  # newest first
+    version: int  # the user's writes so far: a write based on this snapshot fails when another landed since

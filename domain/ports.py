@@ -6,7 +6,7 @@ from typing import Protocol
 
 from domain.attribution import Conversion, PageClaim, ServedPage
 from domain.co_engagement import Link, Relation
-from domain.events import Event
+from domain.events import Event, UserSnapshot
 from domain.experiments import VariantCounts
 from domain.filters import ProductFilter
 from domain.models import IndexInfo, Product, UserFeatures, Vector
@@ -113,9 +113,22 @@ class ProductIndex(Protocol):
 class UserFeatureStore(Protocol):
     async def get(self, user_id: str) -> UserFeatures: ...
 
-    async def record(self, event: Event, user_id: str, change: Callable[[UserFeatures], UserFeatures]) -> UserFeatures:
+    async def record(
+        self,
+        event: Event,
+        user_id: str,
+        change: Callable[[UserFeatures], UserFeatures],
+        *,
+        seen: UserSnapshot | None = None,
+    ) -> UserFeatures:
         """Apply `change` and put `event` first in the user's history, in one atomic write: concurrent events
-        of one user never lose each other's effect. Refreshes the user's idle expiry."""
+        of one user never lose each other's effect. Refreshes the user's idle expiry. `seen`: the user as read
+        just before (`snapshot`); the first attempt changes it instead of reading again, and a write that
+        landed since is found by its version and redone on the newer state."""
+        ...
+
+    async def snapshot(self, user_id: str, limit: int) -> UserSnapshot:
+        """Features, the latest `limit` events and the version at one instant, in one read."""
         ...
 
     async def history(self, user_id: str, limit: int) -> list[Event]:

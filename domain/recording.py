@@ -46,15 +46,15 @@ class RecordEvent:
         `at` (seconds since the epoch, default now) dates an event that happened earlier (an import)."""
         check_id("user_id", user_id)
         at = self._event_time(at)
-        (product, vector), previous = await asyncio.gather(
-            product_with_vector(self.index, product_id), self._linked_history(user_id, kind)
+        (product, vector), seen = await asyncio.gather(
+            product_with_vector(self.index, product_id), self.users.snapshot(user_id, self.co_engagement_policy.window)
         )
         event = Event(product_id, kind, at)
         recording = self.users.record(
-            event, user_id, lambda features: apply_event(features, product, vector, event, self.policy)
+            event, user_id, lambda features: apply_event(features, product, vector, event, self.policy), seen=seen
         )
         features, conversion = await asyncio.gather(recording, self._attribute(page, product, event))
-        await asyncio.gather(*self._engagement_counts(event, previous))
+        await asyncio.gather(*self._engagement_counts(event, self._linked(seen.history, kind)))
         return RecordedEvent(features, conversion)
 
     async def _attribute(self, page: str | None, product: Product, event: Event) -> Conversion | None:
@@ -62,12 +62,11 @@ class RecordEvent:
             return None
         return await self.attribution(page, product, event.kind, event.at)
 
-    async def _linked_history(self, user_id: str, kind: EventKind) -> list[Event]:
-        """The history an event of `kind` links with, read before the event is recorded (none when it links
-        nothing). Two events of one user racing each other each miss the other, not the older history."""
-        if self.co_engagement is None or kind is EventKind.DISMISS:
-            return []
-        return await self.users.history(user_id, self.co_engagement_policy.window)
+    def _linked(self, history: list[Event], kind: EventKind) -> list[Event]:
+        """The history an event of `kind` links with: the user's latest events read with the features, before
+        the event is recorded (none when it links nothing). Two events of one user racing each other each
+        miss the other, not the older history."""
+        return [] if self.co_engagement is None or kind is EventKind.DISMISS else history
 
     def _engagement_counts(self, event: Event, previous: list[Event]) -> list[Awaitable[None]]:
         """The writes after the user's own: popularity and co-engagement, sent together."""

@@ -19,7 +19,8 @@ newest first (user_history).
 Users written by earlier versions (both vectors as float32 fields of the hash, a time per category) read
 the same, and their first event rewrites them in this layout: the script replaces the whole hash.
 
-One event is one atomic write: the features are read (with their version) by one read-only script and
+One event is one atomic write: the features are read (with their version; by the caller's `snapshot`,
+which also returns the latest events, or else here) by one read-only script and
 changed by the domain's pure math here, then one Lua script checks the version, rewrites the hash, sets
 the vectors, pushes the event, trims the list and refreshes the keys' idle TTL. A version that moved
 means another event of the user landed in between: read again and redo. Doing the vector math in Lua
@@ -36,7 +37,7 @@ from adapters.redis.connection import RedisConnection, translated
 from adapters.redis.user_history import decode_event, encode_event
 from adapters.redis.user_vectors import from_vectors_bytes, to_vectors_bytes
 from domain.errors import RecommenderError
-from domain.events import HISTORY_LENGTH, Event
+from domain.events import HISTORY_LENGTH, Event, UserSnapshot
 from domain.models import UserFeatures, Vector
 
 AFFINITY_PREFIX = "aff:"
@@ -157,19 +158,28 @@ class RedisUserFeatureStore:
         return features_from_hash(user_id, fields, vectors)
 
     @translated
-    async def record(self, event: Event, user_id: str, change: Callable[[UserFeatures], UserFeatures]) -> UserFeatures:
+    async def record(
+        self,
+        event: Event,
+        user_id: str,
+        change: Callable[[UserFeatures], UserFeatures],
+        *,
+        seen: UserSnapshot | None = None,
+    ) -> UserFeatures:
         keys = [self.key(user_id), self.events_key(user_id), self.vectors_key(user_id)]
         entry = encode_event(event)
         for attempt in range(MAX_ATTEMPTS):
-            fields, vectors = await self._read(user_id)
-            version = int(fields.get("v", b"0"))
-            updated = change(features_from_hash(user_id, fields, vectors))
+            if seen is None:
+                fields, vectors = await self._read(user_id)
+                seen = UserSnapshot(features_from_hash(user_id, fields, vectors), [], _version(fields))
+            version, updated = seen.version, change(seen.features)
             mapping = {"v": str(version + 1), **features_to_hash(updated)}
             packed = to_vectors_bytes(updated.session_vector, updated.dismissed_vector)
             head: list[str | bytes | int] = [version, self._ttl_ms, entry, HISTORY_LENGTH, packed]
             if await self._record(keys=keys, args=[*head, *(x for pair in mapping.items() for x in pair)]):
                 return updated
             # Another event of this user landed first: back off a little, then redo on its result.
+            seen = None
             await asyncio.sleep(random.uniform(0, 0.002 * min(attempt + 1, 10)))
         raise RecommenderError(f"too many concurrent updates of user {user_id!r}; try again")
 
@@ -178,11 +188,17 @@ class RedisUserFeatureStore:
         raw = await self._reads.command("LRANGE", self.events_key(user_id), 0, limit - 1)
         return [decode_event(entry) for entry in raw]
 
-    @translated
     async def features_and_history(self, user_id: str, limit: int) -> tuple[UserFeatures, list[Event]]:
+        found = await self.snapshot(user_id, limit)
+        return found.features, found.history
+
+    @translated
+    async def snapshot(self, user_id: str, limit: int) -> UserSnapshot:
         keys = (self.key(user_id), self.vectors_key(user_id), self.events_key(user_id))
         flat, vectors, raw = await self._reads.command("EVAL", _READ_WITH_HISTORY, 3, *keys, limit)
-        return features_from_hash(user_id, field_map(flat), vectors), [decode_event(entry) for entry in raw]
+        fields = field_map(flat)
+        history = [decode_event(entry) for entry in raw]
+        return UserSnapshot(features_from_hash(user_id, fields, vectors), history, _version(fields))
 
     @translated
     async def delete(self, user_id: str) -> None:
@@ -191,3 +207,7 @@ class RedisUserFeatureStore:
     async def _read(self, user_id: str) -> tuple[dict[str, bytes], bytes | None]:
         flat, vectors = await self._reads.command("EVAL", _READ, 2, self.key(user_id), self.vectors_key(user_id))
         return field_map(flat), vectors
+
+
+def _version(fields: Mapping[str, bytes]) -> int:
+    return int(fields.get("v", b"0"))

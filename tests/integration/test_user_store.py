@@ -1,17 +1,20 @@
 """The user store's keys on real Redis: the layout it writes, users written by earlier versions, TTLs and
 deletion (the behaviour through the service is in test_events)."""
 
+from dataclasses import replace
 from functools import partial
 
 import numpy as np
 import pytest
 import redis.asyncio as aioredis
 
+from adapters.memory import InMemoryUserFeatureStore
 from adapters.redis.codecs import to_bytes
 from adapters.redis.connection import RedisConnection
 from adapters.redis.users import RedisUserFeatureStore
 from domain.events import HISTORY_LENGTH, Event, EventKind, EventPolicy
 from domain.models import Product, UserFeatures, Vector
+from domain.ports import UserFeatureStore
 from domain.session import apply_event, decay_to
 from domain.vectors import normalise
 
@@ -144,3 +147,43 @@ async def test_features_and_history_in_one_read_equal_the_two_reads(
     assert (features.clicks, features.events, features.affinities) == (alone.clicks, alone.events, alone.affinities)
     assert history == await users.history("both", limit) and len(history) == min(limit, 12)
     assert await users.features_and_history("nobody", limit) == (UserFeatures("nobody"), [])
+
+
+@pytest.fixture(params=["memory", "redis"])
+def either_store(request: pytest.FixtureRequest, redis_conn: RedisConnection, namespace: str) -> UserFeatureStore:
+    if request.param == "memory":
+        return InMemoryUserFeatureStore()
+    return RedisUserFeatureStore(redis_conn, prefix=f"{namespace}user:")
+
+
+def _one_more_click(features: UserFeatures) -> UserFeatures:
+    return replace(features, clicks=features.clicks + 1)
+
+
+async def test_an_event_written_on_a_snapshot_loses_no_write_that_landed_since(either_store: UserFeatureStore) -> None:
+    users = either_store
+    await users.record(Event("p1", EventKind.CLICK, NOW), "s", _one_more_click)
+    seen = await users.snapshot("s", 5)
+    assert (seen.features.clicks, [e.product_id for e in seen.history]) == (1, ["p1"])
+    after = await users.record(Event("p2", EventKind.CLICK, NOW + 1), "s", _one_more_click, seen=seen)
+    assert after.clicks == 2
+    stale = seen  # another event of the user landed after this snapshot was read
+    await users.record(Event("p3", EventKind.CLICK, NOW + 2), "s", _one_more_click)
+    final = await users.record(Event("p4", EventKind.CLICK, NOW + 3), "s", _one_more_click, seen=stale)
+    assert final.clicks == 4 and (await users.get("s")).clicks == 4
+    assert [e.product_id for e in await users.history("s", 5)] == ["p4", "p3", "p2", "p1"]
+    assert (await users.snapshot("s", 2)).history == (await users.history("s", 2))
+
+
+async def test_an_event_written_on_a_fresh_snapshot_reads_nothing_more(
+    redis_conn: RedisConnection, namespace: str
+) -> None:
+    users = RedisUserFeatureStore(redis_conn, prefix=f"{namespace}user:")
+    lane = redis_conn.pipelined
+    assert lane is not None
+    seen = await users.snapshot("r", 5)
+    before = lane.commands
+    await users.record(Event("p1", EventKind.CLICK, NOW), "r", _one_more_click, seen=seen)
+    assert lane.commands == before  # only the write script, on the client's own connection
+    await users.record(Event("p2", EventKind.CLICK, NOW + 1), "r", _one_more_click)
+    assert lane.commands == before + 1  # without a snapshot, the record reads first
