@@ -161,8 +161,10 @@ class InMemoryUserFeatureStore:
         seen: UserSnapshot | None = None,
     ) -> UserFeatures:
         async with self._lock:
-            fresh = seen is not None and seen.version == self._versions[user_id]
-            updated = change(seen.features if seen is not None and fresh else self._features(user_id))
+            base = self._features(user_id)
+            if seen is not None and seen.version == self._versions[user_id]:  # nothing landed since
+                base = seen.features
+            updated = change(base)
             self._versions[user_id] += 1
             self._users[user_id] = replace(updated, affinities=dict(updated.affinities))
             self._history[user_id][:0] = [event]
@@ -171,9 +173,6 @@ class InMemoryUserFeatureStore:
 
     async def history(self, user_id: str, limit: int) -> list[Event]:
         return self._history[user_id][:limit]
-
-    async def features_and_history(self, user_id: str, limit: int) -> tuple[UserFeatures, list[Event]]:
-        return await self.get(user_id), await self.history(user_id, limit)
 
     async def snapshot(self, user_id: str, limit: int) -> UserSnapshot:
         return UserSnapshot(self._features(user_id), self._history[user_id][:limit], self._versions[user_id])

@@ -128,15 +128,12 @@ class UserFeatureStore(Protocol):
         ...
 
     async def snapshot(self, user_id: str, limit: int) -> UserSnapshot:
-        """Features, the latest `limit` events and the version at one instant, in one read."""
+        """Features, the latest `limit` events and the version at one instant, in one read: what an event's write
+        and a request of a user with a history need."""
         ...
 
     async def history(self, user_id: str, limit: int) -> list[Event]:
         """The user's latest events, newest first (at most domain.events.HISTORY_LENGTH are kept)."""
-        ...
-
-    async def features_and_history(self, user_id: str, limit: int) -> tuple[UserFeatures, list[Event]]:
-        """`get` and `history` at one instant, in one read: what a request of a user with a history needs."""
         ...
 
     async def delete(self, user_id: str) -> None: ...

@@ -188,10 +188,6 @@ class RedisUserFeatureStore:
         raw = await self._reads.command("LRANGE", self.events_key(user_id), 0, limit - 1)
         return [decode_event(entry) for entry in raw]
 
-    async def features_and_history(self, user_id: str, limit: int) -> tuple[UserFeatures, list[Event]]:
-        found = await self.snapshot(user_id, limit)
-        return found.features, found.history
-
     @translated
     async def snapshot(self, user_id: str, limit: int) -> UserSnapshot:
         keys = (self.key(user_id), self.vectors_key(user_id), self.events_key(user_id))

@@ -87,10 +87,15 @@ class UserReads:
 
     def _read(self, user_id: str, *, features: bool, history: bool) -> Coroutine[Any, Any, Reading] | None:
         if features and history:
-            return self.users.features_and_history(user_id, HISTORY_LENGTH)
+            return _features_and_history(self.users, user_id)
         if features:
             return _features_only(self.users, user_id)
         return _history_only(self.users, user_id) if history else None
+
+
+async def _features_and_history(users: UserFeatureStore, user_id: str) -> Reading:
+    found = await users.snapshot(user_id, HISTORY_LENGTH)  # one read of both
+    return found.features, found.history
 
 
 async def _features_only(users: UserFeatureStore, user_id: str) -> Reading:

@@ -130,7 +130,7 @@ async def test_without_vectors_the_vectors_key_is_absent(redis_conn: RedisConnec
 
 
 @pytest.mark.parametrize("limit", [1, 5, HISTORY_LENGTH])
-async def test_features_and_history_in_one_read_equal_the_two_reads(
+async def test_a_snapshot_reads_features_and_history_in_one_read_equal_to_the_two_reads(
     redis_conn: RedisConnection, namespace: str, limit: int
 ) -> None:
     users = RedisUserFeatureStore(redis_conn, prefix=f"{namespace}user:")
@@ -140,13 +140,15 @@ async def test_features_and_history_in_one_read_equal_the_two_reads(
         await users.record(
             event, "both", partial(apply_event, product=product, vector=_unit(n), event=event, policy=POLICY)
         )
-    features, history = await users.features_and_history("both", limit)
+    found = await users.snapshot("both", limit)
+    features, history = found.features, found.history
     alone = await users.get("both")
     assert features.session_vector is not None and alone.session_vector is not None
     np.testing.assert_array_equal(features.session_vector, alone.session_vector)
     assert (features.clicks, features.events, features.affinities) == (alone.clicks, alone.events, alone.affinities)
     assert history == await users.history("both", limit) and len(history) == min(limit, 12)
-    assert await users.features_and_history("nobody", limit) == (UserFeatures("nobody"), [])
+    nobody = await users.snapshot("nobody", limit)
+    assert (nobody.features, nobody.history, nobody.version) == (UserFeatures("nobody"), [], 0)
 
 
 @pytest.fixture(params=["memory", "redis"])
