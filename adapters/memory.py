@@ -4,19 +4,16 @@ They follow the Redis adapters' semantics (the same behaviour tables run against
 filter matching by the words the search index holds (domain.text).
 """
 
-import asyncio
 import hashlib
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
 
 import numpy as np
 
 from adapters.memory_text import bm25, holds_all
-from domain.events import HISTORY_LENGTH, Event, UserSnapshot, decayed
+from domain.events import decayed
 from domain.filter_match import admits
 from domain.filters import ProductFilter
-from domain.models import IndexInfo, Product, UserFeatures, Vector
+from domain.models import IndexInfo, Product, Vector
 from domain.ports import SearchResult
 from domain.trending import Engagement
 from domain.vectors import normalise
@@ -135,52 +132,6 @@ class InMemoryProductIndex:
     async def info(self) -> IndexInfo:
         size_mb = sum(v.nbytes for _, v in self._products.values()) / 2**20
         return IndexInfo(self._name, len(self._products), 0, size_mb)
-
-
-class InMemoryUserFeatureStore:
-    """No expiry: an idle user stays until deleted (the Redis store's TTL has no clock to follow here)."""
-
-    def __init__(self) -> None:
-        self._users: dict[str, UserFeatures] = {}
-        self._history: defaultdict[str, list[Event]] = defaultdict(list)
-        self._versions: defaultdict[str, int] = defaultdict(int)
-        self._lock = asyncio.Lock()
-
-    async def get(self, user_id: str) -> UserFeatures:
-        return self._features(user_id)
-
-    def _features(self, user_id: str) -> UserFeatures:
-        return self._users.get(user_id, UserFeatures(user_id))
-
-    async def record(
-        self,
-        event: Event,
-        user_id: str,
-        change: Callable[[UserFeatures], UserFeatures],
-        *,
-        seen: UserSnapshot | None = None,
-    ) -> UserFeatures:
-        async with self._lock:
-            base = self._features(user_id)
-            if seen is not None and seen.version == self._versions[user_id]:  # nothing landed since
-                base = seen.features
-            updated = change(base)
-            self._versions[user_id] += 1
-            self._users[user_id] = replace(updated, affinities=dict(updated.affinities))
-            self._history[user_id][:0] = [event]
-            del self._history[user_id][HISTORY_LENGTH:]
-            return updated
-
-    async def history(self, user_id: str, limit: int) -> list[Event]:
-        return self._history[user_id][:limit]
-
-    async def snapshot(self, user_id: str, limit: int) -> UserSnapshot:
-        return UserSnapshot(self._features(user_id), self._history[user_id][:limit], self._versions[user_id])
-
-    async def delete(self, user_id: str) -> None:
-        self._users.pop(user_id, None)
-        self._history.pop(user_id, None)
-        self._versions.pop(user_id, None)
 
 
 class InMemoryPopularity:

@@ -15,7 +15,8 @@ from starlette.testclient import TestClient
 
 from adapters.catalog_file import JsonCatalog
 from adapters.embedder import DIM, MODEL_NAME
-from adapters.memory import HashingEmbedder, InMemoryProductIndex, InMemoryUserFeatureStore, StaticCatalog
+from adapters.memory import HashingEmbedder, InMemoryProductIndex, StaticCatalog
+from adapters.memory_users import InMemoryUserFeatureStore
 from adapters.redis.embedded import EmbeddedRedis
 from bootstrap.settings import Settings
 from serving.app import create_app

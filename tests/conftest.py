@@ -13,9 +13,10 @@ from starlette.testclient import TestClient
 
 from adapters.catalog_file import JsonCatalog
 from adapters.embedder import FastEmbedEmbedder
-from adapters.memory import InMemoryPopularity, InMemoryProductIndex, InMemoryUserFeatureStore, StaticCatalog
+from adapters.memory import InMemoryPopularity, InMemoryProductIndex, StaticCatalog
 from adapters.memory_co_engagement import InMemoryCoEngagement
 from adapters.memory_experiments import InMemoryExperimentCounters
+from adapters.memory_users import InMemoryUserFeatureStore
 from adapters.recommendation_ids import SignedRecommendationIds
 from adapters.redis.co_engagement import RedisCoEngagement
 from adapters.redis.connection import RedisConnection, connect

@@ -6,7 +6,8 @@ from typing import Any
 import pytest
 
 from adapters.cursor_signing import SignedCursors
-from adapters.memory import HashingEmbedder, InMemoryProductIndex, InMemoryUserFeatureStore, StaticCatalog
+from adapters.memory import HashingEmbedder, InMemoryProductIndex, StaticCatalog
+from adapters.memory_users import InMemoryUserFeatureStore
 from domain.errors import InvalidInput
 from domain.filters import RecommendRequest
 from domain.models import Product

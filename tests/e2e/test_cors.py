@@ -9,7 +9,8 @@ import uvicorn
 from playwright.sync_api import Browser
 
 from adapters.embedder import DIM
-from adapters.memory import HashingEmbedder, InMemoryProductIndex, InMemoryUserFeatureStore, StaticCatalog
+from adapters.memory import HashingEmbedder, InMemoryProductIndex, StaticCatalog
+from adapters.memory_users import InMemoryUserFeatureStore
 from adapters.redis.embedded import free_port
 from bootstrap.settings import Settings
 from serving.app import create_app

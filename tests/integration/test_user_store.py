@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import redis.asyncio as aioredis
 
-from adapters.memory import InMemoryUserFeatureStore
+from adapters.memory_users import InMemoryUserFeatureStore
 from adapters.redis.codecs import to_bytes
 from adapters.redis.connection import RedisConnection
 from adapters.redis.users import RedisUserFeatureStore

@@ -6,7 +6,8 @@ import asyncio
 import numpy as np
 import pytest
 
-from adapters.memory import HashingEmbedder, InMemoryProductIndex, InMemoryUserFeatureStore, StaticCatalog
+from adapters.memory import HashingEmbedder, InMemoryProductIndex, StaticCatalog
+from adapters.memory_users import InMemoryUserFeatureStore
 from domain.filters import BlendSettings, ProductFilter, RecommendRequest, RerankSettings
 from domain.models import Product, UserFeatures, Vector
 from domain.ports import SearchResult
