@@ -145,6 +145,13 @@ class InMemoryPopularity:
         self._days: dict[int, dict[str, float]] = {}
 
     async def add(self, product_id: str, weight: float, at: float) -> None:
+        await self.add_many([(product_id, weight, at)])
+
+    async def add_many(self, counts: Sequence[tuple[str, float, float]]) -> None:
+        for product_id, weight, at in counts:
+            self._add(product_id, weight, at)
+
+    def _add(self, product_id: str, weight: float, at: float) -> None:
         count, since = self._counts.get(product_id, (0.0, at))
         self._counts[product_id] = (decayed(count, at - since, self._half_life_s) + weight, at)
         for buckets, width in ((self._hours, 3600), (self._days, 24 * 3600)):

@@ -28,6 +28,13 @@ class InMemoryCoEngagement:
         self._totals: defaultdict[Relation, dict[str, float]] = defaultdict(dict)
 
     async def add(self, links: Sequence[Link], at: float) -> None:
+        await self.add_many([(links, at)])
+
+    async def add_many(self, events: Sequence[tuple[Sequence[Link], float]]) -> None:
+        for links, at in events:
+            self._add(links, at)
+
+    def _add(self, links: Sequence[Link], at: float) -> None:
         if not links:
             return
         factor = growth(at, self._half_life_s)

@@ -1,10 +1,10 @@
 """A working in-memory UserFeatureStore with the Redis store's semantics (the same behaviour tables run on both):
-one atomic write per event, a version per user so a write based on an older snapshot is redone on the newer
-state, the latest HISTORY_LENGTH events newest first."""
+one atomic write per call (a live event, or an import's events of one user), a version per user so a write
+based on an older snapshot is redone on the newer state, the latest HISTORY_LENGTH events newest first."""
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from domain.events import HISTORY_LENGTH, Event, UserSnapshot
@@ -28,20 +28,21 @@ class InMemoryUserFeatureStore:
 
     async def record(
         self,
-        event: Event,
+        events: Sequence[Event],
         user_id: str,
-        change: Callable[[UserFeatures], UserFeatures],
+        change: Callable[[UserFeatures, Event], UserFeatures],
         *,
         seen: UserSnapshot | None = None,
     ) -> UserFeatures:
         async with self._lock:
-            base = self._features(user_id)
+            updated = self._features(user_id)
             if seen is not None and seen.version == self._versions[user_id]:  # nothing landed since
-                base = seen.features
-            updated = change(base)
-            self._versions[user_id] += 1
+                updated = seen.features
+            for event in events:  # features are kept as they are, so no rounding between events
+                updated = change(updated, event)
+            self._versions[user_id] += len(events)
             self._users[user_id] = replace(updated, affinities=dict(updated.affinities))
-            self._history[user_id][:0] = [event]
+            self._history[user_id][:0] = events[::-1]
             del self._history[user_id][HISTORY_LENGTH:]
             return updated
 

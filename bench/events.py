@@ -16,7 +16,7 @@ import json
 import statistics
 import tempfile
 import time
-from functools import partial
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -29,8 +29,9 @@ from adapters.redis.schema import IndexConfig
 from adapters.redis.users import RedisUserFeatureStore
 from adapters.synthetic_catalog import random_unit_vectors, synthetic_catalog
 from bench.client import Connection
-from domain.events import Event, EventKind
+from domain.events import Event, EventKind, EventPolicy
 from domain.filters import ProductFilter
+from domain.models import Product, UserFeatures, Vector
 from domain.service import RecommenderService
 from domain.session import apply_event
 from tests.server_process import ServeProcess
@@ -39,6 +40,10 @@ EVENT = (
     "mutation E($u: ID!, $p: ID!, $k: EventKind!) { recordEvent(userId: $u, productId: $p, kind: $k) { __typename } }"
 )
 KINDS = list(EventKind)
+
+
+def _applying(product: Product, vector: Vector, policy: EventPolicy) -> Callable[[UserFeatures, Event], UserFeatures]:
+    return lambda features, event: apply_event(features, product, vector, event, policy)
 
 
 async def _event_client(port: int, user: str, until: float, latencies: list[float]) -> None:
@@ -123,8 +128,7 @@ async def redis_figures(url: str, products: int, users: int) -> None:
         for e in range(20):
             product, vector = sample[(u * 7 + e) % len(sample)]
             event = Event(product.id, KINDS[e % len(KINDS)], 1_765_000_000.0 + e)
-            change = partial(apply_event, product=product, vector=vector, event=event, policy=service.policy)
-            await store.record(event, f"u{u}", change)
+            await store.record([event], f"u{u}", _applying(product, vector, service.policy))
     after = int((await conn.client.info("memory"))["used_memory"])
     features = await conn.client.memory_usage(store.key("u0"), samples=0)
     vectors = await conn.client.memory_usage(store.vectors_key("u0"), samples=0)

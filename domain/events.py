@@ -95,4 +95,4 @@ class UserSnapshot:
 
     features: UserFeatures
     history: list[Event]  # newest first
-    version: int  # the user's writes so far: a write based on this snapshot fails when another landed since
+    version: int  # the events written so far: a write based on this snapshot fails when another landed since

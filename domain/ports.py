@@ -115,15 +115,17 @@ class UserFeatureStore(Protocol):
 
     async def record(
         self,
-        event: Event,
+        events: Sequence[Event],
         user_id: str,
-        change: Callable[[UserFeatures], UserFeatures],
+        change: Callable[[UserFeatures, Event], UserFeatures],
         *,
         seen: UserSnapshot | None = None,
     ) -> UserFeatures:
-        """Apply `change` and put `event` first in the user's history, in one atomic write: concurrent events
-        of one user never lose each other's effect. Refreshes the user's idle expiry. `seen`: the user as read
-        just before (`snapshot`); the first attempt changes it instead of reading again, and a write that
+        """Apply `change` for each of `events` (oldest first) in turn and put them first in the user's history,
+        in one atomic write: concurrent events of one user never lose each other's effect. Each change after
+        the first starts from the features as the store would have read them back, so writing n events at once
+        leaves exactly what n writes of one event leave. Refreshes the user's idle expiry. `seen`: the user as
+        read just before (`snapshot`); the first attempt changes it instead of reading again, and a write that
         landed since is found by its version and redone on the newer state."""
         ...
 
@@ -142,7 +144,13 @@ class UserFeatureStore(Protocol):
 class PopularityStore(Protocol):
     """Decaying engagement counts per product, kept outside the product hashes (writing those re-indexes)."""
 
-    async def add(self, product_id: str, weight: float, at: float) -> None: ...
+    async def add(self, product_id: str, weight: float, at: float) -> None:
+        """One event's count: `add_many` of one."""
+        ...
+
+    async def add_many(self, counts: Sequence[tuple[str, float, float]]) -> None:
+        """(product id, weight, time) counts, added in order: the same as one `add` each, in fewer round trips."""
+        ...
 
     async def top(self, now: float, n: int) -> list[tuple[str, float]]:
         """At most n (product id, decayed count), highest first."""
@@ -159,7 +167,12 @@ class CoEngagementStore(Protocol):
     """Per product and relation, a bounded, decaying list of the products engaged with close to it."""
 
     async def add(self, links: Sequence[Link], at: float) -> None:
-        """Add one event's links (domain.co_engagement.links), made at time `at`."""
+        """Add one event's links (domain.co_engagement.links), made at time `at`: `add_many` of one."""
+        ...
+
+    async def add_many(self, events: Sequence[tuple[Sequence[Link], float]]) -> None:
+        """Each event's links with its time, added in order: the same as one `add` each (each list trimmed to
+        its cap after each event, as one `add` does), in fewer round trips."""
         ...
 
     async def neighbours(

@@ -15,12 +15,14 @@ Keys (`<prefix>` is the `co_engagement_key` setting, `<relation>` is `also_viewe
 
 Nothing is ever rewritten for decay: stored values carry growth(at) and reads divide by growth(now).
 
-Writing one event: one pipeline of EVALSHA, one per list the event touches (its increments, the trim and the
-expiry at once) and one per relation's totals, rather than three plain commands per list and one per total:
-a purchase after ten earlier products touches 22 lists and is 24 commands instead of 106, which is most of
-the client's time. Each script names one key, so on a cluster none spans two products' slots (the braces
-make the product id the hash tag). The pipeline runs after the user's event script without a transaction:
-a failure part-way leaves some of one event's lists counted, never a count doubled.
+Writing: one pipeline of EVALSHA, one per list the events touch (their increments in event order, the trim
+after each event, the expiry) and one per relation's totals, rather than three plain commands per list and
+one per total: a purchase after ten earlier products touches 22 lists and is 24 commands instead of 106,
+which is most of the client's time. An import sends a whole batch's events at once (`add_many`), so a list
+many of them touch is one command for them all, and ends exactly as one `add` per event leaves it. Each
+script names one key, so on a cluster none spans two products' slots (the braces make the product id the
+hash tag). The pipeline runs after the user's event script without a transaction: a failure part-way leaves
+some of the events' lists counted, never a count doubled.
 
 Reading: every seed's list the worker has not read in the last few seconds (adapters.redis.neighbour_cache) in
 one pipelined burst of ZRANGE, then, only when normalising (exponent above 0), one HMGET of their neighbours'
@@ -51,14 +53,20 @@ TTL_HALF_LIVES = 8  # a list unwritten this long holds counts worth under 1/256 
 MAX_TTL_S = 10 * 365 * 24 * 3600.0  # a half-life long enough to mean "no decay" still gets a valid expiry
 KEY_NAMES = {Relation.ALSO_VIEWED: "also_viewed", Relation.BOUGHT_TOGETHER: "bought_together"}
 
-# One list: KEYS[1]; ARGV: cap, TTL ms, then neighbour, increment pairs. Increments, trim and expiry at once.
+# One list: KEYS[1]; ARGV: cap, TTL ms, then per event n and its n neighbour, increment pairs. Each event's
+# increments, then the trim (nothing to do, and O(1), while the set is under the cap); the expiry once.
 _ADD = """
-for i = 3, #ARGV, 2 do redis.call('ZINCRBY', KEYS[1], ARGV[i + 1], ARGV[i]) end
-redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -tonumber(ARGV[1]) - 1)
+local cap, i = tonumber(ARGV[1]), 3
+while i <= #ARGV do
+  local last = i + 2 * tonumber(ARGV[i])
+  for j = i + 1, last, 2 do redis.call('ZINCRBY', KEYS[1], ARGV[j + 1], ARGV[j]) end
+  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -cap - 1)
+  i = last + 1
+end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 0
 """
-# One relation's totals: KEYS[1]; ARGV: product, increment pairs.
+# One relation's totals: KEYS[1]; ARGV: product, increment pairs, added in order.
 _TOTALS = """
 for i = 1, #ARGV, 2 do redis.call('HINCRBYFLOAT', KEYS[1], ARGV[i], ARGV[i + 1]) end
 return 0
@@ -101,17 +109,23 @@ class RedisCoEngagement:
 
     @translated
     async def add(self, links: Sequence[Link], at: float) -> None:
-        if not links:
-            return
-        factor = growth(at, self._half_life_s)
+        await self.add_many([(links, at)])
+
+    @translated
+    async def add_many(self, events: Sequence[tuple[Sequence[Link], float]]) -> None:
         lists: dict[str, list[str | float]] = {}
-        for link in links:
-            lists.setdefault(self.key(link.source, link.relation), [self._cap, self._ttl_ms]).extend(
-                (link.target, link.weight * factor)
-            )
         totals: dict[str, list[str | float]] = {}
-        for (relation, target), weight in incoming(links).items():
-            totals.setdefault(self.totals_key(relation), []).extend((target, weight * factor))
+        for links, at in events:
+            factor = growth(at, self._half_life_s)
+            pairs: dict[str, list[str | float]] = {}
+            for link in links:
+                pairs.setdefault(self.key(link.source, link.relation), []).extend((link.target, link.weight * factor))
+            for key, args in pairs.items():
+                lists.setdefault(key, [self._cap, self._ttl_ms]).extend((len(args) // 2, *args))
+            for (relation, target), weight in incoming(links).items():
+                totals.setdefault(self.totals_key(relation), []).extend((target, weight * factor))
+        if not lists:
+            return
         calls = [(_ADD_SHA, key, args) for key, args in lists.items()]
         try:
             await self._evalsha([*calls, *((_TOTALS_SHA, key, args) for key, args in totals.items())])

@@ -61,12 +61,21 @@ class RedisPopularity:
 
     @translated
     async def add(self, product_id: str, weight: float, at: float) -> None:
-        key, hour_key = self.key(int(at // DAY_S)), self.hour_key(int(at // HOUR_S))
+        await self.add_many([(product_id, weight, at)])
+
+    @translated
+    async def add_many(self, counts: Sequence[tuple[str, float, float]]) -> None:
+        if not counts:
+            return
+        expiries: dict[str, int] = {}
         async with self._client.pipeline(transaction=False) as pipe:
-            pipe.zincrby(key, weight, product_id)
-            pipe.expire(key, (self._kept_days + 1) * DAY_S)
-            pipe.zincrby(hour_key, weight, product_id)
-            pipe.expire(hour_key, (self._hours + 1) * HOUR_S)
+            for product_id, weight, at in counts:
+                key, hour_key = self.key(int(at // DAY_S)), self.hour_key(int(at // HOUR_S))
+                pipe.zincrby(key, weight, product_id)
+                pipe.zincrby(hour_key, weight, product_id)
+                expiries[key], expiries[hour_key] = (self._kept_days + 1) * DAY_S, (self._hours + 1) * HOUR_S
+            for key, ttl_s in expiries.items():
+                pipe.expire(key, ttl_s)
             await pipe.execute()
 
     @translated

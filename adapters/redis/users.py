@@ -19,10 +19,12 @@ newest first (user_history).
 Users written by earlier versions (both vectors as float32 fields of the hash, a time per category) read
 the same, and their first event rewrites them in this layout: the script replaces the whole hash.
 
-One event is one atomic write: the features are read (with their version; by the caller's `snapshot`,
-which also returns the latest events, or else here) by one read-only script and
-changed by the domain's pure math here, then one Lua script checks the version, rewrites the hash, sets
-the vectors, pushes the event, trims the list and refreshes the keys' idle TTL. A version that moved
+One write (a live event, or all of one user's events in an import batch) is atomic: the features are read
+(with their version; by the caller's `snapshot`, which also returns the latest events, or else here) by one
+read-only script and changed by the domain's pure math here, event by event, each on the features as a
+read would give them back (the session vector rounded to its stored precision), so a write of n events
+stores what n writes of one store. Then one Lua script checks the version, rewrites the hash, sets the
+vectors, pushes the events, trims the list and refreshes the keys' idle TTL. A version that moved
 means another event of the user landed in between: read again and redo. Doing the vector math in Lua
 instead would duplicate the domain's float32 EWMA in a second language; doing it as WATCH/MULTI would take
 a pooled connection per attempt and four round trips.
@@ -30,7 +32,7 @@ a pooled connection per attempt and four round trips.
 
 import asyncio
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from adapters.redis.codecs import field_map, from_bytes
 from adapters.redis.connection import RedisConnection, translated
@@ -58,16 +60,18 @@ return {redis.call('HGETALL', KEYS[1]), redis.call('GET', KEYS[2])}
 _READ_WITH_HISTORY = """#!lua flags=no-writes
 return {redis.call('HGETALL', KEYS[1]), redis.call('GET', KEYS[2]), redis.call('LRANGE', KEYS[3], 0, ARGV[1] - 1)}
 """
-# KEYS: features hash, events list, vectors string. ARGV: version read, TTL ms, event entry, history
-# length, vectors ('' for none), field/value... The hash is replaced, not merged: fields of an older
-# layout go, and a hash that grew past the listpack limits becomes a listpack again.
+# KEYS: features hash, events list, vectors string. ARGV: version read, TTL ms, history length, vectors
+# ('' for none), n, n event entries (oldest first, at most the history length), field/value... The hash is
+# replaced, not merged: fields of an older layout go, and a hash that grew past the listpack limits becomes
+# a listpack again.
 _RECORD = """
 if (redis.call('HGET', KEYS[1], 'v') or '0') ~= ARGV[1] then return 0 end
+local n = tonumber(ARGV[5])
 redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], unpack(ARGV, 6))
-if ARGV[5] == '' then redis.call('DEL', KEYS[3]) else redis.call('SET', KEYS[3], ARGV[5], 'PX', ARGV[2]) end
-redis.call('LPUSH', KEYS[2], ARGV[3])
-redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[4]) - 1)
+redis.call('HSET', KEYS[1], unpack(ARGV, 6 + n))
+if ARGV[4] == '' then redis.call('DEL', KEYS[3]) else redis.call('SET', KEYS[3], ARGV[4], 'PX', ARGV[2]) end
+redis.call('LPUSH', KEYS[2], unpack(ARGV, 6, 5 + n))
+redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[3]) - 1)
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
 return 1
@@ -160,22 +164,22 @@ class RedisUserFeatureStore:
     @translated
     async def record(
         self,
-        event: Event,
+        events: Sequence[Event],
         user_id: str,
-        change: Callable[[UserFeatures], UserFeatures],
+        change: Callable[[UserFeatures, Event], UserFeatures],
         *,
         seen: UserSnapshot | None = None,
     ) -> UserFeatures:
         keys = [self.key(user_id), self.events_key(user_id), self.vectors_key(user_id)]
-        entry = encode_event(event)
+        entries = [encode_event(event) for event in events[-HISTORY_LENGTH:]]  # older ones would be trimmed away
         for attempt in range(MAX_ATTEMPTS):
             if seen is None:
                 fields, vectors = await self._read(user_id)
                 seen = UserSnapshot(features_from_hash(user_id, fields, vectors), [], _version(fields))
-            version, updated = seen.version, change(seen.features)
-            mapping = {"v": str(version + 1), **features_to_hash(updated)}
+            version, updated = seen.version, _changed(seen.features, events, change)
+            mapping = {"v": str(version + len(events)), **features_to_hash(updated)}
             packed = to_vectors_bytes(updated.session_vector, updated.dismissed_vector)
-            head: list[str | bytes | int] = [version, self._ttl_ms, entry, HISTORY_LENGTH, packed]
+            head: list[str | bytes | int] = [version, self._ttl_ms, HISTORY_LENGTH, packed, len(entries), *entries]
             if await self._record(keys=keys, args=[*head, *(x for pair in mapping.items() for x in pair)]):
                 return updated
             # Another event of this user landed first: back off a little, then redo on its result.
@@ -203,6 +207,23 @@ class RedisUserFeatureStore:
     async def _read(self, user_id: str) -> tuple[dict[str, bytes], bytes | None]:
         flat, vectors = await self._reads.command("EVAL", _READ, 2, self.key(user_id), self.vectors_key(user_id))
         return field_map(flat), vectors
+
+
+def _as_stored(features: UserFeatures) -> UserFeatures:
+    """The features as a write and a read would give them back (the vectors at their stored precision)."""
+    packed = to_vectors_bytes(features.session_vector, features.dismissed_vector)
+    fields = {name: value.encode() for name, value in features_to_hash(features).items()}
+    return features_from_hash(features.user_id, fields, packed or None)
+
+
+def _changed(
+    features: UserFeatures, events: Sequence[Event], change: Callable[[UserFeatures, Event], UserFeatures]
+) -> UserFeatures:
+    """`change` for each event in turn, each after the first on what a write of the one before would have
+    stored: the same features as one write per event."""
+    for position, event in enumerate(events):
+        features = change(_as_stored(features) if position else features, event)
+    return features
 
 
 def _version(fields: Mapping[str, bytes]) -> int:

@@ -173,7 +173,7 @@ async def test_every_adapter_reports_redis_away_as_store_unavailable() -> None:
         index.categories(),
         index.list_products(5),
         users.get("u"),
-        users.record(Event("p1", EventKind.VIEW, 0.0), "u", lambda features: features),
+        users.record([Event("p1", EventKind.VIEW, 0.0)], "u", lambda features, _: features),
         users.history("u", 5),
         users.delete("u"),
     ]

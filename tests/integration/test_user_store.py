@@ -1,8 +1,8 @@
 """The user store's keys on real Redis: the layout it writes, users written by earlier versions, TTLs and
 deletion (the behaviour through the service is in test_events)."""
 
+from collections.abc import Callable
 from dataclasses import replace
-from functools import partial
 
 import numpy as np
 import pytest
@@ -22,6 +22,10 @@ pytestmark = pytest.mark.anyio
 DAY = 24 * 3600.0
 NOW = 1_765_000_000.0
 POLICY = EventPolicy()
+
+
+def _applying(product: Product, vector: Vector) -> Callable[[UserFeatures, Event], UserFeatures]:
+    return lambda features, event: apply_event(features, product, vector, event, POLICY)
 
 
 def _unit(seed: int) -> Vector:
@@ -71,11 +75,9 @@ async def test_a_user_of_the_earlier_layout_reads_the_same_and_moves_on_its_next
 
     product, event = Product("p009", "n", "d", "footwear", "b", 1.0, 4.0, True), Event("p009", EventKind.PURCHASE, NOW)
 
-    def change(features: UserFeatures) -> UserFeatures:
-        return apply_event(features, product, _unit(3), event, POLICY)
-
-    after = await users.record(event, "old", change)
-    expected = change(before)
+    change = _applying(product, _unit(3))
+    after = await users.record([event], "old", change)
+    expected = change(before, event)
     fields = await client.hgetall(users.key("old"))
     assert not {b"session_vec", b"dismissed_vec", b"aft:outerwear", b"aft:footwear"} & set(fields)
     assert fields[b"v"] == b"8" and fields[b"aft"] == repr(NOW).encode()
@@ -106,8 +108,7 @@ async def test_every_key_of_a_user_has_the_ttl_and_delete_removes_them_all(
     product = Product("p1", "n", "d", "c" * 60, "b", 1.0, 4.0, True)  # a long category still fits a listpack
     for n, kind in enumerate([*EventKind] * 12):
         event = Event(product.id, kind, NOW + n)
-        change = partial(apply_event, product=product, vector=_unit(n), event=event, policy=POLICY)
-        await users.record(event, "t", change)
+        await users.record([event], "t", _applying(product, _unit(n)))
     keys = users.keys("t")
     assert keys == [
         f"{namespace}user:{{t}}:features",
@@ -124,7 +125,7 @@ async def test_every_key_of_a_user_has_the_ttl_and_delete_removes_them_all(
 
 async def test_without_vectors_the_vectors_key_is_absent(redis_conn: RedisConnection, namespace: str) -> None:
     users = RedisUserFeatureStore(redis_conn, prefix=f"{namespace}user:")
-    await users.record(Event("p1", EventKind.VIEW, NOW), "plain", lambda features: features)
+    await users.record([Event("p1", EventKind.VIEW, NOW)], "plain", lambda features, _: features)
     assert await redis_conn.client.exists(users.vectors_key("plain")) == 0
     assert (await users.get("plain")).session_vector is None and await users.history("plain", 5)
 
@@ -137,9 +138,7 @@ async def test_a_snapshot_reads_features_and_history_in_one_read_equal_to_the_tw
     product = Product("p1", "n", "d", "tents", "b", 1.0, 4.0, True)
     for n, kind in enumerate([EventKind.VIEW, EventKind.CLICK, EventKind.DISMISS, EventKind.PURCHASE] * 3):
         event = Event(f"p{n}", kind, NOW + n)
-        await users.record(
-            event, "both", partial(apply_event, product=product, vector=_unit(n), event=event, policy=POLICY)
-        )
+        await users.record([event], "both", _applying(product, _unit(n)))
     found = await users.snapshot("both", limit)
     features, history = found.features, found.history
     alone = await users.get("both")
@@ -158,20 +157,20 @@ def either_store(request: pytest.FixtureRequest, redis_conn: RedisConnection, na
     return RedisUserFeatureStore(redis_conn, prefix=f"{namespace}user:")
 
 
-def _one_more_click(features: UserFeatures) -> UserFeatures:
+def _one_more_click(features: UserFeatures, _: Event) -> UserFeatures:
     return replace(features, clicks=features.clicks + 1)
 
 
 async def test_an_event_written_on_a_snapshot_loses_no_write_that_landed_since(either_store: UserFeatureStore) -> None:
     users = either_store
-    await users.record(Event("p1", EventKind.CLICK, NOW), "s", _one_more_click)
+    await users.record([Event("p1", EventKind.CLICK, NOW)], "s", _one_more_click)
     seen = await users.snapshot("s", 5)
     assert (seen.features.clicks, [e.product_id for e in seen.history]) == (1, ["p1"])
-    after = await users.record(Event("p2", EventKind.CLICK, NOW + 1), "s", _one_more_click, seen=seen)
+    after = await users.record([Event("p2", EventKind.CLICK, NOW + 1)], "s", _one_more_click, seen=seen)
     assert after.clicks == 2
     stale = seen  # another event of the user landed after this snapshot was read
-    await users.record(Event("p3", EventKind.CLICK, NOW + 2), "s", _one_more_click)
-    final = await users.record(Event("p4", EventKind.CLICK, NOW + 3), "s", _one_more_click, seen=stale)
+    await users.record([Event("p3", EventKind.CLICK, NOW + 2)], "s", _one_more_click)
+    final = await users.record([Event("p4", EventKind.CLICK, NOW + 3)], "s", _one_more_click, seen=stale)
     assert final.clicks == 4 and (await users.get("s")).clicks == 4
     assert [e.product_id for e in await users.history("s", 5)] == ["p4", "p3", "p2", "p1"]
     assert (await users.snapshot("s", 2)).history == (await users.history("s", 2))
@@ -185,7 +184,32 @@ async def test_an_event_written_on_a_fresh_snapshot_reads_nothing_more(
     assert lane is not None
     seen = await users.snapshot("r", 5)
     before = lane.commands
-    await users.record(Event("p1", EventKind.CLICK, NOW), "r", _one_more_click, seen=seen)
+    await users.record([Event("p1", EventKind.CLICK, NOW)], "r", _one_more_click, seen=seen)
     assert lane.commands == before  # only the write script, on the client's own connection
-    await users.record(Event("p2", EventKind.CLICK, NOW + 1), "r", _one_more_click)
+    await users.record([Event("p2", EventKind.CLICK, NOW + 1)], "r", _one_more_click)
     assert lane.commands == before + 1  # without a snapshot, the record reads first
+
+
+async def test_a_write_of_many_events_stores_what_one_write_per_event_stores(either_store: UserFeatureStore) -> None:
+    """An import writes each user's events of a batch at once; the session vector between them is taken as the
+    store keeps it (float16 on Redis), so the stored user is the same, bit for bit."""
+    users = either_store
+    kinds = [EventKind.VIEW, EventKind.CLICK, EventKind.DISMISS, EventKind.PURCHASE, EventKind.ADD_TO_CART]
+    products = {f"p{n}": Product(f"p{n}", "n", "d", f"c{n % 3}", "b", 1.0, 4.0, True) for n in range(7)}
+    events = [Event(f"p{n % 7}", kinds[n % 5], NOW + 3600 * n) for n in range(HISTORY_LENGTH + 9)]
+
+    def change(features: UserFeatures, event: Event) -> UserFeatures:
+        return apply_event(features, products[event.product_id], _unit(int(event.product_id[1:])), event, POLICY)
+
+    await users.record(events[:4], "many", change)  # a user with a history already
+    await users.record(events[4:], "many", change)
+    for event in events:
+        await users.record([event], "one", change)
+    many, one = await users.snapshot("many", HISTORY_LENGTH), await users.snapshot("one", HISTORY_LENGTH)
+    assert many.history == one.history and len(many.history) == HISTORY_LENGTH
+    assert many.history[0] == events[-1]
+    for name in ("session_vector", "dismissed_vector"):
+        mine, theirs = getattr(many.features, name), getattr(one.features, name)
+        assert mine is not None and theirs is not None and np.array_equal(mine, theirs), name
+    plain = {"session_vector": None, "dismissed_vector": None}
+    assert replace(many.features, user_id="one", **plain) == replace(one.features, **plain)
