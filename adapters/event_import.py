@@ -1,19 +1,28 @@
-"""Apply past events through the service's own event method, fast and resumable.
+"""Apply past events through the service's own event use case, fast and resumable.
 
-Every event goes through `RecommenderService.record_event` (with its own time), so an import has exactly
-the effects of live events: history, vectors, affinities, popularity and whatever else that method writes.
-Events naming a product the index does not hold are counted and left out (looked up once, before the first
-batch).
-Events go in batches of file lines; inside a batch each user's events run in file order and different
-users run concurrently (bounded). After a batch is done the checkpoint moves past its last line.
+Every event goes through `RecordEvent` (domain.recording), the use case behind `recordEvent`, with its own
+time, so an import has exactly the effects of live events: history, vectors, affinities, popularity and
+co-engagement. Events naming a product the index does not hold are counted and left out (each batch's
+products are read once, with their vectors).
+
+Events go in batches of file lines. In a batch, each user's events are applied in one write (`replay`;
+users run concurrently, bounded), and what they owe the shared counts is gathered from every user and sent
+once the last user is written, in file order (`add_counts`): a popular product's list is one command for
+the whole batch instead of one per event, and ends exactly as one event at a time leaves it. Then the
+checkpoint moves past the batch's last line.
 
 Why a resume neither repeats nor skips an event: a crash can leave the batch after the checkpoint half
-applied. On resume, each user of that batch has their newest history entries compared with their events
-of the batch; the longest prefix of those events found at the top of the history (same product, kind and
-time) was applied before the crash and is skipped. Events without a time are given the import's start,
-kept in the checkpoint, so their times match on resume too. An event cut off inside the service's event
-method (the process killed between the user's write and the popularity count) is not repeated, and its
-popularity count may be missing: at most one event per user in flight, the same window a live event has.
+applied.
+- While its users are being written (no count of the batch is sent before the last user is done): each user
+  of that batch has their newest history entries compared with their events of the batch; the longest prefix
+  of those events found at the top of the history (same product, kind and time) was applied before the crash
+  and is not written again, and its counts are worked out from the history below it, where the events
+  before it still are (for a user with more than HISTORY_LENGTH - window events in the batch, the first of
+  them link with what the capped history no longer holds: those few links are missing). Events without a
+  time are given the import's start, kept in the checkpoint, so their times match on resume too.
+- While its counts are being sent (the checkpoint says so before the first is sent): every user of the batch
+  is written, so the resume moves past the batch. A count the crash cut off is missing; none is ever doubled.
+  That window is one pipeline of a few milliseconds per batch.
 """
 
 import asyncio
@@ -23,13 +32,15 @@ from dataclasses import dataclass, replace
 from adapters.event_file import PastEvent
 from adapters.redis.codecs import text
 from adapters.redis.connection import RedisConnection, translated
-from domain.errors import ProductNotFound
 from domain.events import HISTORY_LENGTH, Event
+from domain.models import Product, Vector
+from domain.recording import Owed
 from domain.service import RecommenderService
 
-# Users whose events apply at once. Each event in flight may hold two pooled connections at a time (its
-# popularity and co-engagement writes go together) and redis-py's pool holds 100 by default.
+# Users whose events apply at once: each holds a pooled connection while its write is in flight.
 DEFAULT_CONCURRENCY = 32
+DEFAULT_BATCH_SIZE = 10_000
+PRODUCT_READ = 500  # ids per product read
 TIME_TOLERANCE_S = 1.0  # history entries keep their time at a coarser grain than a float
 
 
@@ -41,6 +52,7 @@ class ImportCheckpoint:
     applied: int = 0
     unknown: int = 0  # events naming a product the index does not hold (not applied)
     complete: bool = False
+    counting: int = 0  # the batch ending on this line has every user written and its counts being sent
 
 
 class ImportCheckpoints:
@@ -55,7 +67,7 @@ class ImportCheckpoints:
         raw = {text(k): text(v) for k, v in (await self._redis.hgetall(self.key)).items()}
         if not raw:
             return None
-        counts = {name: int(raw[name]) for name in ("position", "applied", "unknown")}
+        counts = {name: int(raw.get(name, "0")) for name in ("position", "applied", "unknown", "counting")}
         return ImportCheckpoint(raw["source"], float(raw["started_at"]), **counts, complete=raw["complete"] == "1")
 
     @translated
@@ -67,11 +79,14 @@ class ImportCheckpoints:
             "applied": checkpoint.applied,
             "unknown": checkpoint.unknown,
             "complete": int(checkpoint.complete),
+            "counting": checkpoint.counting,
         }
         await self._redis.hset(self.key, mapping=mapping)  # type: ignore[arg-type]
 
 
+Saved = Callable[[ImportCheckpoint], Awaitable[None]]
 Committed = Callable[[ImportCheckpoint, int], Awaitable[None]]
+Products = dict[str, tuple[Product, Vector]]
 
 
 def _batches(events: Sequence[PastEvent], after: int, size: int) -> list[list[PastEvent]]:
@@ -84,6 +99,10 @@ def _by_user(batch: Sequence[PastEvent]) -> dict[str, list[PastEvent]]:
     for event in batch:
         users.setdefault(event.user, []).append(event)
     return users
+
+
+def _event(event: PastEvent, started_at: float) -> Event:
+    return Event(event.product, event.kind, started_at if event.at is None else event.at)
 
 
 def _same(stored: Event, event: PastEvent, at: float) -> bool:
@@ -106,81 +125,98 @@ def applied_prefix(history: Sequence[Event], events: Sequence[PastEvent], starte
 
 class EventImport:
     def __init__(
-        self, service: RecommenderService, *, batch_size: int = 2000, concurrency: int = DEFAULT_CONCURRENCY
+        self,
+        service: RecommenderService,
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
         if batch_size < 1 or concurrency < 1:
             raise ValueError("batch_size and concurrency must be at least 1")
         self._service = service
+        self._record = service.record_event_from
         self._batch_size = batch_size
         self._slots = asyncio.Semaphore(concurrency)
 
     async def run(
-        self, events: Sequence[PastEvent], start: ImportCheckpoint, committed: Committed, *, resumed: bool = False
+        self,
+        events: Sequence[PastEvent],
+        start: ImportCheckpoint,
+        *,
+        saved: Saved,
+        committed: Committed,
+        resumed: bool = False,
     ) -> ImportCheckpoint:
-        """Apply the events after `start.position`; `committed(checkpoint, events)` runs after each batch.
-        `resumed`: `start` is a checkpoint an earlier run saved, so the next batch may be partly applied."""
+        """Apply the events after `start.position`; `saved(checkpoint)` runs before a batch's counts are sent
+        and `committed(checkpoint, events)` after each batch. `resumed`: `start` is a checkpoint an earlier run
+        saved, so the next batch may be partly applied."""
         state, resuming = start, resumed
-        known = await self._known_products({event.product for event in events if event.line > start.position})
         for batch in _batches(events, start.position, self._batch_size):
-            users = _by_user([event for event in batch if event.product in known])
-            skips = await self._already_applied(users, state.started_at) if resuming else {}
-            outcomes = await self._users(users, skips, state)
-            applied = sum(a for a, _ in outcomes)
-            unknown = len(batch) - sum(len(user_events) for user_events in users.values()) + sum(u for _, u in outcomes)
-            state = replace(state, position=batch[-1].line, applied=state.applied + applied)
-            state = replace(state, unknown=state.unknown + unknown)
+            products = await self._products({event.product for event in batch})
+            users = _by_user([event for event in batch if event.product in products])
+            if not (resuming and state.counting == batch[-1].line):  # else: written, counts sent or cut off
+                done = await self._already_applied(users, state.started_at) if resuming else {}
+                owed = await self._users(users, products, done, state.started_at)
+                await saved(replace(state, counting=batch[-1].line))
+                await self._record.add_counts([o for _, o in sorted(owed, key=lambda pair: pair[0])])
+            applied = sum(len(user_events) for user_events in users.values())
+            state = replace(state, position=batch[-1].line, applied=state.applied + applied, counting=0)
+            state = replace(state, unknown=state.unknown + len(batch) - applied)
             await committed(state, len(batch))
             resuming = False
         return replace(state, complete=True)
 
-    async def _users(
-        self, users: dict[str, list[PastEvent]], skips: dict[str, int], state: ImportCheckpoint
-    ) -> list[tuple[int, int]]:
-        # When one user's event fails, the others finish the event they are in and stop: no event is cut
-        # off between its writes by the import itself. The first error is raised as itself.
-        stop = asyncio.Event()
-        outcomes = await asyncio.gather(
-            *(self._user(evs, skips.get(u, 0), state, stop) for u, evs in users.items()), return_exceptions=True
-        )
-        for outcome in outcomes:
-            if isinstance(outcome, BaseException):
-                raise outcome
-        return [outcome for outcome in outcomes if not isinstance(outcome, BaseException)]
-
-    async def _known_products(self, product_ids: set[str]) -> set[str]:
-        ids, chunk = sorted(product_ids), 500
+    async def _products(self, product_ids: set[str]) -> Products:
+        ids = sorted(product_ids)
         found = await asyncio.gather(
-            *(self._service.index.get_many(ids[start : start + chunk]) for start in range(0, len(ids), chunk))
+            *(self._service.index.get_many(ids[at : at + PRODUCT_READ]) for at in range(0, len(ids), PRODUCT_READ))
         )
-        return {pair[0].id for part in found for pair in part if pair is not None}
+        return {pair[0].id: pair for part in found for pair in part if pair is not None}
 
-    async def _already_applied(self, users: dict[str, list[PastEvent]], started_at: float) -> dict[str, int]:
-        async def one(user: str, events: list[PastEvent]) -> tuple[str, int]:
+    async def _already_applied(
+        self, users: dict[str, list[PastEvent]], started_at: float
+    ) -> dict[str, tuple[int, list[Event]]]:
+        """Per user, how many of their events the history already holds, and the history below them."""
+
+        async def one(user: str, events: list[PastEvent]) -> tuple[str, tuple[int, list[Event]]]:
             async with self._slots:
-                history = [event for event, _ in await self._service.recent_events(user, HISTORY_LENGTH)]
-            return user, applied_prefix(history, events, started_at)
+                history = await self._service.users.history(user, HISTORY_LENGTH)
+            done = applied_prefix(history, events, started_at)
+            return user, (done, history[done:])
 
         return dict(await asyncio.gather(*(one(user, events) for user, events in users.items())))
 
-    async def _user(
-        self, events: list[PastEvent], skip: int, state: ImportCheckpoint, stop: asyncio.Event
-    ) -> tuple[int, int]:
-        """One user's events in order; returns (applied, unknown products)."""
-        applied = unknown = 0
-        async with self._slots:
-            for event in events[skip:]:
-                if stop.is_set():
-                    break
-                at = state.started_at if event.at is None else event.at
-                try:
-                    await self._service.record_event(event.user, event.product, event.kind, at=at)
-                    applied += 1
-                except ProductNotFound:  # deleted since the import began
-                    unknown += 1
-                except BaseException:
-                    stop.set()
-                    raise
-        return applied + skip, unknown
+    async def _users(
+        self,
+        users: dict[str, list[PastEvent]],
+        products: Products,
+        done: dict[str, tuple[int, list[Event]]],
+        started_at: float,
+    ) -> list[tuple[int, Owed]]:
+        """Write every user's events; what they owe, each with its line. When one user's write fails, the
+        writes in flight finish and no other starts; the first error is raised as itself."""
+        stop = asyncio.Event()
+
+        async def one(events: list[PastEvent]) -> list[tuple[int, Owed]]:
+            applied, below = done.get(events[0].user, (0, []))
+            owed = self._record.owed([_event(e, started_at) for e in events[:applied]], below) if applied else []
+            if applied < len(events):
+                async with self._slots:
+                    if stop.is_set():
+                        return []
+                    try:
+                        pending = [_event(e, started_at) for e in events[applied:]]
+                        owed += await self._record.replay(events[0].user, pending, products)
+                    except BaseException:
+                        stop.set()
+                        raise
+            return [(event.line, o) for event, o in zip(events, owed, strict=False)]
+
+        outcomes = await asyncio.gather(*(one(events) for events in users.values()), return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        return [pair for outcome in outcomes if not isinstance(outcome, BaseException) for pair in outcome]
 
 
 async def apply_events(
@@ -189,7 +225,7 @@ async def apply_events(
     events: Sequence[PastEvent],
     start: ImportCheckpoint,
     *,
-    batch_size: int = 2000,
+    batch_size: int = DEFAULT_BATCH_SIZE,
     concurrency: int = DEFAULT_CONCURRENCY,
     resumed: bool = False,
     progress: Callable[[int], object] = lambda count: None,
@@ -203,6 +239,6 @@ async def apply_events(
 
     await checkpoints.save(start)
     importer = EventImport(service, batch_size=batch_size, concurrency=concurrency)
-    end = await importer.run(events, start, committed, resumed=resumed)
+    end = await importer.run(events, start, saved=checkpoints.save, committed=committed, resumed=resumed)
     await checkpoints.save(end)
     return end

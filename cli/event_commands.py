@@ -10,7 +10,13 @@ from tqdm import tqdm
 
 from adapters.catalog_stream import fingerprint
 from adapters.event_file import EventFileError, read_events
-from adapters.event_import import DEFAULT_CONCURRENCY, ImportCheckpoint, ImportCheckpoints, apply_events
+from adapters.event_import import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_CONCURRENCY,
+    ImportCheckpoint,
+    ImportCheckpoints,
+    apply_events,
+)
 from bootstrap.runtime import open_runtime
 from bootstrap.settings import Settings
 from domain.errors import CatalogError
@@ -27,7 +33,7 @@ def _positive(text: str) -> int:
 def add_import_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", type=Path, help="JSON Lines: {user, product, kind, at (optional ISO 8601)}")
     parser.add_argument("--resume", action="store_true", help="continue after the last committed batch")
-    parser.add_argument("--batch-size", type=_positive, default=2000, help="lines per committed batch")
+    parser.add_argument("--batch-size", type=_positive, default=DEFAULT_BATCH_SIZE, help="lines per committed batch")
     parser.add_argument(
         "--concurrency", type=_positive, default=DEFAULT_CONCURRENCY, help="users whose events apply at once"
     )

@@ -2,9 +2,9 @@
 `recordEvent` leaves, and a crashed import resumed ends as an uninterrupted one. The event file's
 checks and the command line are in test_event_import_command.py."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,8 @@ from adapters.redis.index import RedisProductIndex
 from bootstrap.runtime import Runtime, open_runtime
 from bootstrap.settings import Settings
 from domain.events import Event, EventKind
+from domain.models import UserFeatures
+from domain.ports import PopularityStore, UserFeatureStore
 from domain.service import RecommenderService
 from gql.schema import Context, schema
 from tests.clock import START, FakeClock
@@ -117,18 +119,56 @@ class Crash(Exception):
     pass
 
 
-class CrashingService(RecommenderService):
-    """The real service, until the n-th event: then the process 'dies' before writing it."""
+@dataclass
+class CrashingUsers:
+    """The real user store, until its n-th event: then the process 'dies' before the write that holds it."""
 
-    def __init__(self, service: RecommenderService, survive: int) -> None:
-        self.__dict__.update(vars(service))
-        self.survive = survive
+    users: UserFeatureStore
+    survive: int
 
-    async def record_event(self, user_id: str, product_id: str, kind: EventKind, *, at: float | None = None) -> Any:
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.users, name)
+
+    async def record(self, events: Sequence[Event], user_id: str, *args: Any, **options: Any) -> UserFeatures:
+        if self.survive < len(events):
+            raise Crash
+        self.survive -= len(events)
+        return await self.users.record(events, user_id, *args, **options)
+
+
+@dataclass
+class CrashingCounts:
+    """The real popularity store, until the n-th batch's counts: then the process 'dies' before sending them."""
+
+    popularity: PopularityStore
+    survive: int
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.popularity, name)
+
+    async def add_many(self, counts: Sequence[tuple[str, float, float]]) -> None:
         if self.survive == 0:
             raise Crash
         self.survive -= 1
-        return await super().record_event(user_id, product_id, kind, at=at)
+        await self.popularity.add_many(counts)
+
+
+async def crash_then_resume(
+    runtime: Runtime, clock: FakeClock, events: list[PastEvent], root: str, crashing: RecommenderService
+) -> ImportCheckpoint:
+    """An import by `crashing` until it crashes, then resumed an hour later by the runtime's own service."""
+    assert runtime.redis is not None
+    checkpoints = ImportCheckpoints(runtime.redis, f"{root}user:")
+    with pytest.raises(Crash):
+        await apply_events(crashing, checkpoints, events, ImportCheckpoint("test", clock()), batch_size=50)
+    saved = await checkpoints.read()
+    assert saved is not None and not saved.complete and saved.position < events[-1].line
+    clock.advance(3600.0)  # the resume runs later: events without a time keep the first run's start
+    service = replace(runtime.service, clock=clock)
+    end = await apply_events(service, checkpoints, events, saved, batch_size=50, resumed=True)
+    assert end.complete and end.applied + end.unknown == len(events)
+    clock.now = START
+    return saved
 
 
 @pytest.mark.parametrize("survive", [0, 37, 130])
@@ -142,26 +182,51 @@ async def test_a_resumed_import_ends_as_an_uninterrupted_one(
     tmp_path: Path,
     survive: int,
 ) -> None:
+    """A crash while a batch's users are written: the resume writes the others and sends every count."""
     events = read_events(write_events(tmp_path / "events.jsonl", event_lines()), clock())
     whole, crashed = f"{namespace}whole:", f"{namespace}crashed:"
     async with runtime_in(redis_server, redis_index, whole, embedder) as runtime:
         await import_all(runtime, clock, events, whole, batch_size=50, concurrency=8)
 
     async with runtime_in(redis_server, redis_index, crashed, embedder) as runtime:
-        assert runtime.redis is not None
-        checkpoints = ImportCheckpoints(runtime.redis, f"{crashed}user:")
         service = replace(runtime.service, clock=clock)
-        with pytest.raises(Crash):
-            await apply_events(
-                CrashingService(service, survive), checkpoints, events, ImportCheckpoint("test", clock()), batch_size=50
-            )
-        saved = await checkpoints.read()
-        assert saved is not None and not saved.complete and saved.position < events[-1].line
-        clock.advance(3600.0)  # the resume runs later: events without a time keep the first run's start
-        end = await apply_events(service, checkpoints, events, saved, batch_size=50, resumed=True)
-        assert end.complete and end.applied + end.unknown == len(events)
-    clock.now = START
+        crashing = replace(service, users=CrashingUsers(service.users, survive))
+        saved = await crash_then_resume(runtime, clock, events, crashed, crashing)
+    assert saved.counting == 0
     assert await snapshot(redis_client, crashed) == await snapshot(redis_client, whole)
+
+
+async def test_a_crash_while_counts_are_sent_never_writes_a_user_twice(
+    redis_server: EmbeddedRedis,
+    redis_index: RedisProductIndex,
+    redis_client: aioredis.Redis,
+    namespace: str,
+    embedder: FastEmbedEmbedder,
+    clock: FakeClock,
+    tmp_path: Path,
+) -> None:
+    """The second batch's users are all written when its counts are cut off: the resume moves past it, so its
+    users end as in an uninterrupted import and its counts may fall short, never exceed."""
+    events = read_events(write_events(tmp_path / "events.jsonl", event_lines()), clock())
+    whole, crashed = f"{namespace}whole:", f"{namespace}crashed:"
+    async with runtime_in(redis_server, redis_index, whole, embedder) as runtime:
+        await import_all(runtime, clock, events, whole, batch_size=50, concurrency=8)
+
+    async with runtime_in(redis_server, redis_index, crashed, embedder) as runtime:
+        service = replace(runtime.service, clock=clock)
+        assert service.popularity is not None
+        crashing = replace(service, popularity=CrashingCounts(service.popularity, 1))
+        saved = await crash_then_resume(runtime, clock, events, crashed, crashing)
+    assert (saved.position, saved.counting) == (events[49].line, events[99].line)
+    after, expected = await snapshot(redis_client, crashed), await snapshot(redis_client, whole)
+    assert {k: v for k, v in after.items() if k.startswith("user:")} == {
+        k: v for k, v in expected.items() if k.startswith("user:")
+    }
+    short = [name for name in expected if name.startswith("popular:") and after.get(name) != expected[name]]
+    assert short  # the cut-off batch's popularity is missing ...
+    for name in short:  # ... and nothing is counted twice
+        counted = dict(after[name][1]) if name in after else {}
+        assert all(counted.get(member, 0.0) <= score for member, score in expected[name][1])
 
 
 def _event(product: str, at: float, kind: EventKind = EventKind.CLICK) -> Event:
