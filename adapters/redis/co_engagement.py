@@ -30,12 +30,10 @@ totals.
 """
 
 import asyncio
-import hashlib
 from collections.abc import Mapping, Sequence
 
-from redis.exceptions import NoScriptError
-
 from adapters.redis.connection import RedisConnection, translated
+from adapters.redis.keyed_scripts import Call, KeyedScripts, packed, sha1
 from adapters.redis.neighbour_cache import NeighbourCache, Pairs
 from domain.co_engagement import (
     DEFAULT_CAP,
@@ -47,31 +45,36 @@ from domain.co_engagement import (
     growth,
     incoming,
 )
-from domain.errors import RecommenderError
 
 TTL_HALF_LIVES = 8  # a list unwritten this long holds counts worth under 1/256 of what they were
 MAX_TTL_S = 10 * 365 * 24 * 3600.0  # a half-life long enough to mean "no decay" still gets a valid expiry
 KEY_NAMES = {Relation.ALSO_VIEWED: "also_viewed", Relation.BOUGHT_TOGETHER: "bought_together"}
 
-# One list: KEYS[1]; ARGV: cap, TTL ms, then per event n and its n neighbour, increment pairs. Each event's
-# increments, then the trim (nothing to do, and O(1), while the set is under the cap); the expiry once.
+# One list: KEYS[1]; ARGV: cap, TTL ms, then in one argument, per event, n and its n neighbour, increment pairs
+# (adapters.redis.keyed_scripts). Each event's increments, then the trim (nothing to do, and O(1), while the
+# set is under the cap); the expiry once.
 _ADD = """
-local cap, i = tonumber(ARGV[1]), 3
-while i <= #ARGV do
-  local last = i + 2 * tonumber(ARGV[i])
-  for j = i + 1, last, 2 do redis.call('ZINCRBY', KEYS[1], ARGV[j + 1], ARGV[j]) end
+local cap, words = tonumber(ARGV[1]), {}
+for word in string.gmatch(ARGV[3], '%S+') do words[#words + 1] = word end
+local i = 1
+while i <= #words do
+  local last = i + 2 * tonumber(words[i])
+  for j = i + 1, last, 2 do redis.call('ZINCRBY', KEYS[1], words[j + 1], words[j]) end
   redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -cap - 1)
   i = last + 1
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 0
 """
-# One relation's totals: KEYS[1]; ARGV: product, increment pairs, added in order.
+# One relation's totals: KEYS[1]; ARGV[1]: product, increment pairs in one argument, added in order.
 _TOTALS = """
-for i = 1, #ARGV, 2 do redis.call('HINCRBYFLOAT', KEYS[1], ARGV[i], ARGV[i + 1]) end
+local product
+for word in string.gmatch(ARGV[1], '%S+') do
+  if product then redis.call('HINCRBYFLOAT', KEYS[1], product, word); product = nil else product = word end
+end
 return 0
 """
-_ADD_SHA, _TOTALS_SHA = (hashlib.sha1(script.encode()).hexdigest() for script in (_ADD, _TOTALS))
+_ADD_SHA, _TOTALS_SHA = sha1(_ADD), sha1(_TOTALS)
 
 
 class RedisCoEngagement:
@@ -92,7 +95,7 @@ class RedisCoEngagement:
             )
         if cap < 1 or not half_life_s > 0 or not 0.0 <= exponent <= 1.0:
             raise ValueError("co-engagement needs a cap of at least 1, a positive half-life and an exponent in [0, 1]")
-        self._client = redis.client
+        self._scripts = KeyedScripts(redis.client, [_ADD, _TOTALS])
         self._reads = redis.reads
         self._prefix = prefix
         self._cap = cap
@@ -120,35 +123,18 @@ class RedisCoEngagement:
             pairs: dict[str, list[str | float]] = {}
             for link in links:
                 pairs.setdefault(self.key(link.source, link.relation), []).extend((link.target, link.weight * factor))
-            for key, args in pairs.items():
-                lists.setdefault(key, [self._cap, self._ttl_ms]).extend((len(args) // 2, *args))
+            for key, words in pairs.items():
+                lists.setdefault(key, []).extend((str(len(words) // 2), *words))
             for (relation, target), weight in incoming(links).items():
                 totals.setdefault(self.totals_key(relation), []).extend((target, weight * factor))
         if not lists:
             return
-        calls = [(_ADD_SHA, key, args) for key, args in lists.items()]
+        calls: list[Call] = [(_ADD_SHA, key, (self._cap, self._ttl_ms, packed(words))) for key, words in lists.items()]
+        calls += [(_TOTALS_SHA, key, (packed(words),)) for key, words in totals.items()]
         try:
-            await self._evalsha([*calls, *((_TOTALS_SHA, key, args) for key, args in totals.items())])
+            await self._scripts.run(calls)
         finally:
             self._cache.forget(lists)  # this worker's next read sees what it just wrote
-
-    async def _evalsha(self, calls: list[tuple[str, str, list[str | float]]]) -> None:
-        """Each (script, key, args) as one EVALSHA, all in one pipeline. Those Redis refuses for want of the
-        script (after a restart, a failover or SCRIPT FLUSH) did nothing: load the scripts, send them again."""
-        for _ in range(2):
-            async with self._client.pipeline(transaction=False) as pipe:
-                for sha, key, args in calls:
-                    pipe.execute_command("EVALSHA", sha, 1, key, *args)  # redis-py blocks .evalsha on a cluster
-                replies = await pipe.execute(raise_on_error=False)
-            errors = [reply for reply in replies if isinstance(reply, Exception)]
-            if not errors:
-                return
-            if not all(isinstance(error, NoScriptError) for error in errors):
-                raise next(error for error in errors if not isinstance(error, NoScriptError))
-            calls = [call for call, reply in zip(calls, replies, strict=True) if isinstance(reply, NoScriptError)]
-            for script in (_ADD, _TOTALS):
-                await self._client.script_load(script)
-        raise RecommenderError("Redis keeps losing the co-engagement scripts")
 
     @translated
     async def neighbours(

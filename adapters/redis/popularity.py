@@ -3,9 +3,10 @@
 
 Counts live outside the product hashes: any write to an indexed hash re-indexes the whole document,
 vector included (docs/benchmarks-history.md, "Events, exclusion and replication", the `updateProducts` row). The
-per-day increment is its own command after the user's event script rather than inside it: that script
+per-day increment is its own call after the user's event script rather than inside it: that script
 names only the user's keys, which share one cluster slot, and a global key there would break it on a
-cluster. A day's key expires after the window it counts in.
+cluster. One script per day's (hour's) key adds all its counts of a write (every count of an import batch,
+adapters.redis.keyed_scripts). A day's key expires after the window it counts in.
 
 Reading takes the top of each day in the window (one pipelined round trip) and decays each day by its
 age: count · 2^(-age / half-life). A product below the top `n` of every single day can be missed, which
@@ -24,6 +25,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from adapters.redis.connection import RedisConnection, translated
+from adapters.redis.keyed_scripts import KeyedScripts, packed, sha1
 from domain.trending import DEFAULT_BASELINE_DAYS, Engagement
 
 DAY_S = 24 * 3600
@@ -31,6 +33,18 @@ DEFAULT_DAYS = 7
 DEFAULT_HALF_LIFE_S = 2 * DAY_S
 HOUR_S = 3600
 DEFAULT_HOURS = 48
+
+# One day's or hour's counts: KEYS[1]; ARGV: TTL s, then product, weight pairs in one argument
+# (adapters.redis.keyed_scripts), added in order.
+_ADD = """
+local product
+for word in string.gmatch(ARGV[2], '%S+') do
+  if product then redis.call('ZINCRBY', KEYS[1], word, product); product = nil else product = word end
+end
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return 0
+"""
+_ADD_SHA = sha1(_ADD)
 
 
 class RedisPopularity:
@@ -45,7 +59,7 @@ class RedisPopularity:
     ) -> None:
         if min(days, hours, baseline_days) < 1 or not half_life_s > 0:
             raise ValueError("popularity needs at least one day, one hour and a positive half-life")
-        self._client = redis.client
+        self._scripts = KeyedScripts(redis.client, [_ADD])
         self._reads = redis.reads
         self._prefix = prefix
         self._days = days
@@ -65,18 +79,12 @@ class RedisPopularity:
 
     @translated
     async def add_many(self, counts: Sequence[tuple[str, float, float]]) -> None:
-        if not counts:
-            return
-        expiries: dict[str, int] = {}
-        async with self._client.pipeline(transaction=False) as pipe:
-            for product_id, weight, at in counts:
-                key, hour_key = self.key(int(at // DAY_S)), self.hour_key(int(at // HOUR_S))
-                pipe.zincrby(key, weight, product_id)
-                pipe.zincrby(hour_key, weight, product_id)
-                expiries[key], expiries[hour_key] = (self._kept_days + 1) * DAY_S, (self._hours + 1) * HOUR_S
-            for key, ttl_s in expiries.items():
-                pipe.expire(key, ttl_s)
-            await pipe.execute()
+        day_ttl_s, hour_ttl_s = (self._kept_days + 1) * DAY_S, (self._hours + 1) * HOUR_S
+        keys: dict[str, tuple[int, list[str | float]]] = {}
+        for product_id, weight, at in counts:
+            for key, ttl_s in ((self.key(int(at // DAY_S)), day_ttl_s), (self.hour_key(int(at // HOUR_S)), hour_ttl_s)):
+                keys.setdefault(key, (ttl_s, []))[1].extend((product_id, weight))
+        await self._scripts.run([(_ADD_SHA, key, (ttl_s, packed(words))) for key, (ttl_s, words) in keys.items()])
 
     @translated
     async def top(self, now: float, n: int) -> list[tuple[str, float]]:

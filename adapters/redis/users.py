@@ -33,6 +33,7 @@ a pooled connection per attempt and four round trips.
 import asyncio
 import random
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 
 from adapters.redis.codecs import field_map, from_bytes
 from adapters.redis.connection import RedisConnection, translated
@@ -210,10 +211,11 @@ class RedisUserFeatureStore:
 
 
 def _as_stored(features: UserFeatures) -> UserFeatures:
-    """The features as a write and a read would give them back (the vectors at their stored precision)."""
+    """The features as a write and a read would give them back: the vectors at their stored precision (every
+    other field round-trips exactly)."""
     packed = to_vectors_bytes(features.session_vector, features.dismissed_vector)
-    fields = {name: value.encode() for name, value in features_to_hash(features).items()}
-    return features_from_hash(features.user_id, fields, packed or None)
+    session, dismissed = from_vectors_bytes(packed) if packed else (None, None)
+    return replace(features, session_vector=session, dismissed_vector=dismissed)
 
 
 def _changed(
