@@ -30,6 +30,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import NamedTuple
 
 from domain.events import Event, EventKind
 
@@ -60,8 +61,7 @@ RELATION_KINDS: Mapping[Relation, frozenset[EventKind]] = MappingProxyType(
 )
 
 
-@dataclass(frozen=True)
-class Link:
+class Link(NamedTuple):  # a tuple: an import makes millions, and a frozen dataclass is slower to build
     source: str  # the product whose neighbour list gains `target`
     target: str
     relation: Relation

@@ -1,6 +1,7 @@
 """How one event changes a user's features (the rules are in domain.events' docstring)."""
 
 from dataclasses import replace
+from typing import Any
 
 from domain.events import Event, EventKind, EventPolicy, decayed
 from domain.models import Product, UserFeatures, Vector
@@ -21,19 +22,16 @@ def apply_event(
     features: UserFeatures, product: Product, vector: Vector, event: Event, policy: EventPolicy
 ) -> UserFeatures:
     current = decay_to(features, event.at, policy.half_life_s)
-    weight = policy.weights[event.kind]
-    affinities = dict(current.affinities)
-    step = policy.step(event.kind)
-    old = affinities.get(product.category, 0.0)
+    weight, step, category = policy.weights[event.kind], policy.step(event.kind), product.category
+    affinities = current.affinities  # a fresh dict from decay_to
+    changes: dict[str, Any] = {"events": current.events + 1}
     if event.kind is EventKind.DISMISS:
-        affinities[product.category] = max(old - weight, 0.0)
-        changed = replace(current, dismissed_vector=ewma(current.dismissed_vector, vector, step))
+        affinities[category] = max(affinities.get(category, 0.0) - weight, 0.0)
+        changes["dismissed_vector"] = ewma(current.dismissed_vector, vector, step)
     else:
-        affinities[product.category] = old + weight
-        changed = replace(current, session_vector=ewma(current.session_vector, vector, step))
+        affinities[category] = affinities.get(category, 0.0) + weight
+        changes["session_vector"] = ewma(current.session_vector, vector, step)
     if event.kind is EventKind.CLICK:
-        changed = replace(
-            changed, clicks=changed.clicks + 1, last_clicked_id=product.id, last_clicked_category=product.category
-        )
-    times = {**current.affinity_times, product.category: event.at}
-    return replace(changed, events=changed.events + 1, affinities=affinities, affinity_times=times)
+        changes |= {"clicks": current.clicks + 1, "last_clicked_id": product.id, "last_clicked_category": category}
+    times = {**current.affinity_times, category: event.at}
+    return replace(current, affinity_times=times, **changes)

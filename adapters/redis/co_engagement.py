@@ -116,25 +116,29 @@ class RedisCoEngagement:
 
     @translated
     async def add_many(self, events: Sequence[tuple[Sequence[Link], float]]) -> None:
-        lists: dict[str, list[str | float]] = {}
-        totals: dict[str, list[str | float]] = {}
+        lists: dict[tuple[str, Relation], list[str | float]] = {}
+        totals: dict[Relation, list[str | float]] = {}
         for links, at in events:
             factor = growth(at, self._half_life_s)
-            pairs: dict[str, list[str | float]] = {}
-            for link in links:
-                pairs.setdefault(self.key(link.source, link.relation), []).extend((link.target, link.weight * factor))
+            pairs: dict[tuple[str, Relation], list[str | float]] = {}
+            for source, target, relation, weight in links:
+                pairs.setdefault((source, relation), []).extend((target, weight * factor))
             for key, words in pairs.items():
                 lists.setdefault(key, []).extend((str(len(words) // 2), *words))
             for (relation, target), weight in incoming(links).items():
-                totals.setdefault(self.totals_key(relation), []).extend((target, weight * factor))
+                totals.setdefault(relation, []).extend((target, weight * factor))
         if not lists:
             return
-        calls: list[Call] = [(_ADD_SHA, key, (self._cap, self._ttl_ms, packed(words))) for key, words in lists.items()]
-        calls += [(_TOTALS_SHA, key, (packed(words),)) for key, words in totals.items()]
+        keys = [self.key(source, relation) for source, relation in lists]
+        calls: list[Call] = [
+            (_ADD_SHA, key, (self._cap, self._ttl_ms, packed(words)))
+            for key, words in zip(keys, lists.values(), strict=True)
+        ]
+        calls += [(_TOTALS_SHA, self.totals_key(relation), (packed(words),)) for relation, words in totals.items()]
         try:
             await self._scripts.run(calls)
         finally:
-            self._cache.forget(lists)  # this worker's next read sees what it just wrote
+            self._cache.forget(keys)  # this worker's next read sees what it just wrote
 
     @translated
     async def neighbours(
