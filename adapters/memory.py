@@ -73,6 +73,10 @@ class InMemoryProductIndex:
         found = [(p, p.rating, v) for p, v in chosen if matches(p, filters)]
         return self._result(found, filters, True)
 
+    async def distances(self, product_ids: Sequence[str], filters: ProductFilter, vector: Vector) -> dict[str, float]:
+        chosen = [self._products[i] for i in dict.fromkeys(product_ids) if i in self._products]
+        return {p.id: 1.0 - float(np.dot(v, vector)) for p, v in chosen if matches(p, filters)}
+
     def describe(self, filters: ProductFilter) -> str:
         return self._describe(filters)
 

@@ -65,6 +65,11 @@ class ProductIndex(Protocol):
         """Those of these products that pass `filters`, in any order, with their vectors."""
         ...
 
+    async def distances(self, product_ids: Sequence[str], filters: ProductFilter, vector: Vector) -> dict[str, float]:
+        """Those of `product_ids` that pass `filters`, each with its cosine distance to `vector`, computed where
+        the vectors are: no product's fields or vector is sent back."""
+        ...
+
     def describe(self, filters: ProductFilter) -> str:
         """The pre-filter as this store would run it (as in a SearchResult), without searching."""
         ...

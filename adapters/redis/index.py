@@ -102,6 +102,11 @@ class RedisProductIndex:
     def among(self, product_ids: Sequence[str], filters: ProductFilter) -> Coroutine[Any, Any, SearchResult]:
         return self._searches.among(product_ids, filters)
 
+    def distances(
+        self, product_ids: Sequence[str], filters: ProductFilter, vector: Vector
+    ) -> Coroutine[Any, Any, dict[str, float]]:
+        return self._searches.distances(product_ids, filters, vector)
+
     async def get(self, product_id: str) -> Product | None:
         found = await self.get_vector(product_id)
         return None if found is None else found[0]

@@ -14,7 +14,7 @@ from adapters.redis.connection import translated
 from adapters.redis.index_fields import IndexFields
 from adapters.redis.pipelined import HotPathReads
 from adapters.redis.schema import IndexConfig, flat
-from adapters.redis.search_query import MATCH_ALL, filter_clause, keyword_query, pid_set
+from adapters.redis.search_query import MATCH_ALL, filter_clause, keyword_query, knn_query, pid_set
 from domain.filters import ProductFilter
 from domain.models import Vector
 from domain.ports import SearchResult
@@ -116,6 +116,24 @@ class IndexSearches:
         ids = pid_set(product_ids)
         query = ids if clause == MATCH_ALL else f"{clause} {ids}"
         return await self._sorted(query, clause, ["SORTBY", "rating", "DESC"], len(product_ids))
+
+    @translated
+    async def distances(self, product_ids: Sequence[str], filters: ProductFilter, vector: Vector) -> dict[str, float]:
+        # A KNN over only these ids, by brute force (the filter leaves a few hundred documents at most), that
+        # returns each one's distance and nothing else.
+        clause = self._clause(filters, bool(self._fields.pid))
+        if not product_ids or not self._fields.pid:
+            return {}
+        ids = pid_set(product_ids)
+        query = knn_query(ids if clause == MATCH_ALL else f"{clause} {ids}", len(product_ids), hybrid_policy="ADHOC_BF")
+        options: list[list[Any]] = [
+            ["PARAMS", 2, "vec", to_bytes(vector)],
+            ["RETURN", 1, "vector_score"],
+            ["LIMIT", 0, len(product_ids)],
+            ["DIALECT", 2],
+        ]
+        raw = await self._search_reads.command("FT.SEARCH", self.config.name, query, *flat(options))
+        return {product_id(self.config, key): float(fields[1]) for key, fields in documents(raw)}
 
     def _negated(self, filters: ProductFilter) -> bool:
         """Whether excluded ids go into the query as a negated `pid` set; else they are over-fetched and dropped

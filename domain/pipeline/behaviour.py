@@ -76,13 +76,17 @@ class Behaviour:
             entries, clause = await self._passing(ranked[first:], scores, ask, before=entries)
         return Pool(entries[: ask.n], clause, self.strategy, Scale.BEHAVIOUR)
 
-    async def candidates(self, ask: Retrieval) -> Pool | None:
-        """Every neighbour read that passes the filters (up to `depth`), best first, with its stored vector."""
-        if not ask.seeds:
-            return None
+    async def near(self, ask: Retrieval) -> tuple[dict[str, float], dict[str, float]]:
+        """Every neighbour's b, and the distance to `ask.vector` of those that pass the filters: computed in the
+        index, so no neighbour's fields or vector are read before it is chosen (`entries` reads those)."""
         scores = await self._scores(ask)
-        entries, clause = await self._passing(list(scores), scores, ask)
-        return Pool(entries, clause, self.strategy, Scale.BEHAVIOUR)
+        if not scores or ask.vector is None:
+            return scores, {}
+        return scores, await self.index.distances(list(scores), ask.filters, ask.vector)
+
+    async def entries(self, ids: list[str], scores: Mapping[str, float], ask: Retrieval) -> list[Entry]:
+        """Those of `ids` that pass the filters, with their fields and vectors, best first."""
+        return (await self._passing(ids, scores, ask))[0]
 
     async def _passing(
         self, ids: list[str], scores: Mapping[str, float], ask: Retrieval, *, before: Sequence[Entry] = ()

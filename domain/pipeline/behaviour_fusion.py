@@ -5,11 +5,13 @@ and the session-KNN candidates,
 
 ranked descending (stored as minus the score: lower is better in the pipeline). b is the max-scaled
 co-engagement score (0 for a candidate only the session found), w_b the request's behaviour weight and w_s a
-setting; the cosine of a behaviour candidate comes from its stored vector, returned by the same search that
-filtered it. An item's reason is ALSO_VIEWED when behaviour gave it more than the session did.
+setting. The index computes the cosine of every behaviour candidate that passes the filters, returning no
+product; only the behaviour candidates that make the page are then read, fields and vectors. An item's
+reason is ALSO_VIEWED when behaviour gave it more than the session did.
 """
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -31,19 +33,12 @@ def _scored(entry: Entry, *, b: float, cosine: float, ask: Retrieval, session_we
     return replace(entry, base=-(behaviour + session), reason=reason, distance=distance(1.0 - cosine))
 
 
-def fused(behaviour: Pool, session: Pool, ask: Retrieval, session_weight: float) -> Pool:
-    """The n best of both pools by the weighted sum (module docstring); `ask.vector` is the session vector."""
-    assert ask.vector is not None
-    b = {e.product.id: -e.base for e in behaviour.entries}
-    by_id = {e.product.id: e for e in behaviour.entries}
-    for e in session.entries:  # a session entry carries its distance to the session vector already
-        by_id[e.product.id] = e
-    entries = [
-        _scored(e, b=b.get(pid, 0.0), cosine=_cosine(e, ask.vector), ask=ask, session_weight=session_weight)
-        for pid, e in by_id.items()
-    ]
-    entries.sort(key=lambda e: (e.base, e.product.id))
-    return Pool(entries[: ask.n], session.clause, session.strategy, Scale.BEHAVIOUR)
+def ranked(
+    scores: Mapping[str, float], cosines: Mapping[str, float], *, ask: Retrieval, session_weight: float
+) -> list[str]:
+    """The ask.n best ids by the weighted sum (module docstring), best first; `cosines` holds every candidate."""
+    total = {pid: ask.behaviour_weight * scores.get(pid, 0.0) + session_weight * cos for pid, cos in cosines.items()}
+    return sorted(total, key=lambda pid: (-total[pid], pid))[: ask.n]
 
 
 @dataclass(frozen=True)
@@ -62,7 +57,27 @@ class BehaviourAndSession:
         if ask.vector is None:
             pool = await self.behaviour.retrieve(ask)
             return pool if pool is not None and pool.entries else None
-        behaviour, session = await asyncio.gather(self.behaviour.candidates(ask), self.session.retrieve(ask))
-        if behaviour is None or not behaviour.entries or session is None:
+        (scores, near), session = await asyncio.gather(self.behaviour.near(ask), self.session.retrieve(ask))
+        if not near or session is None:
             return session
-        return fused(behaviour, session, ask, self.session_weight)
+        return await self._fused(scores, near, session, ask)
+
+    async def _fused(
+        self, scores: Mapping[str, float], near: Mapping[str, float], session: Pool, ask: Retrieval
+    ) -> Pool:
+        """The n best of both (module docstring): the session's entries carry their products already; the
+        behaviour candidates that make the page are read in one search."""
+        assert ask.vector is not None
+        known = {e.product.id: e for e in session.entries}
+        cosines = {pid: 1.0 - d for pid, d in near.items()} | {pid: _cosine(e, ask.vector) for pid, e in known.items()}
+        best = ranked(scores, cosines, ask=ask, session_weight=self.session_weight)
+        missing = [pid for pid in best if pid not in known]
+        known |= {e.product.id: e for e in await self.behaviour.entries(missing, scores, ask)} if missing else {}
+        entries = [
+            _scored(
+                known[pid], b=scores.get(pid, 0.0), cosine=cosines[pid], ask=ask, session_weight=self.session_weight
+            )
+            for pid in best
+            if pid in known  # a product deleted since its distance was read
+        ]
+        return Pool(entries, session.clause, session.strategy, Scale.BEHAVIOUR)

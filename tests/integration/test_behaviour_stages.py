@@ -122,12 +122,33 @@ async def test_a_page_asks_for_the_best_neighbours_first_and_for_the_rest_only_w
 ) -> None:
     counting = CountingIndex(stores.index)
     source = Behaviour(counting, stores.co, AV, Strategy.RELATED, first_read=first_read)  # type: ignore[arg-type]
-    every = await source.candidates(ask(n, **filters))
-    counting.asked.clear()
+    every = await Behaviour(stores.index, stores.co, AV, Strategy.RELATED, first_read=1000).retrieve(ask(n, **filters))
     page = await source.retrieve(ask(n, **filters))
     assert every is not None and page is not None and page.clause == every.clause
-    assert [(e.product.id, e.base) for e in page.entries] == [(e.product.id, e.base) for e in every.entries[:n]]
+    assert [(e.product.id, e.base) for e in page.entries] == [(e.product.id, e.base) for e in every.entries]
     assert counting.asked == asked[first_read]
+
+
+DISTANCE_CASES = [
+    ({}, ["p004", "p018", "p019", "p032"]),
+    ({"in_stock_only": True}, ["p018", "p019", "p032"]),
+    ({"category": "kitchen", "excluded_ids": ("p019",)}, ["p032"]),
+    ({"excluded_ids": ("p004", "p018", "p019", "p032")}, []),
+]
+
+
+@pytest.mark.parametrize(("filters", "passing"), DISTANCE_CASES)
+async def test_distances_are_those_of_the_ids_that_pass_to_the_vector(
+    stores: Stores, catalog_items: Catalog, filters: dict[str, Any], passing: list[str]
+) -> None:
+    vectors = dict((p.id, v) for p, v in catalog_items)
+    found = await stores.index.distances(
+        ["p019", "p018", "p004", "p032", "nope"], ProductFilter(**filters), vectors["p036"]
+    )
+    assert sorted(found) == passing
+    for pid, d in found.items():
+        assert d == pytest.approx(1.0 - float(np.dot(vectors[pid], vectors["p036"])), abs=1e-5)
+    assert await stores.index.distances([], ProductFilter(), vectors["p036"]) == {}
 
 
 async def test_bought_together_is_its_own_list(stores: Stores) -> None:
@@ -148,9 +169,9 @@ async def test_topped_up_with_similar_products(stores: Stores, catalog_items: Ca
 async def test_fusion_scores_behaviour_plus_session_cosine(stores: Stores, catalog_items: Catalog) -> None:
     vectors = dict((p.id, v) for p, v in catalog_items)
     session = vectors["p036"]  # a dutch oven: the kitchen is near, the kettle and the tent far
-    fusion = BehaviourAndSession(
-        Behaviour(stores.index, stores.co, AV, Strategy.BEHAVIOUR), session_knn(stores.index), 1.0
-    )
+    counting = CountingIndex(stores.index)
+    behaviour = Behaviour(counting, stores.co, AV, Strategy.BEHAVIOUR)  # type: ignore[arg-type]
+    fusion = BehaviourAndSession(behaviour, session_knn(stores.index), 1.0)
     pool = await fusion.retrieve(ask(5, vector=session, weight=1.0, excluded_ids=("p001",)))
     assert pool is not None and pool.strategy is Strategy.SESSION
     b = {"p019": 1.0, "p018": 0.75, "p004": 0.5, "p032": 0.25}
@@ -158,6 +179,10 @@ async def test_fusion_scores_behaviour_plus_session_cosine(stores: Stores, catal
         ((-(b.get(p.id, 0.0) + float(np.dot(v, session))), p.id) for p, v in catalog_items if p.id != "p001")
     )[:5]
     assert [e.product.id for e in pool.entries] == [pid for _, pid in expected]
+    # Fields and vectors are read only for the neighbours on the page that the session's KNN did not return.
+    nearest = sorted((-float(np.dot(v, session)), p.id) for p, v in catalog_items if p.id != "p001")[:5]
+    behaviour_only = [pid for _, pid in expected if pid not in {pid for _, pid in nearest}]
+    assert behaviour_only and counting.asked == [len(behaviour_only)]
     assert [e.base for e in pool.entries] == pytest.approx([score for score, _ in expected], abs=1e-5)
     for e in pool.entries:
         cosine = float(np.dot(vectors[e.product.id], session))
