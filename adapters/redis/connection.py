@@ -66,6 +66,13 @@ class RetryingReads:
             await asyncio.sleep(RETRY_PAUSE_S)
             return await self.inner.command(*args)
 
+    async def several(self, *commands: tuple[Any, ...]) -> list[Any]:
+        try:
+            return await self.inner.several(*commands)
+        except UNREACHABLE:
+            await asyncio.sleep(RETRY_PAUSE_S)
+            return await self.inner.several(*commands)
+
 
 @dataclass
 class RedisConnection:

@@ -42,6 +42,11 @@ class HotPathReads(Protocol):
         reply raises redis-py's exception for it."""
         ...
 
+    async def several(self, *commands: tuple[Any, ...]) -> list[Any]:
+        """Several reads' replies, in order: on the pipelined connection all are written before any reply is
+        awaited, so they go ahead of whatever another task sends next."""
+        ...
+
 
 def _error_reply(message: str) -> RedisError:
     """An error reply as the redis-py exception its own parsers would raise.
@@ -141,20 +146,24 @@ class PipelinedReads:
         self.most_in_flight = 0  # commands waiting on the connection at once, at most
 
     async def command(self, *args: Any) -> Any:
+        return (await self.several(args))[0]
+
+    async def several(self, *commands: tuple[Any, ...]) -> list[Any]:
         replies = await self._connected()
-        future = replies.send(pack(args))
-        self.commands += 1
+        futures = [replies.send(pack(args)) for args in commands]
+        self.commands += len(futures)
         self.most_in_flight = max(self.most_in_flight, len(replies.waiting))
         try:
             async with asyncio.timeout(self.timeout):
-                reply = await future
+                answers = [await future for future in futures]
         except TimeoutError as exc:  # the builtin one, from asyncio.timeout
             self.timeouts += 1
             replies.abort()
             raise RedisTimeoutError("Timeout reading from socket") from exc
-        if isinstance(reply, Exception):
-            raise reply
-        return reply
+        for answer in answers:
+            if isinstance(answer, Exception):
+                raise answer
+        return answers
 
     def stats(self) -> dict[str, object]:
         """For /metrics: more than one connection opened means reconnects (Redis restarted, a timeout)."""
@@ -236,6 +245,9 @@ class PooledReads:
 
     def __init__(self, pool: aioredis.ConnectionPool) -> None:
         self.pool = pool
+
+    async def several(self, *commands: tuple[Any, ...]) -> list[Any]:
+        return list(await asyncio.gather(*(self.command(*args) for args in commands)))
 
     async def command(self, *args: Any) -> Any:
         connection = await self.pool.get_connection()  # connects when needed: may raise ConnectionError too

@@ -132,18 +132,21 @@ class SearchReads:
         return None
 
     async def command(self, *args: Any) -> Any:
+        return (await self.several(args))[0]
+
+    async def several(self, *commands: tuple[Any, ...]) -> list[Any]:
         replica = self._next()
         if replica is not None:
             try:
-                reply = await replica.reads.command(*args)
+                replies = await replica.reads.several(*commands)
             except UNREACHABLE:
                 replica.take_out()
                 self.fallbacks += 1
             else:
-                replica.commands += 1
-                return reply
-        self.primary_commands += 1
-        return await self.primary.command(*args)
+                replica.commands += len(commands)
+                return replies
+        self.primary_commands += len(commands)
+        return await self.primary.several(*commands)
 
     def stats(self) -> dict[str, object]:
         """Which server answered the search reads (for /metrics.json)."""

@@ -27,6 +27,30 @@ async def test_concurrent_commands_share_one_connection_and_keep_their_replies(r
     assert lane.connections_opened == 1
 
 
+@pytest.mark.parametrize("lane", ["pipelined", "pooled"])
+async def test_several_reads_are_written_together_and_answered_in_order(redis_server: EmbeddedRedis, lane: str) -> None:
+    """Both implementations: replies in order, an error reply raised. On the pipelined connection all of them are
+    written before a command another task sends after the call, so none of them sees that command's write."""
+    conn = connect(redis_server.url, pipelined=lane == "pipelined")
+    try:
+        assert await conn.reads.command("PING") == b"PONG"  # connected
+        await conn.client.delete("several:k")
+        assert await conn.reads.several(*(("ECHO", f"m{i}") for i in range(50))) == [
+            f"m{i}".encode() for i in range(50)
+        ]
+        # gather starts the burst first; the write's task runs as soon as the burst waits for its replies.
+        burst = conn.reads.several(*(("GET", "several:k") for _ in range(50)))
+        replies, _ = await asyncio.gather(burst, conn.reads.command("SET", "several:k", "late"))
+        assert replies == [None] * 50 if lane == "pipelined" else set(replies) <= {None, b"late"}
+        assert await conn.reads.several() == []
+        with pytest.raises(ResponseError, match="no-such-index"):
+            await conn.reads.several(("PING",), ("FT.SEARCH", "no-such-index", "*"))
+        assert await conn.reads.command("PING") == b"PONG"
+    finally:
+        await conn.client.delete("several:k")
+        await conn.aclose()
+
+
 async def test_a_connection_killed_mid_command_is_retried_on_a_new_one(tmp_path: Path) -> None:
     with EmbeddedRedis(tmp_path / "redis") as server:
         conn, admin = connect(server.url), connect(server.url)

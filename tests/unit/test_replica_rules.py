@@ -28,6 +28,9 @@ class FakeServer:
         self.served += 1
         return self.name
 
+    async def several(self, *commands: tuple[Any, ...]) -> list[Any]:
+        return [await self.command(*args) for args in commands]
+
 
 @pytest.mark.parametrize(
     ("info", "expected"),
