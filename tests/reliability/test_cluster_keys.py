@@ -49,6 +49,10 @@ class ClusterReads:
             return [part for pair in reply.items() for part in pair]
         return reply
 
+    async def several(self, *commands: tuple[Any, ...]) -> list[Any]:
+        # Each to the node of its key: on a cluster the keys of one burst live in different slots.
+        return list(await asyncio.gather(*(self.command(*args) for args in commands)))
+
 
 @pytest.fixture(scope="module")
 def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[EmbeddedRedis]]:
