@@ -2,7 +2,7 @@
 `recordEvent` leaves, and a crashed import resumed ends as an uninterrupted one. The event file's
 checks and the command line are in test_event_import_command.py."""
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -19,8 +19,6 @@ from adapters.redis.index import RedisProductIndex
 from bootstrap.runtime import Runtime, open_runtime
 from bootstrap.settings import Settings
 from domain.events import Event, EventKind
-from domain.models import UserFeatures
-from domain.ports import PopularityStore, UserFeatureStore
 from domain.service import RecommenderService
 from gql.schema import Context, schema
 from tests.clock import START, FakeClock
@@ -120,105 +118,102 @@ class Crash(Exception):
 
 
 @dataclass
-class CrashingUsers:
-    """The real user store, until its n-th event: then the process 'dies' before the write that holds it."""
+class Crashing:
+    """A real store, until a call of `method` would go past `survive` (each call spends `cost(args)`): then the
+    process 'dies' before that call does anything."""
 
-    users: UserFeatureStore
+    store: Any
+    method: str
     survive: int
+    cost: Callable[[tuple[Any, ...]], int]
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self.users, name)
+        attribute = getattr(self.store, name)
+        if name != self.method:
+            return attribute
 
-    async def record(self, events: Sequence[Event], user_id: str, *args: Any, **options: Any) -> UserFeatures:
-        if self.survive < len(events):
-            raise Crash
-        self.survive -= len(events)
-        return await self.users.record(events, user_id, *args, **options)
+        async def crashing(*args: Any, **options: Any) -> Any:
+            if self.survive < self.cost(args):
+                raise Crash
+            self.survive -= self.cost(args)
+            return await attribute(*args, **options)
+
+        return crashing
 
 
 @dataclass
-class CrashingCounts:
-    """The real popularity store, until the n-th batch's counts: then the process 'dies' before sending them."""
+class CrashedImport:
+    """An uninterrupted import and one that crashes, then resumes an hour later, each in a namespace of its own."""
 
-    popularity: PopularityStore
-    survive: int
+    redis_server: EmbeddedRedis
+    redis_index: RedisProductIndex
+    redis_client: aioredis.Redis
+    namespace: str
+    embedder: FastEmbedEmbedder
+    clock: FakeClock
+    events: list[PastEvent]
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.popularity, name)
+    async def run(
+        self, crash: Callable[[RecommenderService], RecommenderService]
+    ) -> tuple[ImportCheckpoint, dict[str, Any], dict[str, Any]]:
+        """The checkpoint the crash left, every key after the resume, every key after the uninterrupted import."""
+        clock, events = self.clock, self.events
+        whole, crashed = f"{self.namespace}whole:", f"{self.namespace}crashed:"
+        async with runtime_in(self.redis_server, self.redis_index, whole, self.embedder) as runtime:
+            await import_all(runtime, clock, events, whole, batch_size=50, concurrency=8)
+        async with runtime_in(self.redis_server, self.redis_index, crashed, self.embedder) as runtime:
+            assert runtime.redis is not None
+            checkpoints = ImportCheckpoints(runtime.redis, f"{crashed}user:")
+            service = replace(runtime.service, clock=clock)
+            with pytest.raises(Crash):
+                await apply_events(
+                    crash(service), checkpoints, events, ImportCheckpoint("test", clock()), batch_size=50
+                )
+            saved = await checkpoints.read()
+            assert saved is not None and not saved.complete and saved.position < events[-1].line
+            clock.advance(3600.0)  # the resume runs later: events without a time keep the first run's start
+            end = await apply_events(service, checkpoints, events, saved, batch_size=50, resumed=True)
+            assert end.complete and end.applied + end.unknown == len(events)
+        clock.now = START
+        return saved, await snapshot(self.redis_client, crashed), await snapshot(self.redis_client, whole)
 
-    async def add_many(self, counts: Sequence[tuple[str, float, float]]) -> None:
-        if self.survive == 0:
-            raise Crash
-        self.survive -= 1
-        await self.popularity.add_many(counts)
 
-
-async def crash_then_resume(
-    runtime: Runtime, clock: FakeClock, events: list[PastEvent], root: str, crashing: RecommenderService
-) -> ImportCheckpoint:
-    """An import by `crashing` until it crashes, then resumed an hour later by the runtime's own service."""
-    assert runtime.redis is not None
-    checkpoints = ImportCheckpoints(runtime.redis, f"{root}user:")
-    with pytest.raises(Crash):
-        await apply_events(crashing, checkpoints, events, ImportCheckpoint("test", clock()), batch_size=50)
-    saved = await checkpoints.read()
-    assert saved is not None and not saved.complete and saved.position < events[-1].line
-    clock.advance(3600.0)  # the resume runs later: events without a time keep the first run's start
-    service = replace(runtime.service, clock=clock)
-    end = await apply_events(service, checkpoints, events, saved, batch_size=50, resumed=True)
-    assert end.complete and end.applied + end.unknown == len(events)
-    clock.now = START
-    return saved
+@pytest.fixture
+def crashed_import(
+    redis_server: EmbeddedRedis,
+    redis_index: RedisProductIndex,
+    redis_client: aioredis.Redis,
+    namespace: str,
+    embedder: FastEmbedEmbedder,
+    clock: FakeClock,
+    tmp_path: Path,
+) -> CrashedImport:
+    events = read_events(write_events(tmp_path / "events.jsonl", event_lines()), clock())
+    return CrashedImport(redis_server, redis_index, redis_client, namespace, embedder, clock, events)
 
 
 @pytest.mark.parametrize("survive", [0, 37, 130])
-async def test_a_resumed_import_ends_as_an_uninterrupted_one(
-    redis_server: EmbeddedRedis,
-    redis_index: RedisProductIndex,
-    redis_client: aioredis.Redis,
-    namespace: str,
-    embedder: FastEmbedEmbedder,
-    clock: FakeClock,
-    tmp_path: Path,
-    survive: int,
-) -> None:
+async def test_a_resumed_import_ends_as_an_uninterrupted_one(crashed_import: CrashedImport, survive: int) -> None:
     """A crash while a batch's users are written: the resume writes the others and sends every count."""
-    events = read_events(write_events(tmp_path / "events.jsonl", event_lines()), clock())
-    whole, crashed = f"{namespace}whole:", f"{namespace}crashed:"
-    async with runtime_in(redis_server, redis_index, whole, embedder) as runtime:
-        await import_all(runtime, clock, events, whole, batch_size=50, concurrency=8)
 
-    async with runtime_in(redis_server, redis_index, crashed, embedder) as runtime:
-        service = replace(runtime.service, clock=clock)
-        crashing = replace(service, users=CrashingUsers(service.users, survive))
-        saved = await crash_then_resume(runtime, clock, events, crashed, crashing)
+    def crash(service: RecommenderService) -> RecommenderService:
+        return replace(service, users=Crashing(service.users, "record", survive, cost=lambda args: len(args[0])))
+
+    saved, after, expected = await crashed_import.run(crash)
     assert saved.counting == 0
-    assert await snapshot(redis_client, crashed) == await snapshot(redis_client, whole)
+    assert after == expected
 
 
-async def test_a_crash_while_counts_are_sent_never_writes_a_user_twice(
-    redis_server: EmbeddedRedis,
-    redis_index: RedisProductIndex,
-    redis_client: aioredis.Redis,
-    namespace: str,
-    embedder: FastEmbedEmbedder,
-    clock: FakeClock,
-    tmp_path: Path,
-) -> None:
+async def test_a_crash_while_counts_are_sent_never_writes_a_user_twice(crashed_import: CrashedImport) -> None:
     """The second batch's users are all written when its counts are cut off: the resume moves past it, so its
     users end as in an uninterrupted import and its counts may fall short, never exceed."""
-    events = read_events(write_events(tmp_path / "events.jsonl", event_lines()), clock())
-    whole, crashed = f"{namespace}whole:", f"{namespace}crashed:"
-    async with runtime_in(redis_server, redis_index, whole, embedder) as runtime:
-        await import_all(runtime, clock, events, whole, batch_size=50, concurrency=8)
 
-    async with runtime_in(redis_server, redis_index, crashed, embedder) as runtime:
-        service = replace(runtime.service, clock=clock)
-        assert service.popularity is not None
-        crashing = replace(service, popularity=CrashingCounts(service.popularity, 1))
-        saved = await crash_then_resume(runtime, clock, events, crashed, crashing)
+    def crash(service: RecommenderService) -> RecommenderService:
+        return replace(service, popularity=Crashing(service.popularity, "add_many", 1, cost=lambda args: 1))
+
+    saved, after, expected = await crashed_import.run(crash)
+    events = crashed_import.events
     assert (saved.position, saved.counting) == (events[49].line, events[99].line)
-    after, expected = await snapshot(redis_client, crashed), await snapshot(redis_client, whole)
     assert {k: v for k, v in after.items() if k.startswith("user:")} == {
         k: v for k, v in expected.items() if k.startswith("user:")
     }
