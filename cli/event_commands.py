@@ -52,6 +52,12 @@ async def _previous(checkpoints: ImportCheckpoints, source: str, resume: bool) -
         raise CatalogError("the import checkpoint belongs to another file; run without --resume to import this one")
     if not previous.complete:
         print(f"resuming after line {previous.position} ({previous.applied} events applied)", file=sys.stderr)
+    if not previous.complete and previous.counting:
+        print(
+            f"the run stopped while the counts of lines {previous.position + 1}-{previous.counting} were being sent: "
+            "their events are applied, and some of their popularity and co-engagement counts may be missing",
+            file=sys.stderr,
+        )
     return previous
 
 

@@ -112,3 +112,23 @@ async def test_the_command_imports_counts_unknown_products_and_resumes(
     again = recommender(*_cli_args(path, redis_server, redis_index, root), "--resume", env=env)
     assert again.returncode == 0 and "already imported" in again.stdout
     assert (await redis_client.hgetall(f"events-import:{root}user:"))[b"source"].decode() == fingerprint(path)
+
+
+async def test_a_resume_after_a_crash_while_counts_were_sent_says_so_and_applies_nothing_twice(
+    tmp_path: Path, redis_server: EmbeddedRedis, redis_index: RedisProductIndex, redis_client: aioredis.Redis
+) -> None:
+    lines = event_lines(users=3, per_user=4)
+    path = write_events(tmp_path / "events.jsonl", lines)
+    root = f"{redis_index.name}-counting:"
+    env = _namespaced(root)
+    assert recommender(*_cli_args(path, redis_server, redis_index, root), env=env).returncode == 0
+    history = await redis_client.lrange(f"{root}user:{{u0}}:events", 0, -1)
+    # What a run killed while sending its only batch's counts leaves: every user written, the batch not passed.
+    checkpoint = f"events-import:{root}user:"
+    await redis_client.hset(checkpoint, mapping={"position": 0, "complete": 0, "counting": len(lines)})
+    again = recommender(*_cli_args(path, redis_server, redis_index, root), "--resume", env=env)
+    assert again.returncode == 0, again.stderr
+    assert f"counts of lines 1-{len(lines)} were being sent" in again.stderr
+    assert await redis_client.lrange(f"{root}user:{{u0}}:events", 0, -1) == history  # not applied again
+    saved = await redis_client.hgetall(checkpoint)
+    assert (saved[b"complete"], saved[b"counting"], saved[b"position"]) == (b"1", b"0", str(len(lines)).encode())
