@@ -1,7 +1,10 @@
 """`recommender evaluate DIR`: next-item quality of the whole service on a dataset folder (eval/harness.py).
 
 Everything is written under a fresh namespace of the configured Redis (the embedded one by default): an
-index of its own and one user namespace per split, all deleted at the end. The product vectors are kept
+index of its own and one namespace per split for every store an event or a page writes (users,
+popularity, co-engagement, experiment counters), all deleted at the end. A split sharing a store with
+another would learn from the other's events: the test split's co-engagement holds the validation
+target's links. The product vectors are kept
 in the shared embedding cache (docs/operations.md, "The query path's caches"), so a later run on the same
 catalog skips the model.
 """
@@ -165,6 +168,8 @@ async def _evaluate(args: argparse.Namespace, settings: Settings) -> dict[str, A
                     **common,
                     "user_prefix": f"{space}user:",
                     "popularity_key": space,
+                    "co_engagement_key": space,
+                    "experiment_key": space,
                     "scenario_key": f"{space}scenarios",
                 }
             )

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.embedding_cache import KEY_PREFIX
 from adapters.redis.connection import connect
 from adapters.redis.embedded import EmbeddedRedis
 from eval.scoring import CUTOFFS
@@ -33,6 +34,17 @@ def _check(scores: dict[str, float]) -> None:
     assert all(scores[f"NDCG@{k}"] <= scores[f"HR@{k}"] for k in CUTOFFS)
 
 
+def _keys(url: str) -> set[bytes]:
+    async def scan() -> set[bytes]:
+        client = connect(url)
+        try:
+            return {key async for key in client.client.scan_iter(count=1000)}
+        finally:
+            await client.aclose()
+
+    return asyncio.run(scan())
+
+
 def _leftovers(url: str) -> list[bytes]:
     async def scan() -> list[bytes]:
         client = connect(url)
@@ -50,6 +62,7 @@ def _leftovers(url: str) -> list[bytes]:
 def test_evaluate_a_slice_end_to_end(tmp_path: Path, redis_server: EmbeddedRedis) -> None:
     out, scenarios = tmp_path / "result.json", tmp_path / "scenarios.json"
     scenarios.write_text(json.dumps(SCENARIOS))
+    before = _keys(redis_server.url)
     args = ["evaluate", str(BEAUTY), "--users", str(USERS), "--products", "2500", "--splits", "both"]
     args += ["--scenarios", str(scenarios), "--json", str(out), "--quiet"]
     done = subprocess.run(
@@ -80,6 +93,9 @@ def test_evaluate_a_slice_end_to_end(tmp_path: Path, redis_server: EmbeddedRedis
     assert "this service, test target" in done.stdout and "KERec" in done.stdout  # beside the published rows
     assert "dataset: empty title replaced by brand and category: 7" in done.stderr
     assert _leftovers(redis_server.url) == []  # its index and namespaces are gone
+    # Nothing written outside them (a split's co-engagement under the shared prefix leaked the test split's
+    # links into the validation split, and every run's into the next): only the kept product vectors are new.
+    assert {key for key in _keys(redis_server.url) - before if not key.startswith(KEY_PREFIX.encode())} == set()
 
 
 def test_evaluate_refuses_a_folder_that_is_not_there(tmp_path: Path) -> None:

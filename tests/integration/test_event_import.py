@@ -40,6 +40,7 @@ async def runtime_in(
         key_prefix=index.config.prefix,
         user_prefix=f"{root}user:",
         popularity_key=root,
+        co_engagement_key=root,
     )
 
     async def keep(service: RecommenderService) -> None:
@@ -110,6 +111,7 @@ async def test_an_import_leaves_exactly_what_a_replay_through_record_event_leave
     after_import, after_replay = await snapshot(redis_client, imported), await snapshot(redis_client, replayed)
     assert after_import == after_replay
     assert any(name.startswith("popular:") for name in after_import)
+    assert any(name.startswith("co:{") for name in after_import) and "co:totals:also_viewed" in after_import
     assert sum(name.startswith("user:") for name in after_import) >= 2 * 12
 
 
