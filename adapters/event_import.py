@@ -52,6 +52,7 @@ class ImportCheckpoint:
     applied: int = 0
     unknown: int = 0  # events naming a product the index does not hold (not applied)
     complete: bool = False
+    batch_end: int = 0  # the batch after `position` ends on this line (a resume cuts it the same, whatever its size)
     counting: int = 0  # the batch ending on this line has every user written and its counts being sent
 
 
@@ -67,7 +68,8 @@ class ImportCheckpoints:
         raw = {text(k): text(v) for k, v in (await self._redis.hgetall(self.key)).items()}
         if not raw:
             return None
-        counts = {name: int(raw.get(name, "0")) for name in ("position", "applied", "unknown", "counting")}
+        names = ("position", "applied", "unknown", "batch_end", "counting")
+        counts = {name: int(raw.get(name, "0")) for name in names}
         return ImportCheckpoint(raw["source"], float(raw["started_at"]), **counts, complete=raw["complete"] == "1")
 
     @translated
@@ -79,6 +81,7 @@ class ImportCheckpoints:
             "applied": checkpoint.applied,
             "unknown": checkpoint.unknown,
             "complete": int(checkpoint.complete),
+            "batch_end": checkpoint.batch_end,
             "counting": checkpoint.counting,
         }
         await self._redis.hset(self.key, mapping=mapping)  # type: ignore[arg-type]
@@ -89,9 +92,13 @@ Committed = Callable[[ImportCheckpoint, int], Awaitable[None]]
 Products = dict[str, tuple[Product, Vector]]
 
 
-def _batches(events: Sequence[PastEvent], after: int, size: int) -> list[list[PastEvent]]:
+def _batches(events: Sequence[PastEvent], *, after: int, size: int, first_end: int = 0) -> list[list[PastEvent]]:
+    """The events after line `after` in batches of `size`; the first ends on line `first_end` when that is past
+    `after` (the batch a crashed run was in, so its users and counts are judged as that run cut them)."""
     pending = [event for event in events if event.line > after]
-    return [pending[start : start + size] for start in range(0, len(pending), size)]
+    head = [event for event in pending if event.line <= first_end]
+    rest = pending[len(head) :]
+    return ([head] if head else []) + [rest[start : start + size] for start in range(0, len(rest), size)]
 
 
 def _by_user(batch: Sequence[PastEvent]) -> dict[str, list[PastEvent]]:
@@ -147,20 +154,23 @@ class EventImport:
         committed: Committed,
         resumed: bool = False,
     ) -> ImportCheckpoint:
-        """Apply the events after `start.position`; `saved(checkpoint)` runs before a batch's counts are sent
-        and `committed(checkpoint, events)` after each batch. `resumed`: `start` is a checkpoint an earlier run
-        saved, so the next batch may be partly applied."""
+        """Apply the events after `start.position`; `saved(checkpoint)` runs as a batch begins and before its
+        counts are sent, `committed(checkpoint, events)` after each batch. `resumed`: `start` is a checkpoint an
+        earlier run saved, so the next batch may be partly applied."""
         state, resuming = start, resumed
-        for batch in _batches(events, start.position, self._batch_size):
+        first_end = start.batch_end if resumed else 0
+        for batch in _batches(events, after=start.position, size=self._batch_size, first_end=first_end):
+            state = replace(state, batch_end=batch[-1].line)
+            await saved(state)
             products = await self._products({event.product for event in batch})
             users = _by_user([event for event in batch if event.product in products])
             if not (resuming and state.counting == batch[-1].line):  # else: written, counts sent or cut off
                 done = await self._already_applied(users, state.started_at) if resuming else {}
-                owed = await self._users(users, products, done, state.started_at)
+                owed = await self._users(users, products=products, done=done, started_at=state.started_at)
                 await saved(replace(state, counting=batch[-1].line))
                 await self._record.add_counts([o for _, o in sorted(owed, key=lambda pair: pair[0])])
             applied = sum(len(user_events) for user_events in users.values())
-            state = replace(state, position=batch[-1].line, applied=state.applied + applied, counting=0)
+            state = replace(state, position=batch[-1].line, applied=state.applied + applied, batch_end=0, counting=0)
             state = replace(state, unknown=state.unknown + len(batch) - applied)
             await committed(state, len(batch))
             resuming = False
@@ -189,6 +199,7 @@ class EventImport:
     async def _users(
         self,
         users: dict[str, list[PastEvent]],
+        *,
         products: Products,
         done: dict[str, tuple[int, list[Event]]],
         started_at: float,
