@@ -21,17 +21,21 @@ applied.
   them link with what the capped history no longer holds: those few links are missing). Events without a
   time are given the import's start, kept in the checkpoint, so their times match on resume too.
 - While its counts are being sent (the checkpoint says so before the first is sent): every user of the batch
-  is written, so the resume moves past the batch. A count the crash cut off is missing; none is ever doubled.
-  That window is one pipeline of a few milliseconds per batch.
+  is written, so the resume moves past the batch: a count the crash cut off is missing, and the resume sends
+  none of them again. So does an error while the counts are sent (one stops the import): that batch's counts
+  may fall short.
+- The batch a crashed run was in is cut on resume where that run cut it (the checkpoint keeps its last
+  line), whatever `--batch-size` the resume is given.
+- Like a live event's, a write is sent once more by the client when the connection drops before its reply;
+  a count pipeline cut by that may count twice what Redis had already run of it.
 """
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from adapters.event_file import PastEvent
-from adapters.redis.codecs import text
-from adapters.redis.connection import RedisConnection, translated
+from adapters.import_checkpoints import ImportCheckpoint, ImportCheckpoints
 from domain.events import HISTORY_LENGTH, Event
 from domain.models import Product, Vector
 from domain.recording import Owed
@@ -42,49 +46,6 @@ DEFAULT_CONCURRENCY = 32
 DEFAULT_BATCH_SIZE = 10_000
 PRODUCT_READ = 500  # ids per product read
 TIME_TOLERANCE_S = 1.0  # history entries keep their time at a coarser grain than a float
-
-
-@dataclass(frozen=True)
-class ImportCheckpoint:
-    source: str  # fingerprint of the file
-    started_at: float  # the time of events without one
-    position: int = 0  # every event on or before this line is applied
-    applied: int = 0
-    unknown: int = 0  # events naming a product the index does not hold (not applied)
-    complete: bool = False
-    batch_end: int = 0  # the batch after `position` ends on this line (a resume cuts it the same, whatever its size)
-    counting: int = 0  # the batch ending on this line has every user written and its counts being sent
-
-
-class ImportCheckpoints:
-    """One checkpoint per user namespace, in a hash beside (never under) the users' keys."""
-
-    def __init__(self, redis: RedisConnection, user_prefix: str) -> None:
-        self.key = f"events-import:{user_prefix}"
-        self._redis = redis.client
-
-    @translated
-    async def read(self) -> ImportCheckpoint | None:
-        raw = {text(k): text(v) for k, v in (await self._redis.hgetall(self.key)).items()}
-        if not raw:
-            return None
-        names = ("position", "applied", "unknown", "batch_end", "counting")
-        counts = {name: int(raw.get(name, "0")) for name in names}
-        return ImportCheckpoint(raw["source"], float(raw["started_at"]), **counts, complete=raw["complete"] == "1")
-
-    @translated
-    async def save(self, checkpoint: ImportCheckpoint) -> None:
-        mapping: dict[str, str | int] = {
-            "source": checkpoint.source,
-            "started_at": repr(checkpoint.started_at),
-            "position": checkpoint.position,
-            "applied": checkpoint.applied,
-            "unknown": checkpoint.unknown,
-            "complete": int(checkpoint.complete),
-            "batch_end": checkpoint.batch_end,
-            "counting": checkpoint.counting,
-        }
-        await self._redis.hset(self.key, mapping=mapping)  # type: ignore[arg-type]
 
 
 Saved = Callable[[ImportCheckpoint], Awaitable[None]]

@@ -148,9 +148,6 @@ class InMemoryPopularity:
         self._hours: dict[int, dict[str, float]] = {}  # UTC hour -> product id -> summed weights
         self._days: dict[int, dict[str, float]] = {}
 
-    async def add(self, product_id: str, weight: float, at: float) -> None:
-        await self.add_many([(product_id, weight, at)])
-
     async def add_many(self, counts: Sequence[tuple[str, float, float]]) -> None:
         for product_id, weight, at in counts:
             self._add(product_id, weight, at)

@@ -27,9 +27,6 @@ class InMemoryCoEngagement:
         self._lists: defaultdict[tuple[str, Relation], dict[str, float]] = defaultdict(dict)
         self._totals: defaultdict[Relation, dict[str, float]] = defaultdict(dict)
 
-    async def add(self, links: Sequence[Link], at: float) -> None:
-        await self.add_many([(links, at)])
-
     async def add_many(self, events: Sequence[tuple[Sequence[Link], float]]) -> None:
         for links, at in events:
             self._add(links, at)

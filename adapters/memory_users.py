@@ -34,6 +34,8 @@ class InMemoryUserFeatureStore:
         *,
         seen: UserSnapshot | None = None,
     ) -> UserFeatures:
+        if not events:
+            raise ValueError("record needs at least one event")
         async with self._lock:
             updated = self._features(user_id)
             if seen is not None and seen.version == self._versions[user_id]:  # nothing landed since

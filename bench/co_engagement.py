@@ -67,7 +67,7 @@ async def replay(store: RedisCoEngagement, history: list[Event], policy: CoEngag
     previous: list[Event] = []  # newest first, as the user store keeps it
     for event in history:
         found = links(event, previous, weights=DEFAULT_WEIGHTS, policy=policy)
-        await store.add(found, event.at)
+        await store.add_many([(found, event.at)])
         previous = [event, *previous][:HISTORY_LENGTH]
     return len(history)
 

@@ -69,7 +69,7 @@ async def record(popularity: RedisPopularity, events: list[tuple[str, float, flo
     sums: dict[tuple[str, int], float] = {}
     for pid, weight, at in events:
         sums[pid, int(at // HOUR_S)] = sums.get((pid, int(at // HOUR_S)), 0.0) + weight
-    adds = [popularity.add(pid, weight, hour * HOUR_S) for (pid, hour), weight in sums.items()]
+    adds = [popularity.add_many([(pid, weight, hour * HOUR_S)]) for (pid, hour), weight in sums.items()]
     for begin in range(0, len(adds), 64):
         await asyncio.gather(*adds[begin : begin + 64])
 

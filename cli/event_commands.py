@@ -10,13 +10,8 @@ from tqdm import tqdm
 
 from adapters.catalog_stream import fingerprint
 from adapters.event_file import EventFileError, read_events
-from adapters.event_import import (
-    DEFAULT_BATCH_SIZE,
-    DEFAULT_CONCURRENCY,
-    ImportCheckpoint,
-    ImportCheckpoints,
-    apply_events,
-)
+from adapters.event_import import DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, apply_events
+from adapters.import_checkpoints import ImportCheckpoint, ImportCheckpoints
 from bootstrap.runtime import open_runtime
 from bootstrap.settings import Settings
 from domain.errors import CatalogError

@@ -66,8 +66,7 @@ class ProductIndex(Protocol):
         ...
 
     async def distances(self, product_ids: Sequence[str], filters: ProductFilter, vector: Vector) -> dict[str, float]:
-        """Those of `product_ids` that pass `filters`, each with its cosine distance to `vector`, computed where
-        the vectors are: no product's fields or vector is sent back."""
+        """Those of `product_ids` that pass `filters`, each with its cosine distance to `vector` (no product read)."""
         ...
 
     def describe(self, filters: ProductFilter) -> str:
@@ -126,12 +125,12 @@ class UserFeatureStore(Protocol):
         *,
         seen: UserSnapshot | None = None,
     ) -> UserFeatures:
-        """Apply `change` for each of `events` (oldest first) in turn and put them first in the user's history,
-        in one atomic write: concurrent events of one user never lose each other's effect. Each change after
-        the first starts from the features as the store would have read them back, so writing n events at once
-        leaves exactly what n writes of one event leave. Refreshes the user's idle expiry. `seen`: the user as
-        read just before (`snapshot`); the first attempt changes it instead of reading again, and a write that
-        landed since is found by its version and redone on the newer state."""
+        """Apply `change` for each of `events` (oldest first, at least one) in turn and put them first in the
+        user's history, in one atomic write: concurrent events of one user never lose each other's effect. Each
+        change after the first starts from the features as the store would read them back, so n events at once
+        leave what n writes of one leave. Refreshes the user's idle expiry. `seen`: the user as read just before
+        (`snapshot`); the first attempt changes it instead of reading again; a write that landed since is found
+        by its version and redone on the newer state."""
         ...
 
     async def snapshot(self, user_id: str, limit: int) -> UserSnapshot:
@@ -149,12 +148,8 @@ class UserFeatureStore(Protocol):
 class PopularityStore(Protocol):
     """Decaying engagement counts per product, kept outside the product hashes (writing those re-indexes)."""
 
-    async def add(self, product_id: str, weight: float, at: float) -> None:
-        """One event's count: `add_many` of one."""
-        ...
-
     async def add_many(self, counts: Sequence[tuple[str, float, float]]) -> None:
-        """(product id, weight, time) counts, added in order: the same as one `add` each, in fewer round trips."""
+        """(product id, weight, time) counts, added in order: many events at once end exactly as one at a time."""
         ...
 
     async def top(self, now: float, n: int) -> list[tuple[str, float]]:
@@ -171,13 +166,9 @@ class PopularityStore(Protocol):
 class CoEngagementStore(Protocol):
     """Per product and relation, a bounded, decaying list of the products engaged with close to it."""
 
-    async def add(self, links: Sequence[Link], at: float) -> None:
-        """Add one event's links (domain.co_engagement.links), made at time `at`: `add_many` of one."""
-        ...
-
     async def add_many(self, events: Sequence[tuple[Sequence[Link], float]]) -> None:
-        """Each event's links with its time, added in order: the same as one `add` each (each list trimmed to
-        its cap after each event, as one `add` does), in fewer round trips."""
+        """Each event's links (domain.co_engagement.links) with its time, added in order, each list trimmed to its
+        cap after each event: many events at once end exactly as one at a time."""
         ...
 
     async def neighbours(

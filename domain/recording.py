@@ -66,7 +66,7 @@ class RecordEvent:
         found, seen = await asyncio.gather(
             product_with_vector(self.index, product_id), self.users.snapshot(user_id, self.co_engagement_policy.window)
         )
-        recording = self._write(user_id, [event], {product_id: found}, seen)
+        recording = self._write(user_id, [event], products={product_id: found}, seen=seen)
         (features, owed), conversion = await asyncio.gather(recording, self._attribute(page, found[0], event))
         await self.add_counts(owed)
         return RecordedEvent(features, conversion)
@@ -78,7 +78,7 @@ class RecordEvent:
         for event in events:
             self._event_time(event.at)
         seen = await self.users.snapshot(user_id, self.co_engagement_policy.window)
-        return (await self._write(user_id, events, products, seen))[1]
+        return (await self._write(user_id, events, products=products, seen=seen))[1]
 
     async def add_counts(self, owed: Sequence[Owed]) -> None:
         """Add the events' popularity and co-engagement counts, in the order given."""
@@ -99,13 +99,14 @@ class RecordEvent:
             found = [] if self.co_engagement is None else self._links(event, previous)
             counted = self.popularity is not None and event.kind is not EventKind.DISMISS
             owed.append(Owed(event, self.policy.weights[event.kind] if counted else 0.0, found))
-            previous.insert(0, event)
+            previous = [event, *previous[: self.co_engagement_policy.window - 1]]
         return owed
 
     async def _write(
         self,
         user_id: str,
         events: Sequence[Event],
+        *,
         products: Products,
         seen: UserSnapshot,
     ) -> tuple[UserFeatures, list[Owed]]:

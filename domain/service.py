@@ -138,7 +138,7 @@ class RecommenderService:
     async def record_event(
         self, user_id: str, product_id: str, kind: EventKind, *, at: float | None = None
     ) -> UserFeatures:
-        """`at` (seconds since the epoch, default now) dates an event that happened earlier (an import)."""
+        """`at` (seconds since the epoch, default now) dates an event that happened earlier."""
         return (await self.record_event_from(user_id, product_id, kind, at=at)).features
 
     async def scenario_stats(self, name: str, start: float | None, end: float | None) -> ScenarioStats:

@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 
 from adapters.event_file import PastEvent
-from adapters.event_import import ImportCheckpoint, ImportCheckpoints, apply_events
+from adapters.event_import import apply_events
+from adapters.import_checkpoints import ImportCheckpoint, ImportCheckpoints
 from adapters.sequence_dataset import Dataset
 from bootstrap.runtime import Runtime
 from domain.events import HISTORY_LENGTH, EventKind

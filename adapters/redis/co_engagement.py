@@ -19,10 +19,11 @@ Writing: one pipeline of EVALSHA, one per list the events touch (their increment
 after each event, the expiry) and one per relation's totals, rather than three plain commands per list and
 one per total: a purchase after ten earlier products touches 22 lists and is 24 commands instead of 106,
 which is most of the client's time. An import sends a whole batch's events at once (`add_many`), so a list
-many of them touch is one command for them all, and ends exactly as one `add` per event leaves it. Each
+many of them touch is one command for them all, and ends exactly as one call per event leaves it. Each
 script names one key, so on a cluster none spans two products' slots (the braces make the product id the
 hash tag). The pipeline runs after the user's event script without a transaction: a failure part-way leaves
-some of the events' lists counted, never a count doubled.
+some of the events' lists counted (the client sends a pipeline once more only when the connection
+drops before its reply).
 
 Reading: every seed's list the worker has not read in the last few seconds (adapters.redis.neighbour_cache) in
 one pipelined burst of ZRANGE, then, only when normalising (exponent above 0), one HMGET of their neighbours'
@@ -108,10 +109,6 @@ class RedisCoEngagement:
 
     def totals_key(self, relation: Relation) -> str:
         return f"{self._prefix}co:totals:{KEY_NAMES[relation]}"
-
-    @translated
-    async def add(self, links: Sequence[Link], at: float) -> None:
-        await self.add_many([(links, at)])
 
     @translated
     async def add_many(self, events: Sequence[tuple[Sequence[Link], float]]) -> None:

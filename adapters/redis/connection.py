@@ -18,7 +18,8 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError, TimeoutError
 
-from adapters.redis.pipelined import HotPathReads, PipelinedReads, PooledReads
+from adapters.redis.pipelined import HotPathReads, PipelinedReads
+from adapters.redis.pooled import PooledReads
 from adapters.redis.sentinel import is_sentinel_url, sentinel_client
 from domain.errors import StoreUnavailable
 

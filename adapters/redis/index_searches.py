@@ -119,8 +119,8 @@ class IndexSearches:
 
     @translated
     async def distances(self, product_ids: Sequence[str], filters: ProductFilter, vector: Vector) -> dict[str, float]:
-        # A KNN over only these documents (INKEYS: a list of document ids is cheaper for the engine than a TAG
-        # union of the same ids, and the excluded are simply left out of it), by brute force where a filter
+        # A KNN over only these documents (INKEYS, where the other searches use a TAG set of ids: BENCHMARKS.md
+        # compares the two; the excluded are simply left out of the list), by brute force where a filter
         # applies, returning each one's distance and nothing else.
         excluded = set(filters.excluded_ids)
         keys = [self.config.prefix + pid for pid in dict.fromkeys(product_ids) if pid not in excluded]

@@ -19,8 +19,8 @@ Why this stays correct:
 - Error replies become redis-py's own exception classes, so both implementations raise the same
   (ResponseError, and BusyLoadingError while Redis loads its data).
 
-`PooledReads`: redis-py's own pool and Connection, for what the pipelined one does not speak (TLS, Unix
-sockets, RESP3, credential providers) or when the speedup is switched off.
+`PooledReads` (adapters.redis.pooled): redis-py's own pool and Connection, for what the pipelined one does
+not speak (TLS, Unix sockets, RESP3, credential providers) or when the speedup is switched off.
 
 Only for reads that are safe to send again (`connection.RetryingReads` retries once) and never for
 blocking commands: a BLPOP would hold every command queued behind it on the pipelined connection.
@@ -31,7 +31,6 @@ from collections import deque
 from typing import Any, Protocol
 
 import hiredis
-import redis.asyncio as aioredis
 from redis.exceptions import ConnectionError, InvalidResponse, RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -155,7 +154,7 @@ class PipelinedReads:
         self.most_in_flight = max(self.most_in_flight, len(replies.waiting))
         try:
             async with asyncio.timeout(self.timeout):
-                answers = [await future for future in futures]
+                answers = await asyncio.gather(*futures, return_exceptions=True)
         except TimeoutError as exc:  # the builtin one, from asyncio.timeout
             self.timeouts += 1
             replies.abort()
@@ -234,25 +233,3 @@ class PipelinedReads:
             reply = await replies.send(pack(step))
             if isinstance(reply, Exception):
                 raise reply
-
-
-class PooledReads:
-    """HotPathReads on a connection from redis-py's pool, with none of the client's per-command layers.
-
-    redis-py's Connection connects on demand and disconnects on any error or cancellation, so a
-    connection never goes back to the pool with a reply pending.
-    """
-
-    def __init__(self, pool: aioredis.ConnectionPool) -> None:
-        self.pool = pool
-
-    async def several(self, *commands: tuple[Any, ...]) -> list[Any]:
-        return list(await asyncio.gather(*(self.command(*args) for args in commands)))
-
-    async def command(self, *args: Any) -> Any:
-        connection = await self.pool.get_connection()  # connects when needed: may raise ConnectionError too
-        try:
-            await connection.send_command(*args)
-            return await connection.read_response()
-        finally:
-            await self.pool.release(connection)

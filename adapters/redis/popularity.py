@@ -74,10 +74,6 @@ class RedisPopularity:
         return f"{self._prefix}popular:h:{hour}"
 
     @translated
-    async def add(self, product_id: str, weight: float, at: float) -> None:
-        await self.add_many([(product_id, weight, at)])
-
-    @translated
     async def add_many(self, counts: Sequence[tuple[str, float, float]]) -> None:
         day_ttl_s, hour_ttl_s = (self._kept_days + 1) * DAY_S, (self._hours + 1) * HOUR_S
         keys: dict[str, tuple[int, list[str | float]]] = {}

@@ -171,6 +171,8 @@ class RedisUserFeatureStore:
         *,
         seen: UserSnapshot | None = None,
     ) -> UserFeatures:
+        if not events:
+            raise ValueError("record needs at least one event")
         keys = [self.key(user_id), self.events_key(user_id), self.vectors_key(user_id)]
         entries = [encode_event(event) for event in events[-HISTORY_LENGTH:]]  # older ones would be trimmed away
         for attempt in range(MAX_ATTEMPTS):

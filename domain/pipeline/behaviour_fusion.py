@@ -60,10 +60,10 @@ class BehaviourAndSession:
         (scores, near), session = await asyncio.gather(self.behaviour.near(ask), self.session.retrieve(ask))
         if not near or session is None:
             return session
-        return await self._fused(scores, near, session, ask)
+        return await self._fused(scores, near, session=session, ask=ask)
 
     async def _fused(
-        self, scores: Mapping[str, float], near: Mapping[str, float], session: Pool, ask: Retrieval
+        self, scores: Mapping[str, float], near: Mapping[str, float], *, session: Pool, ask: Retrieval
     ) -> Pool:
         """The n best of both (module docstring): the session's entries carry their products already; the
         behaviour candidates that make the page are read in one search."""

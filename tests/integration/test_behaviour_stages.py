@@ -41,14 +41,14 @@ class Stores:
 @pytest.fixture
 async def memory_stores(memory_index: InMemoryProductIndex) -> Stores:
     co = InMemoryCoEngagement(exponent=0.0)
-    await co.add(LINKS, START)
+    await co.add_many([(LINKS, START)])
     return Stores(memory_index, co)
 
 
 @pytest.fixture
 async def redis_stores(redis_index: RedisProductIndex, redis_conn: RedisConnection, namespace: str) -> Stores:
     co = RedisCoEngagement(redis_conn, namespace, exponent=0.0)
-    await co.add(LINKS, START)
+    await co.add_many([(LINKS, START)])
     return Stores(redis_index, co)
 
 

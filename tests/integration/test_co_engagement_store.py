@@ -117,7 +117,7 @@ def make_store(request: pytest.FixtureRequest, redis_conn: RedisConnection, name
 async def test_behaviour_table(make_store: Callable[..., Store], case: Case) -> None:
     store = make_store(**case.options)
     for links, at in case.writes:
-        await store.add(links, at)
+        await store.add_many([(links, at)])
     for source, expected in case.counts.items():
         assert await store.counts(source, AV, case.now) == pytest.approx(expected, rel=1e-9)
     got = await store.neighbours(case.seeds, AV, 10, case.now)
@@ -127,7 +127,7 @@ async def test_behaviour_table(make_store: Callable[..., Store], case: Case) -> 
 
 async def test_no_seeds_or_no_room_reads_nothing(make_store: Callable[..., Store]) -> None:
     store = make_store()
-    await store.add(_av(("a", "b", 1.0)), START)
+    await store.add_many([(_av(("a", "b", 1.0)), START)])
     assert await store.neighbours({}, AV, 10, START) == []
     assert await store.neighbours({"a": 1.0}, AV, 0, START) == []
     assert await store.neighbours({"unknown": 1.0}, AV, 10, START) == []
@@ -136,7 +136,7 @@ async def test_no_seeds_or_no_room_reads_nothing(make_store: Callable[..., Store
 async def test_raw_counts_never_read_the_totals_normalised_ones_do(redis_conn: RedisConnection, namespace: str) -> None:
     raw = RedisCoEngagement(redis_conn, namespace)
     normalising = RedisCoEngagement(redis_conn, namespace, exponent=0.5)
-    await raw.add(_av(("a", "b", 1.0), ("a", "c", 2.0), ("x", "c", 8.0)), START)
+    await raw.add_many([(_av(("a", "b", 1.0), ("a", "c", 2.0), ("x", "c", 8.0)), START)])
 
     async def hmgets() -> int:
         stats = await redis_conn.client.info("commandstats")
@@ -153,9 +153,9 @@ async def test_scripts_lost_by_redis_are_loaded_again_and_count_once(
     redis_conn: RedisConnection, namespace: str
 ) -> None:
     store = RedisCoEngagement(redis_conn, namespace)
-    await store.add(_av(("a", "b", 1.0)), START)
+    await store.add_many([(_av(("a", "b", 1.0)), START)])
     await redis_conn.client.script_flush()  # as after a restart or a failover to a fresh replica
-    await store.add(_av(("a", "b", 1.0), ("a", "c", 2.0)), START)
+    await store.add_many([(_av(("a", "b", 1.0), ("a", "c", 2.0)), START)])
     assert await store.counts("a", AV, START) == pytest.approx({"b": 2.0, "c": 2.0})
     # b and c tie at a count of 2 each; the seed's weight scales them.
     assert await store.neighbours({"x": 1.0, "a": 0.5}, AV, 5, START) == [("b", 1.0), ("c", 1.0)]
@@ -166,25 +166,25 @@ async def test_a_cached_list_shows_its_own_writes_at_once_and_another_workers_af
 ) -> None:
     cached = RedisCoEngagement(redis_conn, namespace, cache=NeighbourCache(ttl_s=0.3))
     other = RedisCoEngagement(redis_conn, namespace)  # another worker: its writes do not reach `cached`'s copy
-    await other.add(_av(("a", "b", 1.0)), START)
+    await other.add_many([(_av(("a", "b", 1.0)), START)])
     zranges = await _command_calls(redis_conn, "zrange")
     assert await cached.neighbours({"a": 1.0}, AV, 5, START) == [("b", 1.0)]
     assert await cached.neighbours({"a": 1.0}, AV, 5, START) == [("b", 1.0)]
     assert await _command_calls(redis_conn, "zrange") == zranges + 1  # the second read came from the cache
-    await other.add(_av(("a", "c", 3.0)), START)
+    await other.add_many([(_av(("a", "c", 3.0)), START)])
     assert await cached.neighbours({"a": 1.0}, AV, 5, START) == [("b", 1.0)]  # another worker's write: not yet
-    await cached.add(_av(("a", "b", 1.0)), START)
+    await cached.add_many([(_av(("a", "b", 1.0)), START)])
     assert await cached.neighbours({"a": 1.0}, AV, 5, START) == [("c", 3.0), ("b", 2.0)]  # its own: at once
-    await other.add(_av(("a", "d", 9.0)), START)
+    await other.add_many([(_av(("a", "d", 9.0)), START)])
     await asyncio.sleep(0.35)
     assert await cached.neighbours({"a": 1.0}, AV, 5, START) == [("d", 9.0), ("c", 3.0), ("b", 2.0)]
 
 
 async def test_without_a_cache_every_read_goes_to_redis(redis_conn: RedisConnection, namespace: str) -> None:
     store, other = RedisCoEngagement(redis_conn, namespace), RedisCoEngagement(redis_conn, namespace)
-    await other.add(_av(("a", "b", 1.0)), START)
+    await other.add_many([(_av(("a", "b", 1.0)), START)])
     assert await store.neighbours({"a": 1.0}, AV, 5, START) == [("b", 1.0)]
-    await other.add(_av(("a", "c", 3.0)), START)
+    await other.add_many([(_av(("a", "c", 3.0)), START)])
     assert await store.neighbours({"a": 1.0}, AV, 5, START) == [("c", 3.0), ("b", 1.0)]
 
 

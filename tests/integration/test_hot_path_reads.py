@@ -12,7 +12,7 @@ from adapters.memory import HashingEmbedder
 from adapters.redis.connection import RedisConnection, RetryingReads, connect
 from adapters.redis.embedded import EmbeddedRedis, free_port
 from adapters.redis.index import RedisProductIndex
-from adapters.redis.pipelined import PooledReads
+from adapters.redis.pooled import PooledReads
 from adapters.redis.schema import IndexConfig
 from adapters.redis.users import RedisUserFeatureStore
 from domain.errors import StoreUnavailable

@@ -90,8 +90,8 @@ async def test_engagement_sources(stores: Stores, catalog_items: Catalog) -> Non
     ask = Retrieval(ProductFilter(), 4, now=START)
     assert await Popular(stores.index, stores.popularity).retrieve(ask) is None  # no events yet
     assert await Popular(stores.index, None).retrieve(ask) is None  # no counts kept
-    await stores.popularity.add("p041", 1.0, START)
-    await stores.popularity.add("p040", 3.0, START)
+    await stores.popularity.add_many([("p041", 1.0, START)])
+    await stores.popularity.add_many([("p040", 3.0, START)])
     popular = await Popular(stores.index, stores.popularity).retrieve(ask)
     assert popular is not None and popular.strategy is Strategy.POPULAR
     assert [(e.product.id, e.reason, e.base) for e in popular.entries] == [
@@ -108,7 +108,7 @@ async def test_fallback_chain_tries_sources_in_order(stores: Stores, catalog_ite
     ask = Retrieval(ProductFilter(), 3, now=START)
     first = await chain.retrieve(ask)
     assert first is not None and first.strategy is Strategy.TOP_RATED  # no session, nothing engaged with
-    await stores.popularity.add("p040", 3.0, START)
+    await stores.popularity.add_many([("p040", 3.0, START)])
     topped = await chain.retrieve(ask)
     assert topped is not None and topped.strategy is Strategy.POPULAR
     assert [e.reason for e in topped.entries] == [Reason.POPULAR, Reason.TOP_RATED, Reason.TOP_RATED]

@@ -38,16 +38,16 @@ SCORES = {
 
 async def history(popularity: PopularityStore) -> None:
     for back in range(1, 8):
-        await popularity.add("p039", 24.0, START - back * DAY_S)
-        await popularity.add("p018", 1.0, START - back * DAY_S)
-    await popularity.add("p039", 6.0, START - 1800)
+        await popularity.add_many([("p039", 24.0, START - back * DAY_S)])
+        await popularity.add_many([("p018", 1.0, START - back * DAY_S)])
+    await popularity.add_many([("p039", 6.0, START - 1800)])
     for back in range(5):
-        await popularity.add("p018", 2.0, START - back * HOUR_S)
-    await popularity.add("p020", 20.0, START - 600)
-    await popularity.add("p047", 4.0, START - 2 * HOUR_S)
-    await popularity.add("p002", 3.0, START - 60)
-    await popularity.add("p001", 1.0, START)  # one click: below the minimum
-    await popularity.add("p041", 10.0, START - 6 * HOUR_S)  # yesterday 23:46: outside the six recent hours
+        await popularity.add_many([("p018", 2.0, START - back * HOUR_S)])
+    await popularity.add_many([("p020", 20.0, START - 600)])
+    await popularity.add_many([("p047", 4.0, START - 2 * HOUR_S)])
+    await popularity.add_many([("p002", 3.0, START - 60)])
+    await popularity.add_many([("p001", 1.0, START)])  # one click: below the minimum
+    await popularity.add_many([("p041", 10.0, START - 6 * HOUR_S)])  # yesterday 23:46: outside the six recent hours
 
 
 def trending(service: RecommenderService) -> Trending:
@@ -70,9 +70,9 @@ async def test_a_burst_outranks_a_steady_best_seller(service: RecommenderService
 
 async def test_one_event_does_not_top_the_list(service: RecommenderService) -> None:
     assert service.popularity is not None
-    await service.popularity.add("p001", 1.0, START)
+    await service.popularity.add_many([("p001", 1.0, START)])
     assert await trending(service).retrieve(Retrieval(ProductFilter(), 10, now=START)) is None  # one click
-    await service.popularity.add("p003", 3.0, START)  # one purchase: counted, but smoothed
+    await service.popularity.add_many([("p003", 3.0, START)])  # one purchase: counted, but smoothed
     await history(service.popularity)
     pool = await trending(service).retrieve(Retrieval(ProductFilter(), 10, now=START))
     assert pool is not None
@@ -170,8 +170,8 @@ async def test_a_short_popularity_window_keeps_the_trend_baseline(
     redis_conn: RedisConnection, redis_client: aioredis.Redis, namespace: str
 ) -> None:
     popularity = RedisPopularity(redis_conn, prefix=namespace, days=1)
-    await popularity.add("p018", 7.0, START - 5 * DAY_S)
-    await popularity.add("p018", 10.0, START)
+    await popularity.add_many([("p018", 7.0, START - 5 * DAY_S)])
+    await popularity.add_many([("p018", 10.0, START)])
     assert await redis_client.ttl(f"{namespace}popular:{int(START // DAY_S) - 5}") > 7 * DAY_S
     [found] = await popularity.engagement(START, 10, recent_hours=6, baseline_days=7)
     assert (found.recent, found.baseline) == (10.0, 7.0)
