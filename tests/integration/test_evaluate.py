@@ -34,11 +34,16 @@ def _check(scores: dict[str, float]) -> None:
     assert all(scores[f"NDCG@{k}"] <= scores[f"HR@{k}"] for k in CUTOFFS)
 
 
-def _keys(url: str) -> set[bytes]:
-    async def scan() -> set[bytes]:
+def _keys(url: str) -> dict[bytes, bytes | None]:
+    """Every key; those under the stores' default prefix with their contents (DUMP), to see them change too."""
+
+    async def scan() -> dict[bytes, bytes | None]:
         client = connect(url)
         try:
-            return {key async for key in client.client.scan_iter(count=1000)}
+            keys = [key async for key in client.client.scan_iter(count=1000)]
+            shared = [key for key in keys if key.startswith(b"recommender:")]
+            dumps = [await client.client.dump(key) for key in shared]
+            return dict.fromkeys(keys) | dict(zip(shared, dumps, strict=True))
         finally:
             await client.aclose()
 
@@ -94,8 +99,12 @@ def test_evaluate_a_slice_end_to_end(tmp_path: Path, redis_server: EmbeddedRedis
     assert "dataset: empty title replaced by brand and category: 7" in done.stderr
     assert _leftovers(redis_server.url) == []  # its index and namespaces are gone
     # Nothing written outside them (a split's co-engagement under the shared prefix leaked the test split's
-    # links into the validation split, and every run's into the next): only the kept product vectors are new.
-    assert {key for key in _keys(redis_server.url) - before if not key.startswith(KEY_PREFIX.encode())} == set()
+    # links into the validation split, and every run's into the next): only the kept product vectors are new,
+    # and no key under the stores' default prefix changed.
+    after = _keys(redis_server.url)
+    assert {key for key in after.keys() - before.keys() if not key.startswith(KEY_PREFIX.encode())} == set()
+    shared = {key: value for key, value in before.items() if value is not None}
+    assert {key: after.get(key) for key in shared} == shared  # none under the default prefix changed
 
 
 def test_evaluate_refuses_a_folder_that_is_not_there(tmp_path: Path) -> None:
