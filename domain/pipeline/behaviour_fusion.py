@@ -36,9 +36,9 @@ def _scored(entry: Entry, *, b: float, cosine: float, ask: Retrieval, session_we
 def ranked(
     scores: Mapping[str, float], cosines: Mapping[str, float], *, ask: Retrieval, session_weight: float
 ) -> list[str]:
-    """The ask.n best ids by the weighted sum (module docstring), best first; `cosines` holds every candidate."""
+    """Every candidate (`cosines` holds them all) by the weighted sum (module docstring), best first."""
     total = {pid: ask.behaviour_weight * scores.get(pid, 0.0) + session_weight * cos for pid, cos in cosines.items()}
-    return sorted(total, key=lambda pid: (-total[pid], pid))[: ask.n]
+    return sorted(total, key=lambda pid: (-total[pid], pid))
 
 
 @dataclass(frozen=True)
@@ -66,18 +66,19 @@ class BehaviourAndSession:
         self, scores: Mapping[str, float], near: Mapping[str, float], *, session: Pool, ask: Retrieval
     ) -> Pool:
         """The n best of both (module docstring): the session's entries carry their products already; the
-        behaviour candidates that make the page are read in one search."""
+        behaviour candidates that make the page are read in one search (one more, for the next ones, only when
+        a product went or stopped passing the filters since its distance was read)."""
         assert ask.vector is not None
         known = {e.product.id: e for e in session.entries}
         cosines = {pid: 1.0 - d for pid, d in near.items()} | {pid: _cosine(e, ask.vector) for pid, e in known.items()}
-        best = ranked(scores, cosines, ask=ask, session_weight=self.session_weight)
-        missing = [pid for pid in best if pid not in known]
-        known |= {e.product.id: e for e in await self.behaviour.entries(missing, scores, ask)} if missing else {}
-        entries = [
-            _scored(
-                known[pid], b=scores.get(pid, 0.0), cosine=cosines[pid], ask=ask, session_weight=self.session_weight
-            )
-            for pid in best
-            if pid in known  # a product deleted since its distance was read
-        ]
+        order, entries = ranked(scores, cosines, ask=ask, session_weight=self.session_weight), list[Entry]()
+        while len(entries) < ask.n and order:
+            chosen, order = order[: ask.n - len(entries)], order[ask.n - len(entries) :]
+            missing = [pid for pid in chosen if pid not in known]
+            known |= {e.product.id: e for e in await self.behaviour.entries(missing, scores, ask)} if missing else {}
+            found = [pid for pid in chosen if pid in known]
+            entries += [
+                _scored(known[p], b=scores.get(p, 0.0), cosine=cosines[p], ask=ask, session_weight=self.session_weight)
+                for p in found
+            ]
         return Pool(entries, session.clause, session.strategy, Scale.BEHAVIOUR)

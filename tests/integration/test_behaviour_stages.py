@@ -191,6 +191,37 @@ async def test_fusion_scores_behaviour_plus_session_cosine(stores: Stores, catal
     assert await fusion.retrieve(ask(5, vector=session, weight=0.0)) is None
 
 
+class Vanishing(CountingIndex):
+    """The index where `gone` was deleted after the distances were read: `among` no longer finds it."""
+
+    def __init__(self, index: ProductIndex, gone: str) -> None:
+        super().__init__(index)
+        self.gone = gone
+
+    async def among(self, product_ids: Sequence[str], filters: ProductFilter) -> SearchResult:
+        return await super().among([pid for pid in product_ids if pid != self.gone], filters)
+
+
+async def test_fusion_fills_the_page_when_a_product_went_after_its_distance_was_read(
+    stores: Stores, catalog_items: Catalog
+) -> None:
+    vectors = dict((p.id, v) for p, v in catalog_items)
+    session = vectors["p036"]
+    b = {"p019": 1.0, "p018": 0.75, "p004": 0.5, "p032": 0.25}
+    nearest = [pid for _, pid in sorted((-float(np.dot(v, session)), p.id) for p, v in catalog_items if p.id != "p001")]
+    candidates = set(nearest[:5]) | set(b)  # the session KNN's five and every neighbour
+    order = sorted(candidates, key=lambda pid: (-(b.get(pid, 0.0) + float(np.dot(vectors[pid], session))), pid))
+    gone = next(pid for pid in order[:5] if pid not in nearest[:5])  # on the page through behaviour alone
+    vanishing = Vanishing(stores.index, gone)
+    behaviour = Behaviour(vanishing, stores.co, AV, Strategy.BEHAVIOUR)  # type: ignore[arg-type]
+    fusion = BehaviourAndSession(behaviour, session_knn(stores.index), 1.0)
+    pool = await fusion.retrieve(ask(5, vector=session, weight=1.0, excluded_ids=("p001",)))
+    page = [pid for pid in order if pid != gone][:5]
+    assert pool is not None and [e.product.id for e in pool.entries] == page  # the next candidate took its place
+    # Read: the page's behaviour-only products, then the next one, unless the session KNN returned it already.
+    assert len(vanishing.asked) == 1 + (page[-1] not in nearest[:5])
+
+
 async def test_fusion_without_a_session_is_behaviour_alone(stores: Stores) -> None:
     fusion = BehaviourAndSession(
         Behaviour(stores.index, stores.co, AV, Strategy.BEHAVIOUR), session_knn(stores.index), 1.0
