@@ -224,6 +224,14 @@ class Settings(BehaviourSettings):
     def rate_limit_table(self) -> dict[str, str]:
         return {name.strip(): limit.strip() for name, _, limit in (e.partition("=") for e in self.rate_limits)}
 
+    def namespaced(self, root: str) -> "Settings":
+        """These settings with every key the stores write (users, popularity, co-engagement, experiments,
+        scenarios, rate limits, persisted queries) under `root`, so two runtimes sharing one Redis share none of
+        them. The product index and its hashes stay as they are: whether to share them is the caller's choice."""
+        suffixes = {"popularity_key": "", "co_engagement_key": "", "experiment_key": "", "user_prefix": "user:"}
+        suffixes |= {"scenario_key": "scenarios", "rate_limit_key": "rl", "persisted_query_key": "apq"}
+        return self.model_copy(update={name: f"{root}{suffix}" for name, suffix in suffixes.items()})
+
     def tokens_on(self) -> bool:
         return any(v is not None for v in (self.jwt_secret, self.jwt_public_key, self.jwt_jwks))
 

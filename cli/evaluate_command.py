@@ -162,19 +162,7 @@ async def _evaluate(args: argparse.Namespace, settings: Settings) -> dict[str, A
         common = {"redis_url": url, "index_name": f"{root}idx", "key_prefix": f"{root}product:", "reset": False}
         common |= {"embed_cache_redis": True, "embed_cache_ttl_s": PRODUCT_VECTOR_TTL_S}
         spaces = {split.name: f"{root}{split.name}:" for split in chosen}
-        named = {
-            name: settings.model_copy(
-                update={
-                    **common,
-                    "user_prefix": f"{space}user:",
-                    "popularity_key": space,
-                    "co_engagement_key": space,
-                    "experiment_key": space,
-                    "scenario_key": f"{space}scenarios",
-                }
-            )
-            for name, space in spaces.items()
-        }
+        named = {name: settings.model_copy(update=common).namespaced(space) for name, space in spaces.items()}
         async with AsyncExitStack() as stack:
             runtimes: dict[str, Runtime] = {}
             for split in chosen:

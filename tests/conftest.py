@@ -158,13 +158,8 @@ def settings(redis_server: EmbeddedRedis, namespace: str) -> Settings:
         redis_url=redis_server.url,
         index_name=f"{namespace}idx",
         key_prefix=f"{namespace}product:",
-        user_prefix=f"{namespace}user:",
-        popularity_key=namespace,
-        co_engagement_key=namespace,
-        experiment_key=namespace,
-        scenario_key=f"{namespace}scenarios",
         catalog=CATALOG,
-    )
+    ).namespaced(namespace)
 
 
 @pytest.fixture

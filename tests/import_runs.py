@@ -25,14 +25,8 @@ async def runtime_in(
     redis_server: EmbeddedRedis, index: RedisProductIndex, root: str, embedder: FastEmbedEmbedder
 ) -> AsyncIterator[Runtime]:
     """The composition root's service (every store it wires), with its keys under `root`."""
-    settings = Settings(
-        redis_url=redis_server.url,
-        index_name=index.name,
-        key_prefix=index.config.prefix,
-        user_prefix=f"{root}user:",
-        popularity_key=root,
-        co_engagement_key=root,
-    )
+    settings = Settings(redis_url=redis_server.url, index_name=index.name, key_prefix=index.config.prefix)
+    settings = settings.namespaced(root)
 
     async def keep(service: RecommenderService) -> None:
         return None
