@@ -37,8 +37,7 @@ from dataclasses import replace
 from adapters.event_file import PastEvent
 from adapters.import_checkpoints import ImportCheckpoint, ImportCheckpoints
 from domain.events import HISTORY_LENGTH, Event
-from domain.models import Product, Vector
-from domain.recording import Owed
+from domain.recording import Owed, Products
 from domain.service import RecommenderService
 
 # Users whose events apply at once: each holds a pooled connection while its write is in flight.
@@ -50,7 +49,6 @@ TIME_TOLERANCE_S = 1.0  # history entries keep their time at a coarser grain tha
 
 Saved = Callable[[ImportCheckpoint], Awaitable[None]]
 Committed = Callable[[ImportCheckpoint, int], Awaitable[None]]
-Products = dict[str, tuple[Product, Vector]]
 
 
 def _batches(events: Sequence[PastEvent], *, after: int, size: int, first_end: int = 0) -> list[list[PastEvent]]:
@@ -73,8 +71,10 @@ def _event(event: PastEvent, started_at: float) -> Event:
     return Event(event.product, event.kind, started_at if event.at is None else event.at)
 
 
-def _same(stored: Event, event: PastEvent, at: float) -> bool:
-    return stored.product_id == event.product and stored.kind is event.kind and abs(stored.at - at) <= TIME_TOLERANCE_S
+def _same(stored: Event, event: Event) -> bool:
+    return (stored.product_id, stored.kind) == (event.product_id, event.kind) and abs(
+        stored.at - event.at
+    ) <= TIME_TOLERANCE_S
 
 
 def applied_prefix(history: Sequence[Event], events: Sequence[PastEvent], started_at: float) -> int:
@@ -84,9 +84,8 @@ def applied_prefix(history: Sequence[Event], events: Sequence[PastEvent], starte
         compared = min(done, len(history))
         if compared < done and len(history) < HISTORY_LENGTH:
             continue  # an uncapped history shorter than n cannot hold n applied events
-        tail = events[done - compared : done][::-1]
-        times = [started_at if event.at is None else event.at for event in tail]
-        if all(_same(stored, event, at) for stored, event, at in zip(history, tail, times, strict=False)):
+        tail = [_event(event, started_at) for event in events[done - compared : done][::-1]]
+        if all(_same(stored, event) for stored, event in zip(history, tail, strict=False)):
             return done
     return 0
 
@@ -182,7 +181,7 @@ class EventImport:
                     except BaseException:
                         stop.set()
                         raise
-            return [(event.line, o) for event, o in zip(events, owed, strict=False)]
+            return [(event.line, o) for event, o in zip(events, owed, strict=True)]
 
         outcomes = await asyncio.gather(*(one(events) for events in users.values()), return_exceptions=True)
         for outcome in outcomes:
