@@ -96,20 +96,26 @@ def _cli_args(path: Path, redis_server: EmbeddedRedis, index: RedisProductIndex,
     ]
 
 
+def _import(
+    tmp_path: Path, redis_server: EmbeddedRedis, redis_index: RedisProductIndex, root: str, *extra: str
+) -> tuple[list[dict[str, Any]], Path, subprocess.CompletedProcess[str]]:
+    """Three users' events written to a file and imported by the command under `root`; `extra` its flags."""
+    lines = event_lines(users=3, per_user=4)
+    path = write_events(tmp_path / "events.jsonl", lines)
+    return lines, path, recommender(*_cli_args(path, redis_server, redis_index, root), *extra, env=_namespaced(root))
+
+
 async def test_the_command_imports_counts_unknown_products_and_resumes(
     tmp_path: Path, redis_server: EmbeddedRedis, redis_index: RedisProductIndex, redis_client: aioredis.Redis
 ) -> None:
-    lines = event_lines(users=3, per_user=4)
-    path = write_events(tmp_path / "events.jsonl", lines)
     root = f"{redis_index.name}-cli:"
-    env = _namespaced(root)
-    done = recommender(*_cli_args(path, redis_server, redis_index, root), env=env)
+    lines, path, done = _import(tmp_path, redis_server, redis_index, root)
     unknown = sum(1 for line in lines if line["product"] == UNKNOWN)
     assert done.returncode == 0, done.stderr
     assert f"imported {len(lines) - unknown} events" in done.stdout and f"{unknown} named a product" in done.stdout
     events = await redis_client.lrange(f"{root}user:{{u0}}:events", 0, -1)
     assert len(events) == sum(1 for line in lines if line["user"] == "u0" and line["product"] != UNKNOWN)
-    again = recommender(*_cli_args(path, redis_server, redis_index, root), "--resume", env=env)
+    again = recommender(*_cli_args(path, redis_server, redis_index, root), "--resume", env=_namespaced(root))
     assert again.returncode == 0 and "already imported" in again.stdout
     assert (await redis_client.hgetall(f"events-import:{root}user:"))[b"source"].decode() == fingerprint(path)
 
@@ -117,16 +123,15 @@ async def test_the_command_imports_counts_unknown_products_and_resumes(
 async def test_a_resume_after_a_crash_while_counts_were_sent_says_so_and_applies_nothing_twice(
     tmp_path: Path, redis_server: EmbeddedRedis, redis_index: RedisProductIndex, redis_client: aioredis.Redis
 ) -> None:
-    lines = event_lines(users=3, per_user=4)
-    path = write_events(tmp_path / "events.jsonl", lines)
     root = f"{redis_index.name}-counting:"
-    env = _namespaced(root)
-    assert recommender(*_cli_args(path, redis_server, redis_index, root), env=env).returncode == 0
+    lines, path, done = _import(tmp_path, redis_server, redis_index, root)
+    assert done.returncode == 0
     history = await redis_client.lrange(f"{root}user:{{u0}}:events", 0, -1)
     # What a run killed while sending its only batch's counts leaves: every user written, the batch not passed.
     checkpoint = f"events-import:{root}user:"
-    await redis_client.hset(checkpoint, mapping={"position": 0, "complete": 0, "counting": len(lines)})
-    again = recommender(*_cli_args(path, redis_server, redis_index, root), "--resume", env=env)
+    state = {"position": 0, "complete": 0, "batch_end": len(lines), "counting": len(lines)}
+    await redis_client.hset(checkpoint, mapping=state)
+    again = recommender(*_cli_args(path, redis_server, redis_index, root), "--resume", env=_namespaced(root))
     assert again.returncode == 0, again.stderr
     assert f"counts of lines 1-{len(lines)} were being sent" in again.stderr
     assert await redis_client.lrange(f"{root}user:{{u0}}:events", 0, -1) == history  # not applied again
