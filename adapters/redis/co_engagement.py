@@ -33,7 +33,7 @@ totals.
 from collections.abc import Mapping, Sequence
 
 from adapters.redis.connection import RedisConnection, translated
-from adapters.redis.keyed_scripts import Call, KeyedScripts, packed, sha1
+from adapters.redis.keyed_scripts import Call, KeyedScripts, packed
 from adapters.redis.neighbour_cache import NeighbourCache, Pairs
 from domain.co_engagement import (
     DEFAULT_CAP,
@@ -74,7 +74,6 @@ for word in string.gmatch(ARGV[1], '%S+') do
 end
 return 0
 """
-_ADD_SHA, _TOTALS_SHA = sha1(_ADD), sha1(_TOTALS)
 
 
 class RedisCoEngagement:
@@ -95,7 +94,7 @@ class RedisCoEngagement:
             )
         if cap < 1 or not half_life_s > 0 or not 0.0 <= exponent <= 1.0:
             raise ValueError("co-engagement needs a cap of at least 1, a positive half-life and an exponent in [0, 1]")
-        self._scripts = KeyedScripts(redis.client, [_ADD, _TOTALS])
+        self._scripts = KeyedScripts(redis.client)
         self._reads = redis.reads
         self._prefix = prefix
         self._cap = cap
@@ -127,10 +126,10 @@ class RedisCoEngagement:
             return
         keys = [self.key(source, relation) for source, relation in lists]
         calls: list[Call] = [
-            (_ADD_SHA, key, (self._cap, self._ttl_ms, packed(words)))
+            (_ADD, key, (self._cap, self._ttl_ms, packed(words)))
             for key, words in zip(keys, lists.values(), strict=True)
         ]
-        calls += [(_TOTALS_SHA, self.totals_key(relation), (packed(words),)) for relation, words in totals.items()]
+        calls += [(_TOTALS, self.totals_key(relation), (packed(words),)) for relation, words in totals.items()]
         try:
             await self._scripts.run(calls)
         finally:

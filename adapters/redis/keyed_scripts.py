@@ -8,6 +8,7 @@ whitespace (domain.validation), and a float's repr is what redis-py would have s
 very same numbers.
 """
 
+import functools
 import hashlib
 from collections.abc import Sequence
 
@@ -16,10 +17,11 @@ from redis.exceptions import NoScriptError
 
 from domain.errors import RecommenderError
 
-Call = tuple[str, str, Sequence[str | int | float]]  # (script's sha1, key, arguments)
+Call = tuple[str, str, Sequence[str | int | float]]  # (the script, its one key, the arguments)
 
 
-def sha1(script: str) -> str:
+@functools.cache
+def _sha1(script: str) -> str:
     return hashlib.sha1(script.encode()).hexdigest()
 
 
@@ -29,18 +31,19 @@ def packed(words: Sequence[str | float]) -> str:
 
 
 class KeyedScripts:
-    def __init__(self, client: aioredis.Redis, scripts: Sequence[str]) -> None:
+    def __init__(self, client: aioredis.Redis) -> None:
         self._client = client
-        self._scripts = list(scripts)
 
     async def run(self, calls: Sequence[Call]) -> None:
-        """Each (sha1, key, args) as one EVALSHA, all in one pipeline. Those Redis refuses for want of the
+        """Each (script, key, args) as one EVALSHA, all in one pipeline. Those Redis refuses for want of the
         script (after a restart, a failover or SCRIPT FLUSH) did nothing: load the scripts, send them again."""
         pending = list(calls)
         for _ in range(2):
             async with self._client.pipeline(transaction=False) as pipe:
-                for sha, key, args in pending:
-                    pipe.execute_command("EVALSHA", sha, 1, key, *args)  # redis-py blocks .evalsha on a cluster
+                for script, key, args in pending:
+                    pipe.execute_command(
+                        "EVALSHA", _sha1(script), 1, key, *args
+                    )  # redis-py blocks .evalsha on a cluster
                 replies = await pipe.execute(raise_on_error=False)
             errors = [reply for reply in replies if isinstance(reply, Exception)]
             if not errors:
@@ -48,6 +51,6 @@ class KeyedScripts:
             if not all(isinstance(error, NoScriptError) for error in errors):
                 raise next(error for error in errors if not isinstance(error, NoScriptError))
             pending = [call for call, reply in zip(pending, replies, strict=True) if isinstance(reply, NoScriptError)]
-            for script in self._scripts:
+            for script in {script for script, _, _ in pending}:
                 await self._client.script_load(script)
         raise RecommenderError("Redis keeps losing the count scripts")

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from adapters.redis.connection import RedisConnection, translated
-from adapters.redis.keyed_scripts import KeyedScripts, packed, sha1
+from adapters.redis.keyed_scripts import KeyedScripts, packed
 from domain.trending import DEFAULT_BASELINE_DAYS, Engagement
 
 DAY_S = 24 * 3600
@@ -44,7 +44,6 @@ end
 redis.call('EXPIRE', KEYS[1], ARGV[1])
 return 0
 """
-_ADD_SHA = sha1(_ADD)
 
 
 class RedisPopularity:
@@ -59,7 +58,7 @@ class RedisPopularity:
     ) -> None:
         if min(days, hours, baseline_days) < 1 or not half_life_s > 0:
             raise ValueError("popularity needs at least one day, one hour and a positive half-life")
-        self._scripts = KeyedScripts(redis.client, [_ADD])
+        self._scripts = KeyedScripts(redis.client)
         self._reads = redis.reads
         self._prefix = prefix
         self._days = days
@@ -80,7 +79,7 @@ class RedisPopularity:
         for product_id, weight, at in counts:
             for key, ttl_s in ((self.key(int(at // DAY_S)), day_ttl_s), (self.hour_key(int(at // HOUR_S)), hour_ttl_s)):
                 keys.setdefault(key, (ttl_s, []))[1].extend((product_id, weight))
-        await self._scripts.run([(_ADD_SHA, key, (ttl_s, packed(words))) for key, (ttl_s, words) in keys.items()])
+        await self._scripts.run([(_ADD, key, (ttl_s, packed(words))) for key, (ttl_s, words) in keys.items()])
 
     @translated
     async def top(self, now: float, n: int) -> list[tuple[str, float]]:
