@@ -68,6 +68,13 @@ class BehaviourSettings(BaseSettings):
     behaviour_depth: int = option(
         DEFAULTS.depth, "co-engaged products read per request before filtering", QUERY_PATH, ge=1, le=1000
     )
+    behaviour_floor: float = option(
+        DEFAULTS.floor,
+        "a user's b is a fused count over the best one's or over this when larger (0: max-scaled)",
+        QUERY_PATH,
+        ge=0,
+        le=10**6,
+    )
 
     def co_engagement_policy(self) -> co.CoEngagementPolicy:
         return co.CoEngagementPolicy(
@@ -84,4 +91,5 @@ class BehaviourSettings(BaseSettings):
             seeds=self.behaviour_seeds,
             seed_decay=self.behaviour_seed_decay,
             depth=self.behaviour_depth,
+            floor=self.behaviour_floor,
         )

@@ -59,7 +59,7 @@ class RecommendSources:
 
 def user_behaviour(index: ProductIndex, store: CoEngagementStore, weights: BehaviourWeights) -> Source:
     """The co-engagement of the user's recent products fused with the session KNN (the BEHAVIOUR source)."""
-    behaviour = Behaviour(index, store, Relation.ALSO_VIEWED, Strategy.BEHAVIOUR, weights.depth)
+    behaviour = Behaviour(index, store, Relation.ALSO_VIEWED, Strategy.BEHAVIOUR, weights.depth, floor=weights.floor)
     return BehaviourAndSession(behaviour, session_knn(index), weights.session_weight)
 
 

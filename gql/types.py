@@ -102,7 +102,7 @@ class BlendInput:
 
     behaviour_weight: float | None = _optional(
         "w_b in w_b*b + w_s*cos(session, item), 0 to 1: how much what other shoppers did (co-engagement of the "
-        "user's recent products, max-scaled to b in 0..1) counts in recommended for you; with a query, co-engaged "
+        "user's recent products, scaled to b in 0..1) counts in recommended for you; with a query, co-engaged "
         "candidates' distances drop by w_b*b times a small factor. 0 leaves behaviour out. Omitted: the server's "
         "setting (1.0 unless started with --behaviour-weight)."
     )

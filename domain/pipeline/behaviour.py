@@ -3,9 +3,11 @@ itself for related products, the user's recent products for "recommended for you
 the index exactly like KNN candidates (one search over their ids plus the filter clause), so a deleted or
 out-of-stock product never comes back through a neighbour list. Also the bonus they give a query's candidates.
 
-A neighbour's behaviour score b is its fused co-engagement score (domain.co_engagement.fuse) scaled so the best
-neighbour of the seeds is 1, before filtering: a later page, which filters out the served ids, scores the rest
-the same.
+A neighbour's behaviour score b is its fused co-engagement score (domain.co_engagement.fuse) divided by the best
+neighbour's, before filtering: a later page, which filters out the served ids, scores the rest the same. For a
+user's behaviour the divisor is at least a floor (a fused count): a user whose recent products were bought
+beside others only once or twice has weak evidence, and max-scaling alone would give its best neighbour the
+full b = 1 that a neighbour bought beside them a hundred times gets.
 """
 
 from collections.abc import Mapping, Sequence
@@ -32,17 +34,18 @@ class BehaviourWeights:
     """How much behaviour counts, and how it is read; every field is a setting (bootstrap.behaviour_settings)."""
 
     weight: float = 1.0  # w_b: the behaviour score's weight, the default of blend.behaviour_weight
-    session_weight: float = 1.5  # w_s: the session cosine's weight in "recommended for you"
+    session_weight: float = 0.65  # w_s: the session cosine's weight in "recommended for you"
     query_bonus: float = 0.05  # with a query: a neighbour's distance is lowered by w_b · b · this
     seeds: int = 10  # the user's latest distinct products co-engagement starts from
     seed_decay: float = 0.45  # each older seed weighs this much of the one after it
     depth: int = 200  # neighbours read before filtering
+    floor: float = 16.0  # a user's b divides by the best neighbour's fused count, or by this when it is lower
 
 
-def max_scaled(neighbours: Sequence[tuple[str, float]]) -> dict[str, float]:
-    """Each neighbour's score divided by the best one's: b in (0, 1]."""
-    best = max((score for _, score in neighbours), default=0.0)
-    return {} if best <= 0.0 else {pid: score / best for pid, score in neighbours if score > 0.0}
+def max_scaled(neighbours: Sequence[tuple[str, float]], *, floor: float = 0.0) -> dict[str, float]:
+    """Each neighbour's score divided by the best one's, or by `floor` when the best is lower: b in (0, 1]."""
+    divisor = max(max((score for _, score in neighbours), default=0.0), floor)
+    return {} if divisor <= 0.0 else {pid: score / divisor for pid, score in neighbours if score > 0.0}
 
 
 def _distance(vector: Vector | None, target: Vector | None) -> float | None:
@@ -60,6 +63,7 @@ class Behaviour:
     strategy: Strategy
     depth: int = 200
     first_read: int = FIRST_READ
+    floor: float = 0.0  # b's least divisor (module docstring)
 
     async def retrieve(self, ask: Retrieval) -> Pool | None:
         """The best n that pass, asked for in order of b: the best max(2n, first_read) ids first, the rest only
@@ -103,7 +107,8 @@ class Behaviour:
     async def _scores(self, ask: Retrieval) -> dict[str, float]:
         if self.store is None:
             return {}
-        return max_scaled(await self.store.neighbours(dict(ask.seeds), self.relation, self.depth, ask.now))
+        neighbours = await self.store.neighbours(dict(ask.seeds), self.relation, self.depth, ask.now)
+        return max_scaled(neighbours, floor=self.floor)
 
     def _entry(self, product: Product, b: float, vector: Vector | None, ask: Retrieval) -> Entry:
         return Entry(product, -b, REASONS[self.relation], _distance(vector, ask.vector), vector)
@@ -147,5 +152,5 @@ class UserBehaviour:
         if not ask.seeds or factor <= 0.0:
             return None
         neighbours = await self.store.neighbours(dict(ask.seeds), Relation.ALSO_VIEWED, self.weights.depth, ask.now)
-        scores = max_scaled(neighbours)
+        scores = max_scaled(neighbours, floor=self.weights.floor)
         return BehaviourBonus(scores, factor) if scores else None

@@ -3,9 +3,9 @@ and the session-KNN candidates,
 
     score = w_b · b + w_s · cos(session, item)
 
-ranked descending (stored as minus the score: lower is better in the pipeline). b is the max-scaled
-co-engagement score (0 for a candidate only the session found), w_b the request's behaviour weight and w_s a
-setting. The index computes the cosine of every behaviour candidate that passes the filters, returning no
+ranked descending (stored as minus the score: lower is better in the pipeline). b is the scaled co-engagement
+score of domain.pipeline.behaviour (0 for a candidate only the session found), w_b the request's behaviour weight
+and w_s a setting. The index computes the cosine of every behaviour candidate that passes the filters, returning no
 product; only the behaviour candidates that make the page are then read, fields and vectors. An item's
 reason is ALSO_VIEWED when behaviour gave it more than the session did.
 """

@@ -20,7 +20,7 @@ class Scale(enum.Enum):
     DISTANCE = "distance"  # the cosine distance to the search vector
     RANK = "rank"  # minus a fused reciprocal-rank score (keyword and hybrid)
     ENGAGEMENT = "engagement"  # minus the decayed engagement, or minus the rating
-    BEHAVIOUR = "behaviour"  # minus the max-scaled co-engagement score, or its fusion with the session cosine
+    BEHAVIOUR = "behaviour"  # minus the scaled co-engagement score, or its fusion with the session cosine
 
 
 @dataclass(frozen=True, slots=True)

@@ -76,6 +76,21 @@ async def test_behaviour_source_ranks_neighbours_by_max_scaled_score(stores: Sto
     assert await source.retrieve(Retrieval(ProductFilter(), 5)) is None  # no seeds: declines
 
 
+async def test_a_floor_above_the_best_count_scales_every_b_down(stores: Stores) -> None:
+    """The best neighbour's count is 4: a floor of 8 halves every b, one of 2 changes nothing; the order stays."""
+    weak = await Behaviour(stores.index, stores.co, AV, Strategy.BEHAVIOUR, floor=8.0).retrieve(ask(10))
+    assert weak is not None and [(e.product.id, e.base) for e in weak.entries] == [
+        ("p019", -0.5),
+        ("p018", -0.375),
+        ("p004", -0.25),
+        ("p032", -0.125),
+    ]
+    strong = await Behaviour(stores.index, stores.co, AV, Strategy.BEHAVIOUR, floor=2.0).retrieve(ask(10))
+    assert strong is not None and [e.base for e in strong.entries] == [-1.0, -0.75, -0.5, -0.25]
+    bonus = await UserBehaviour(stores.co, BehaviourWeights(query_bonus=1.0, floor=8.0)).bonus(ask(5, weight=1.0))
+    assert bonus is not None and bonus.scores == {"p019": 0.5, "p018": 0.375, "p004": 0.25, "p032": 0.125}
+
+
 async def test_behaviour_candidates_are_filtered_and_excluded_inside_the_index(stores: Stores) -> None:
     source = Behaviour(stores.index, stores.co, AV, Strategy.RELATED)
     in_stock = await source.retrieve(ask(10, in_stock_only=True, excluded_ids=("p019",)))
@@ -232,7 +247,7 @@ async def test_fusion_without_a_session_is_behaviour_alone(stores: Stores) -> No
 
 
 async def test_query_bonus_is_weight_times_b_times_the_factor(stores: Stores, catalog_items: Catalog) -> None:
-    behaviour = UserBehaviour(stores.co, BehaviourWeights(query_bonus=0.1))
+    behaviour = UserBehaviour(stores.co, BehaviourWeights(query_bonus=0.1, floor=0.0))
     bonus = await behaviour.bonus(ask(5, weight=0.5))
     assert bonus is not None
     entries = (await session_knn(stores.index).retrieve(ask(500, vector=catalog_items[18][1]))).entries  # type: ignore[union-attr]

@@ -24,6 +24,12 @@ def test_b_is_scaled_so_the_best_is_one() -> None:
     assert max_scaled([]) == {} and max_scaled([("a", 0.0)]) == {}
 
 
+def test_b_divides_by_the_floor_when_the_best_is_weaker() -> None:
+    assert max_scaled([("a", 3.0), ("b", 1.5)], floor=6.0) == {"a": 0.5, "b": 0.25}
+    assert max_scaled([("a", 12.0), ("b", 3.0)], floor=6.0) == {"a": 1.0, "b": 0.25}  # strong: max-scaled
+    assert max_scaled([("a", 0.0)], floor=6.0) == {}
+
+
 def test_the_weight_is_the_request_s_else_the_setting_and_off_without_blending() -> None:
     assert BEHAVIOUR.weight(BlendSettings()) == 0.7
     assert BEHAVIOUR.weight(BlendSettings(behaviour_weight=0.0)) == 0.0
@@ -56,7 +62,7 @@ def test_affinity_and_behaviour_bonuses_add_up_in_the_affinity_bonus() -> None:
 
 def test_every_weight_is_a_setting_with_the_documented_default() -> None:
     defaults = Settings()
-    assert defaults.behaviour_weights() == BehaviourWeights(1.0, 1.5, 0.05, 10, 0.45, 200)
+    assert defaults.behaviour_weights() == BehaviourWeights(1.0, 0.65, 0.05, 10, 0.45, 200, 16.0)
     assert defaults.co_engagement_policy() == CoEngagementPolicy(window=10, backward=0.15, distance_power=0.5)
     assert (defaults.co_engagement_cap, defaults.co_engagement_exponent) == (100, 0.0)
     linking = Settings(co_engagement_backward=0.5, co_engagement_distance_power=1.0).co_engagement_policy()
