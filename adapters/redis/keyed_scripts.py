@@ -33,10 +33,16 @@ def packed(words: Sequence[str | float]) -> str:
 class KeyedScripts:
     def __init__(self, client: aioredis.Redis) -> None:
         self._client = client
+        self._loaded: set[str] = set()  # the scripts this process has loaded into Redis
 
     async def run(self, calls: Sequence[Call]) -> None:
         """Each (script, key, args) as one EVALSHA, all in one pipeline. Those Redis refuses for want of the
         script (after a restart, a failover or SCRIPT FLUSH) did nothing: load the scripts, send them again."""
+        # A script this process has not used yet is loaded first: otherwise its first pipeline (a whole
+        # import batch's counts) would be packed, sent, refused and sent again.
+        for script in {script for script, _, _ in calls} - self._loaded:
+            await self._client.script_load(script)
+            self._loaded.add(script)
         pending = list(calls)
         for _ in range(2):
             async with self._client.pipeline(transaction=False) as pipe:
