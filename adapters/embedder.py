@@ -30,6 +30,23 @@ class ModelMissing(RuntimeError):
     pass
 
 
+class NoModel:
+    """The embedder of a runtime that never embeds (an event import: events carry product ids, and the
+    products' vectors are read from the index), so no model is loaded. It names the model the index's
+    vectors come from, for what reads the name and size; asking it for a vector is a mistake of the caller."""
+
+    @property
+    def model_name(self) -> str:
+        return MODEL_NAME
+
+    @property
+    def dim(self) -> int:
+        return DIM
+
+    async def embed(self, texts: Sequence[str]) -> list[Vector]:
+        raise ModelMissing("this runtime was built without the embedding model")
+
+
 class FastEmbedEmbedder:
     """Mean-pooled, L2-normalised all-MiniLM-L6-v2 vectors (fastembed applies both for this model)."""
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from adapters.catalog_stream import fingerprint
+from adapters.embedder import NoModel
 from adapters.event_file import EventFileError, read_events
 from adapters.event_import import DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, apply_events
 from adapters.import_checkpoints import ImportCheckpoint, ImportCheckpoints
@@ -93,7 +94,8 @@ async def _import(args: argparse.Namespace, settings: Settings, source: str) -> 
     async def ensure(service: RecommenderService) -> None:
         await service.index.ensure()
 
-    async with open_runtime(settings, prepare=ensure) as runtime:
+    # An import embeds nothing: the model would cost the start-up its load and be left unused.
+    async with open_runtime(settings, embedder=NoModel(), prepare=ensure) as runtime:
         assert runtime.redis is not None
         checkpoints = ImportCheckpoints(runtime.redis, settings.user_prefix)
         fresh = ImportCheckpoint(source, now)

@@ -79,7 +79,12 @@ async def test_the_command_refuses_a_bad_file_before_writing_anything(
 
 
 def _namespaced(root: str) -> dict[str, str]:
-    return {"RECOMMENDER_USER_PREFIX": f"{root}user:", "RECOMMENDER_POPULARITY_KEY": root}
+    # No model folder either: an import must not need the model.
+    return {
+        "RECOMMENDER_USER_PREFIX": f"{root}user:",
+        "RECOMMENDER_POPULARITY_KEY": root,
+        "RECOMMENDER_MODEL_DIR": f"/nonexistent/{root}model",
+    }
 
 
 def _cli_args(path: Path, redis_server: EmbeddedRedis, index: RedisProductIndex, root: str) -> list[str]:
