@@ -17,6 +17,8 @@ FLOAT32_LE = "<f4"
 FLOAT16_LE = "<f2"
 # Every field of a product's hash except the embedding and the price ladder's tags.
 PRODUCT_FIELDS = ("name", "description", "category", "brand", "price", "rating", "in_stock")
+# What a read by id asks of a product's hash (HMGET), in this order: its fields, then the embedding.
+STORED_FIELDS = (*PRODUCT_FIELDS, "embedding")
 
 
 def to_bytes(vector: Vector) -> bytes:
@@ -90,3 +92,12 @@ def product_from_fields(product_id: str, fields: dict[str, bytes]) -> Product:
         rating=float(value("rating")),
         in_stock=value("in_stock") == "true",
     )
+
+
+def stored_product(product_id: str, values: Sequence[bytes | None]) -> tuple[Product, Vector] | None:
+    """An HMGET of STORED_FIELDS as the product and its vector; None when the hash is missing or incomplete."""
+    found = [value for value in values if value is not None]
+    if len(found) < len(STORED_FIELDS):
+        return None
+    fields = dict(zip(STORED_FIELDS, found, strict=True))
+    return product_from_fields(product_id, fields), from_bytes(fields["embedding"])

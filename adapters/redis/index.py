@@ -5,7 +5,6 @@ ranks them, in one round trip. Every read goes through the connection's hot-path
 shape, raw RESP2, one retry rule); writes and the index's lifecycle through the redis-py client.
 """
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import Coroutine, Sequence
@@ -13,7 +12,15 @@ from typing import Any
 
 from redis.exceptions import ResponseError
 
-from adapters.redis.codecs import PRODUCT_FIELDS, field_map, from_bytes, product_from_fields, product_mapping, to_bytes
+from adapters.redis.codecs import (
+    PRODUCT_FIELDS,
+    STORED_FIELDS,
+    field_map,
+    product_from_fields,
+    product_mapping,
+    stored_product,
+    to_bytes,
+)
 from adapters.redis.codecs import text as _text
 from adapters.redis.connection import RedisConnection, translated
 from adapters.redis.index_fields import IndexFields
@@ -111,18 +118,14 @@ class RedisProductIndex:
         found = await self.get_vector(product_id)
         return None if found is None else found[0]
 
-    @translated
     async def get_vector(self, product_id: str) -> tuple[Product, Vector] | None:
-        names = [*PRODUCT_FIELDS, "embedding"]
-        values = await self._reads.command("HMGET", self.key(product_id), *names)
-        if any(value is None for value in values):
-            return None
-        fields = dict(zip(names, values, strict=True))
-        return product_from_fields(product_id, fields), from_bytes(fields["embedding"])
+        return (await self.get_many([product_id]))[0]
 
+    @translated
     async def get_many(self, product_ids: Sequence[str]) -> list[tuple[Product, Vector] | None]:
-        # Sent together: on the pipelined connection they share round trips.
-        return list(await asyncio.gather(*(self.get_vector(product_id) for product_id in product_ids)))
+        # One burst: an import reads thousands of products, and a read apiece costs more than its reply.
+        replies = await self._reads.several(*(("HMGET", self.key(pid), *STORED_FIELDS) for pid in product_ids))
+        return [stored_product(pid, values) for pid, values in zip(product_ids, replies, strict=True)]
 
     @translated
     async def replace_existing(self, items: Sequence[tuple[Product, Vector]]) -> list[str]:
