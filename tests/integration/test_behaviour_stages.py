@@ -30,6 +30,7 @@ Catalog = list[tuple[Product, Vector]]
 # p001 (a parka) was engaged with beside these, strongest first: a kettle, a tent, an out-of-stock vest, a skillet.
 LINKS = [Link("p001", "p019", AV, 4.0), Link("p001", "p018", AV, 3.0), Link("p001", "p004", AV, 2.0)]
 LINKS += [Link("p001", "p032", AV, 1.0), Link("p001", "p019", BT, 1.0)]
+ORDER = ["p019", "p018", "p004", "p032"]  # p001's ALSO_VIEWED neighbours, strongest first
 
 
 @dataclass
@@ -66,29 +67,18 @@ async def test_behaviour_source_ranks_neighbours_by_max_scaled_score(stores: Sto
     source = Behaviour(stores.index, stores.co, AV, Strategy.RELATED)
     pool = await source.retrieve(ask(10))
     assert pool is not None and pool.scale is Scale.BEHAVIOUR and pool.strategy is Strategy.RELATED
-    assert [(e.product.id, e.base) for e in pool.entries] == [
-        ("p019", -1.0),
-        ("p018", -0.75),
-        ("p004", -0.5),
-        ("p032", -0.25),
-    ]
+    assert [(e.product.id, e.base) for e in pool.entries] == [*zip(ORDER, [-1.0, -0.75, -0.5, -0.25], strict=True)]
     assert {e.reason for e in pool.entries} == {Reason.ALSO_VIEWED} and all(e.vector is not None for e in pool.entries)
     assert await source.retrieve(Retrieval(ProductFilter(), 5)) is None  # no seeds: declines
 
 
 async def test_a_floor_above_the_best_count_scales_every_b_down(stores: Stores) -> None:
     """The best neighbour's count is 4: a floor of 8 halves every b, one of 2 changes nothing; the order stays."""
-    weak = await Behaviour(stores.index, stores.co, AV, Strategy.BEHAVIOUR, floor=8.0).retrieve(ask(10))
-    assert weak is not None and [(e.product.id, e.base) for e in weak.entries] == [
-        ("p019", -0.5),
-        ("p018", -0.375),
-        ("p004", -0.25),
-        ("p032", -0.125),
-    ]
-    strong = await Behaviour(stores.index, stores.co, AV, Strategy.BEHAVIOUR, floor=2.0).retrieve(ask(10))
-    assert strong is not None and [e.base for e in strong.entries] == [-1.0, -0.75, -0.5, -0.25]
+    for floor, bases in ((8.0, [-0.5, -0.375, -0.25, -0.125]), (2.0, [-1.0, -0.75, -0.5, -0.25])):
+        pool = await Behaviour(stores.index, stores.co, AV, Strategy.BEHAVIOUR, floor=floor).retrieve(ask(10))
+        assert pool is not None and [(e.product.id, e.base) for e in pool.entries] == [*zip(ORDER, bases, strict=True)]
     bonus = await UserBehaviour(stores.co, BehaviourWeights(query_bonus=1.0, floor=8.0)).bonus(ask(5, weight=1.0))
-    assert bonus is not None and bonus.scores == {"p019": 0.5, "p018": 0.375, "p004": 0.25, "p032": 0.125}
+    assert bonus is not None and bonus.scores == dict(zip(ORDER, [0.5, 0.375, 0.25, 0.125], strict=True))
 
 
 async def test_behaviour_candidates_are_filtered_and_excluded_inside_the_index(stores: Stores) -> None:
