@@ -70,7 +70,7 @@ class BehaviourSettings(BaseSettings):
     )
     behaviour_floor: float = option(
         DEFAULTS.floor,
-        "a user's b is a fused count over the best one's or over this when larger (0: max-scaled)",
+        "for you: b is a neighbour's fused count over the larger of this and the best one's (0: max-scaled)",
         QUERY_PATH,
         ge=0,
         le=10**6,

@@ -5,7 +5,7 @@ out-of-stock product never comes back through a neighbour list. Also the bonus t
 
 A neighbour's behaviour score b is its fused co-engagement score (domain.co_engagement.fuse) divided by the best
 neighbour's, before filtering: a later page, which filters out the served ids, scores the rest the same. For a
-user's behaviour the divisor is at least a floor (a fused count): a user whose recent products were bought
+user's "recommended for you" the divisor is at least a floor (a fused count): a user whose recent products were bought
 beside others only once or twice has weak evidence, and max-scaling alone would give its best neighbour the
 full b = 1 that a neighbour bought beside them a hundred times gets.
 """
@@ -39,7 +39,7 @@ class BehaviourWeights:
     seeds: int = 10  # the user's latest distinct products co-engagement starts from
     seed_decay: float = 0.45  # each older seed weighs this much of the one after it
     depth: int = 200  # neighbours read before filtering
-    floor: float = 16.0  # a user's b divides by the best neighbour's fused count, or by this when it is lower
+    floor: float = 16.0  # in "recommended for you", b divides by the larger of this and the best fused count
 
 
 def max_scaled(neighbours: Sequence[tuple[str, float]], *, floor: float = 0.0) -> dict[str, float]:
@@ -152,5 +152,5 @@ class UserBehaviour:
         if not ask.seeds or factor <= 0.0:
             return None
         neighbours = await self.store.neighbours(dict(ask.seeds), Relation.ALSO_VIEWED, self.weights.depth, ask.now)
-        scores = max_scaled(neighbours, floor=self.weights.floor)
+        scores = max_scaled(neighbours)  # the floor was chosen for the fusion, not for this bonus
         return BehaviourBonus(scores, factor) if scores else None

@@ -73,12 +73,13 @@ async def test_behaviour_source_ranks_neighbours_by_max_scaled_score(stores: Sto
 
 
 async def test_a_floor_above_the_best_count_scales_every_b_down(stores: Stores) -> None:
-    """The best neighbour's count is 4: a floor of 8 halves every b, one of 2 changes nothing; the order stays."""
+    """The best neighbour's count is 4: a floor of 8 halves every b, one of 2 changes nothing; the order stays.
+    A query's bonus keeps plain max-scaling."""
     for floor, bases in ((8.0, [-0.5, -0.375, -0.25, -0.125]), (2.0, [-1.0, -0.75, -0.5, -0.25])):
         pool = await Behaviour(stores.index, stores.co, AV, Strategy.BEHAVIOUR, floor=floor).retrieve(ask(10))
         assert pool is not None and [(e.product.id, e.base) for e in pool.entries] == [*zip(ORDER, bases, strict=True)]
     bonus = await UserBehaviour(stores.co, BehaviourWeights(query_bonus=1.0, floor=8.0)).bonus(ask(5, weight=1.0))
-    assert bonus is not None and bonus.scores == dict(zip(ORDER, [0.5, 0.375, 0.25, 0.125], strict=True))
+    assert bonus is not None and bonus.scores == dict(zip(ORDER, [1.0, 0.75, 0.5, 0.25], strict=True))  # no floor
 
 
 async def test_behaviour_candidates_are_filtered_and_excluded_inside_the_index(stores: Stores) -> None:

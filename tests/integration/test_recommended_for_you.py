@@ -15,8 +15,8 @@ pytestmark = pytest.mark.anyio
 PARKA, KNIFE = "p001", "p035"  # nothing alike: only shoppers' purchases pair them
 
 
-async def _bought_together_by_others(service: RecommenderService) -> None:
-    for shopper in ("s1", "s2", "s3"):
+async def _bought_together_by_others(service: RecommenderService, shoppers: int = 3) -> None:
+    for shopper in (f"s{n}" for n in range(1, shoppers + 1)):
         await service.record_event(shopper, PARKA, EventKind.PURCHASE)
         await service.record_event(shopper, KNIFE, EventKind.PURCHASE)
 
@@ -37,10 +37,16 @@ async def test_purchases_bring_a_co_purchased_product_the_session_alone_would_no
     knife = next(c for c in fused.items if c.product.id == KNIFE)
     assert knife.explanation is not None and knife.explanation.reason is Reason.ALSO_VIEWED
     assert {c.explanation.reason for c in fused.items if c.product.id != KNIFE} == {Reason.SIMILAR_TO_SESSION}  # type: ignore[union-attr]
+    # Three purchases of the knife just after the parka link them with 3 each: 9, under the default floor of
+    # 16, so b = 9/16 and not the 1 max-scaling would give. The score is -(b + 0.65 cos) before the reranker.
+    b = -(knife.score + knife.affinity_bonus) - 0.65 * (1.0 - knife.vector_distance)
+    assert b == pytest.approx(9 / 16, abs=1e-3)
 
 
 async def test_behaviour_weight_zero_is_exactly_the_session_only_page(service: RecommenderService) -> None:
-    await _bought_together_by_others(service)
+    # The parka is the older of the user's two seeds (weight 0.45): twelve shoppers' pairs (12 * 3 * 0.45 = 16.2)
+    # carry the knife past the floor, so the default page holds it.
+    await _bought_together_by_others(service, shoppers=12)
     await service.record_event("u", PARKA, EventKind.PURCHASE)
     await service.record_event("u", "p009", EventKind.CLICK)
     without = replace(service, co_engagement=None)  # the same stores, no behaviour at all
