@@ -21,8 +21,8 @@ from bootstrap.settings import Settings
 from domain.errors import CatalogError
 from domain.service import RecommenderService
 
-# Allocations between the cycle collector's youngest-generation passes while an import runs (Python's
-# default is 700): see _batch_collector.
+# Allocations between the cycle collector's youngest-generation passes while an import runs (the default is
+# 700 on Python 3.11-3.13): see _batch_collector.
 IMPORT_GC_THRESHOLD = 10_000
 
 
@@ -33,16 +33,18 @@ def _batch_collector() -> Iterator[None]:
     event: with the default settings the collector scans those same objects again and again, a large share
     of the import's time. Frozen, what exists as the import starts (the file's events, everything start-up
     built) is left out of every collection; a higher first threshold makes collections rarer. Garbage cycles
-    are still collected."""
-    thresholds = gc.get_threshold()
-    gc.collect()
-    gc.freeze()
+    are still collected. A process that froze objects itself keeps its own freeze, untouched."""
+    thresholds, ours = gc.get_threshold(), gc.get_freeze_count() == 0
+    if ours:
+        gc.collect()
+        gc.freeze()
     gc.set_threshold(IMPORT_GC_THRESHOLD, *thresholds[1:])
     try:
         yield
     finally:
         gc.set_threshold(*thresholds)
-        gc.unfreeze()
+        if ours:
+            gc.unfreeze()
 
 
 def _positive(text: str) -> int:

@@ -123,7 +123,7 @@ class RedisProductIndex:
 
     @translated
     async def get_many(self, product_ids: Sequence[str]) -> list[tuple[Product, Vector] | None]:
-        # One burst: an import reads thousands of products, and a read apiece costs more than its reply.
+        # One `several`: an import reads thousands of products, and a read apiece costs more than its reply.
         replies = await self._reads.several(*(("HMGET", self.key(pid), *STORED_FIELDS) for pid in product_ids))
         return [stored_product(pid, values) for pid, values in zip(product_ids, replies, strict=True)]
 

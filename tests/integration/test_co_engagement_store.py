@@ -161,6 +161,23 @@ async def test_scripts_lost_by_redis_are_loaded_again_and_count_once(
     assert await store.neighbours({"x": 1.0, "a": 0.5}, AV, 5, START) == [("b", 1.0), ("c", 1.0)]
 
 
+async def test_a_fresh_store_loads_its_scripts_before_its_first_pipeline(
+    redis_conn: RedisConnection, namespace: str
+) -> None:
+    """Otherwise a whole first batch of counts would be refused for want of the script and sent again."""
+
+    async def refusals() -> int:
+        errors = await redis_conn.client.info("errorstats")
+        return int(errors.get("errorstat_NOSCRIPT", {}).get("count", 0))
+
+    await redis_conn.client.script_flush()
+    before = await refusals()
+    store = RedisCoEngagement(redis_conn, namespace)
+    await store.add_many([(_av(("a", "b", 1.0), ("a", "c", 2.0)), START)])
+    assert await refusals() == before
+    assert await store.counts("a", AV, START) == pytest.approx({"b": 1.0, "c": 2.0})
+
+
 async def test_a_cached_list_shows_its_own_writes_at_once_and_another_workers_after_the_ttl(
     redis_conn: RedisConnection, namespace: str
 ) -> None:
