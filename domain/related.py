@@ -49,7 +49,7 @@ class RelatedRequest:
 
 
 def related_sources(
-    index: ProductIndex, store: CoEngagementStore | None, *, depth: int = 200
+    index: ProductIndex, store: CoEngagementStore | None, *, depth: int = 100
 ) -> Mapping[Relation, Source]:
     """Per relation: the product's co-engaged neighbours, topped up by its nearest products."""
     return {

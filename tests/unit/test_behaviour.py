@@ -62,7 +62,7 @@ def test_affinity_and_behaviour_bonuses_add_up_in_the_affinity_bonus() -> None:
 
 def test_every_weight_is_a_setting_with_the_documented_default() -> None:
     defaults = Settings()
-    assert defaults.behaviour_weights() == BehaviourWeights(1.0, 0.65, 0.05, 10, 0.45, 200, 16.0)
+    assert defaults.behaviour_weights() == BehaviourWeights(1.0, 0.65, 0.05, 10, 0.45, 100, 16.0)
     assert defaults.co_engagement_policy() == CoEngagementPolicy(window=10, backward=0.15, distance_power=0.5)
     assert (defaults.co_engagement_cap, defaults.co_engagement_exponent) == (100, 0.0)
     linking = Settings(co_engagement_backward=0.5, co_engagement_distance_power=1.0).co_engagement_policy()
