@@ -17,17 +17,11 @@ from adapters.bulk_load import Checkpoint, LoadCheckpoints, bulk_load
 from adapters.catalog_stream import Header, JsonLinesCatalog, Record, fingerprint, is_jsonl, write_jsonl
 from bootstrap.runtime import open_loader
 from bootstrap.settings import Settings
+from cli.arguments import positive
 from domain.errors import CatalogError
 from domain.models import Product, Vector
 
 T = TypeVar("T")
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
 
 
 def add_load_arguments(parser: argparse.ArgumentParser) -> None:
@@ -137,11 +131,11 @@ def load(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def add_generate_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--count", type=_positive, required=True, help="number of products")
+    parser.add_argument("--count", type=positive, required=True, help="number of products")
     parser.add_argument("--out", type=Path, required=True, help="JSON Lines file to write (.jsonl)")
     parser.add_argument("--seed", type=int, default=0, help="same seed, same catalog")
     parser.add_argument("--random-vectors", action="store_true", help="random unit vectors instead of the model")
-    parser.add_argument("--embed-batch", type=_positive, default=256, help="texts per model call")
+    parser.add_argument("--embed-batch", type=positive, default=256, help="texts per model call")
     parser.add_argument("--model-dir", type=Path, default=None, help="exported ONNX model folder")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 

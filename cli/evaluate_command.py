@@ -17,7 +17,6 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
@@ -34,42 +33,6 @@ from gql.schema import Context
 
 # Product vectors stay in the shared embedding cache this long, so a second run skips the model.
 PRODUCT_VECTOR_TTL_S = 30 * 24 * 3600
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
-
-
-def add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("dir", type=Path, help="a folder holding items.jsonl and sequences.txt")
-    parser.add_argument("--users", type=_positive, default=None, help="only the first N users of sequences.txt")
-    parser.add_argument(
-        "--products",
-        type=_positive,
-        default=None,
-        help="index only the products those users touch plus a seeded sample up to N (a quick check; "
-        "figures are then not comparable with the published ones)",
-    )
-    parser.add_argument("--concurrency", type=_positive, default=8, help="recommendation calls in flight")
-    parser.add_argument(
-        "--splits",
-        choices=("validation", "test", "both"),
-        default="both",
-        help="which targets to score; `validation` never imports nor asks the test split (its figures are null): "
-        "the one to choose weights and scenarios on",
-    )
-    parser.add_argument(
-        "--scenarios",
-        type=Path,
-        default=None,
-        help="a JSON list of ScenarioInput objects: each scenario and each variant (all users) is scored beside "
-        "the default request",
-    )
-    parser.add_argument("--json", type=Path, default=None, help="write the figures here as JSON")
-    parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
 @asynccontextmanager

@@ -18,6 +18,7 @@ from adapters.event_import import DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, apply
 from adapters.import_checkpoints import ImportCheckpoint, ImportCheckpoints
 from bootstrap.runtime import open_runtime
 from bootstrap.settings import Settings
+from cli.arguments import positive
 from domain.errors import CatalogError
 from domain.service import RecommenderService
 
@@ -47,19 +48,12 @@ def _batch_collector() -> Iterator[None]:
             gc.unfreeze()
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
-
-
 def add_import_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", type=Path, help="JSON Lines: {user, product, kind, at (optional ISO 8601)}")
     parser.add_argument("--resume", action="store_true", help="continue after the last committed batch")
-    parser.add_argument("--batch-size", type=_positive, default=DEFAULT_BATCH_SIZE, help="lines per committed batch")
+    parser.add_argument("--batch-size", type=positive, default=DEFAULT_BATCH_SIZE, help="lines per committed batch")
     parser.add_argument(
-        "--concurrency", type=_positive, default=DEFAULT_CONCURRENCY, help="users whose events apply at once"
+        "--concurrency", type=positive, default=DEFAULT_CONCURRENCY, help="users whose events apply at once"
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 

@@ -102,7 +102,7 @@ def prepare_model(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     from cli.catalog_commands import add_generate_arguments, add_load_arguments
-    from cli.evaluate_command import add_evaluate_arguments
+    from cli.evaluate_arguments import add_evaluate_arguments
     from cli.event_commands import add_import_arguments
 
     root = argparse.ArgumentParser(prog="recommender", description="Real-time recommendations on Redis.")
