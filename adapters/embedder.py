@@ -30,10 +30,8 @@ class ModelMissing(RuntimeError):
     pass
 
 
-class NoModel:
-    """The embedder of a runtime that never embeds (an event import: events carry product ids, and the
-    products' vectors are read from the index), so no model is loaded. It names the model the index's
-    vectors come from, for what reads the name and size; asking it for a vector is a mistake of the caller."""
+class MiniLM:
+    """What every embedder here shares: the model the index's vectors come from, and their size."""
 
     @property
     def model_name(self) -> str:
@@ -43,11 +41,17 @@ class NoModel:
     def dim(self) -> int:
         return DIM
 
+
+class NoModel(MiniLM):
+    """The embedder of a runtime that never embeds (an event import: events carry product ids, and the
+    products' vectors are read from the index), so no model is loaded. It names the model the index's
+    vectors come from, for what reads the name and size; asking it for a vector is a mistake of the caller."""
+
     async def embed(self, texts: Sequence[str]) -> list[Vector]:
         raise ModelMissing("this runtime was built without the embedding model")
 
 
-class FastEmbedEmbedder:
+class FastEmbedEmbedder(MiniLM):
     """Mean-pooled, L2-normalised all-MiniLM-L6-v2 vectors (fastembed applies both for this model)."""
 
     def __init__(
@@ -71,14 +75,6 @@ class FastEmbedEmbedder:
             inner: Any = self._model.model  # fastembed's model object
             inner._ensure_tokenizer()  # what the skipped load would have done besides the session
             inner.model = onnx_session(model_dir / "model.onnx", threads, spin)
-
-    @property
-    def model_name(self) -> str:
-        return MODEL_NAME
-
-    @property
-    def dim(self) -> int:
-        return DIM
 
     def embed_sync(self, texts: Sequence[str]) -> list[Vector]:
         return [np.asarray(v, dtype=np.float32) for v in self._model.embed(list(texts))]
