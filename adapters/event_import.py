@@ -36,6 +36,7 @@ from dataclasses import replace
 
 from adapters.event_file import PastEvent
 from adapters.import_checkpoints import ImportCheckpoint, ImportCheckpoints
+from adapters.import_collector import import_collector
 from domain.events import HISTORY_LENGTH, Event
 from domain.recording import Owed, Products
 from domain.service import RecommenderService
@@ -210,6 +211,7 @@ async def apply_events(
 
     await checkpoints.save(start)
     importer = EventImport(service, batch_size=batch_size, concurrency=concurrency)
-    end = await importer.run(events, start, saved=checkpoints.save, committed=committed, resumed=resumed)
+    with import_collector():
+        end = await importer.run(events, start, saved=checkpoints.save, committed=committed, resumed=resumed)
     await checkpoints.save(end)
     return end

@@ -2,11 +2,8 @@
 
 import argparse
 import asyncio
-import gc
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from tqdm import tqdm
@@ -21,31 +18,6 @@ from bootstrap.settings import Settings
 from cli.arguments import positive
 from domain.errors import CatalogError
 from domain.service import RecommenderService
-
-# Allocations between the cycle collector's youngest-generation passes while an import runs (the default is
-# 700 on Python 3.11-3.13): see _batch_collector.
-IMPORT_GC_THRESHOLD = 10_000
-
-
-@contextmanager
-def _batch_collector() -> Iterator[None]:
-    """The cycle collector tuned for an import, and put back after it. An import keeps the whole file's
-    events, and a batch's events with what they owe the shared counts, alive while it allocates on every
-    event: with the default settings the collector scans those same objects again and again, a large share
-    of the import's time. Frozen, what exists as the import starts (the file's events, everything start-up
-    built) is left out of every collection; a higher first threshold makes collections rarer. Garbage cycles
-    are still collected. A process that froze objects itself keeps its own freeze, untouched."""
-    thresholds, ours = gc.get_threshold(), gc.get_freeze_count() == 0
-    if ours:
-        gc.collect()
-        gc.freeze()
-    gc.set_threshold(IMPORT_GC_THRESHOLD, *thresholds[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-        if ours:
-            gc.unfreeze()
 
 
 def add_import_arguments(parser: argparse.ArgumentParser) -> None:
@@ -102,12 +74,9 @@ async def _import(args: argparse.Namespace, settings: Settings, source: str) -> 
             return 0
         began = time.perf_counter()
         done = sum(1 for event in events if event.line <= start.position)
-        with (
-            _batch_collector(),
-            tqdm(
-                desc="import", total=len(events), initial=done, unit=" events", disable=args.quiet, file=sys.stderr
-            ) as bar,
-        ):
+        with tqdm(
+            desc="import", total=len(events), initial=done, unit=" events", disable=args.quiet, file=sys.stderr
+        ) as bar:
             end = await apply_events(
                 runtime.service,
                 checkpoints,
