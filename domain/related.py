@@ -48,9 +48,7 @@ class RelatedRequest:
         check_k(self.k)
 
 
-def related_sources(
-    index: ProductIndex, store: CoEngagementStore | None, *, depth: int = 100
-) -> Mapping[Relation, Source]:
+def related_sources(index: ProductIndex, store: CoEngagementStore | None, *, depth: int) -> Mapping[Relation, Source]:
     """Per relation: the product's co-engaged neighbours, topped up by its nearest products."""
     return {
         relation: ToppedUp(Behaviour(index, store, relation, Strategy.RELATED, depth), similar_product_knn(index))

@@ -26,6 +26,7 @@ from domain.ports import CoEngagementStore, ProductIndex
 
 # The fewest ids a page's first search among the neighbours asks for (Behaviour.retrieve).
 FIRST_READ = 20
+DEPTH = 100  # neighbours read per request before filtering (the `behaviour_depth` setting's default)
 REASONS = {Relation.ALSO_VIEWED: Reason.ALSO_VIEWED, Relation.BOUGHT_TOGETHER: Reason.BOUGHT_TOGETHER}
 
 
@@ -38,7 +39,7 @@ class BehaviourWeights:
     query_bonus: float = 0.05  # with a query: a neighbour's distance is lowered by w_b · b · this
     seeds: int = 10  # the user's latest distinct products co-engagement starts from
     seed_decay: float = 0.45  # each older seed weighs this much of the one after it
-    depth: int = 100  # neighbours read before filtering
+    depth: int = DEPTH  # neighbours read before filtering
     floor: float = 16.0  # in "recommended for you", b divides by the larger of this and the best fused count
 
 
@@ -61,7 +62,7 @@ class Behaviour:
     store: CoEngagementStore | None
     relation: Relation
     strategy: Strategy
-    depth: int = 100
+    depth: int = DEPTH
     first_read: int = FIRST_READ
     floor: float = 0.0  # b's least divisor (module docstring)
 
