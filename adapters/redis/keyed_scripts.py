@@ -40,16 +40,12 @@ class KeyedScripts:
         script (after a restart, a failover or SCRIPT FLUSH) did nothing: load the scripts, send them again."""
         # A script this process has not used yet is loaded first: otherwise its first pipeline (a whole
         # import batch's counts) would be packed, sent, refused and sent again.
-        for script in {script for script, _, _ in calls} - self._loaded:
-            await self._client.script_load(script)
-            self._loaded.add(script)
+        await self._load({script for script, _, _ in calls} - self._loaded)
         pending = list(calls)
         for _ in range(2):
             async with self._client.pipeline(transaction=False) as pipe:
-                for script, key, args in pending:
-                    pipe.execute_command(
-                        "EVALSHA", _sha1(script), 1, key, *args
-                    )  # redis-py blocks .evalsha on a cluster
+                for script, key, args in pending:  # execute_command: redis-py blocks .evalsha on a cluster
+                    pipe.execute_command("EVALSHA", _sha1(script), 1, key, *args)
                 replies = await pipe.execute(raise_on_error=False)
             errors = [reply for reply in replies if isinstance(reply, Exception)]
             if not errors:
@@ -57,6 +53,10 @@ class KeyedScripts:
             if not all(isinstance(error, NoScriptError) for error in errors):
                 raise next(error for error in errors if not isinstance(error, NoScriptError))
             pending = [call for call, reply in zip(pending, replies, strict=True) if isinstance(reply, NoScriptError)]
-            for script in {script for script, _, _ in pending}:
-                await self._client.script_load(script)
+            await self._load({script for script, _, _ in pending})
         raise RecommenderError("Redis keeps losing the count scripts")
+
+    async def _load(self, scripts: set[str]) -> None:
+        for script in scripts:
+            await self._client.script_load(script)
+            self._loaded.add(script)
