@@ -16,6 +16,7 @@ from adapters.catalog_stream import fingerprint
 from adapters.event_file import EventFileError, read_events
 from adapters.redis.embedded import EmbeddedRedis
 from adapters.redis.index import RedisProductIndex
+from bootstrap.settings import Settings
 from tests.clock import START
 from tests.conftest import ROOT
 from tests.event_lines import UNKNOWN, event_lines, write_events
@@ -79,12 +80,12 @@ async def test_the_command_refuses_a_bad_file_before_writing_anything(
 
 
 def _namespaced(root: str) -> dict[str, str]:
-    # No model folder either: an import must not need the model.
-    return {
-        "RECOMMENDER_USER_PREFIX": f"{root}user:",
-        "RECOMMENDER_POPULARITY_KEY": root,
-        "RECOMMENDER_MODEL_DIR": f"/nonexistent/{root}model",
-    }
+    """The environment that puts every key the command's stores write under `root` (Settings.namespaced), and
+    no model folder: an import must not need the model."""
+    plain = Settings()
+    moved = plain.namespaced(root)
+    env = {f"RECOMMENDER_{name.upper()}": value for name, value in moved if value != getattr(plain, name)}
+    return env | {"RECOMMENDER_MODEL_DIR": f"/nonexistent/{root}model"}
 
 
 def _cli_args(path: Path, redis_server: EmbeddedRedis, index: RedisProductIndex, root: str) -> list[str]:
@@ -120,6 +121,7 @@ async def test_the_command_imports_counts_unknown_products_and_resumes(
     assert f"imported {len(lines) - unknown} events" in done.stdout and f"{unknown} named a product" in done.stdout
     events = await redis_client.lrange(f"{root}user:{{u0}}:events", 0, -1)
     assert len(events) == sum(1 for line in lines if line["user"] == "u0" and line["product"] != UNKNOWN)
+    assert [key async for key in redis_client.scan_iter(match=f"{root}co:*")]  # the counts are under the root too
     again = recommender(*_cli_args(path, redis_server, redis_index, root), "--resume", env=_namespaced(root))
     assert again.returncode == 0 and "already imported" in again.stdout
     assert (await redis_client.hgetall(f"events-import:{root}user:"))[b"source"].decode() == fingerprint(path)
