@@ -7,6 +7,7 @@ int8 with one float32 scale. The domain's math stays float32: both decoders give
 """
 
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 
@@ -96,8 +97,7 @@ def product_from_fields(product_id: str, fields: dict[str, bytes]) -> Product:
 
 def stored_product(product_id: str, values: Sequence[bytes | None]) -> tuple[Product, Vector] | None:
     """An HMGET of STORED_FIELDS as the product and its vector; None when the hash is missing or incomplete."""
-    found = [value for value in values if value is not None]
-    if len(found) < len(STORED_FIELDS):
+    if None in values:
         return None
-    fields = dict(zip(STORED_FIELDS, found, strict=True))
+    fields = dict(zip(STORED_FIELDS, cast(Sequence[bytes], values), strict=True))
     return product_from_fields(product_id, fields), from_bytes(fields["embedding"])
