@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from adapters.cancellation import raise_if_cancelled
 from adapters.catalog_stream import Record
 from adapters.redis.codecs import text
 from adapters.redis.connection import RedisConnection, translated
@@ -93,6 +94,7 @@ async def bulk_load(
         await task
         written += count
         await committed(position, count)
+        raise_if_cancelled()
 
     def send(batch: list[Record]) -> None:
         items = [(record.product, record.vector) for record in batch]

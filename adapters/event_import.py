@@ -34,6 +34,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 
+from adapters.cancellation import raise_if_cancelled
 from adapters.event_file import PastEvent
 from adapters.import_checkpoints import ImportCheckpoint, ImportCheckpoints
 from adapters.import_collector import import_collector
@@ -134,6 +135,7 @@ class EventImport:
             state = replace(state, position=batch[-1].line, applied=state.applied + applied, batch_end=0, counting=0)
             state = replace(state, unknown=state.unknown + len(batch) - applied)
             await committed(state, len(batch))
+            raise_if_cancelled()
             resuming = False
         return replace(state, complete=True)
 
