@@ -17,7 +17,7 @@ from adapters.bulk_load import Checkpoint, LoadCheckpoints, bulk_load
 from adapters.catalog_stream import Header, JsonLinesCatalog, Record, fingerprint, is_jsonl, write_jsonl
 from bootstrap.runtime import open_loader
 from bootstrap.settings import Settings
-from cli.arguments import positive
+from cli.arguments import positive, resume_command
 from domain.errors import CatalogError
 from domain.models import Product, Vector
 
@@ -124,7 +124,7 @@ def load(args: argparse.Namespace, settings: Settings) -> int:
     except KeyboardInterrupt:
         print(
             f"\ninterrupted: {state.loaded} products committed (up to position {state.position}); "
-            f"`recommender load {args.path} --resume` continues from there",
+            f"`{resume_command(args.command_line)}` continues from there",
             file=sys.stderr,
         )
         return 130

@@ -15,7 +15,7 @@ from adapters.event_import import DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, apply
 from adapters.import_checkpoints import ImportCheckpoint, ImportCheckpoints
 from bootstrap.runtime import open_runtime
 from bootstrap.settings import Settings
-from cli.arguments import positive
+from cli.arguments import positive, resume_command
 from domain.errors import CatalogError
 from domain.service import RecommenderService
 
@@ -106,7 +106,7 @@ def import_events(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(_import(args, settings, source))
     except KeyboardInterrupt:
         print(
-            f"\ninterrupted: `recommender import-events {args.path} --resume` continues after the last committed batch",
+            f"\ninterrupted: `{resume_command(args.command_line)}` continues after the last committed batch",
             file=sys.stderr,
         )
         return 130

@@ -150,6 +150,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = parser().parse_args(argv)
+    args.command_line = list(sys.argv[1:] if argv is None else argv)  # for the hint a resumable command prints
     try:
         return int(args.run(args))
     except CatalogError as exc:

@@ -3,6 +3,8 @@
 import asyncio
 import json
 import re
+import shlex
+import signal
 import subprocess
 import sys
 import time
@@ -112,6 +114,37 @@ def test_a_killed_load_resumes_without_duplicates_or_gaps(
     num_docs, ids = stored(redis_server, namespace)
     assert num_docs == count and ids == {f"g{n:07d}" for n in range(1, count + 1)}
     assert checkpoint(redis_server, namespace)["complete"] == "1"
+
+
+def test_an_interrupted_load_prints_the_command_that_resumes_it(
+    tmp_path: Path, redis_server: EmbeddedRedis, namespace: str
+) -> None:
+    """Ctrl-C's hint repeats every option given (here the index, prefix and Redis): pasted, it finishes
+    the same load, not one into the default index."""
+    count = 3000
+    path = synthetic_file(tmp_path, count)
+    args = [*store_args(redis_server, namespace), "--ingest-batch", "20", "--pipelines", "1", "--quiet"]
+    command = [sys.executable, "-m", "cli.main", "load", str(path), *args]
+    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 90
+    try:
+        while int(checkpoint(redis_server, namespace).get("loaded", 0)) < 300:
+            assert process.poll() is None and time.monotonic() < deadline, "the load ended before it was interrupted"
+            time.sleep(0.02)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 130, stderr
+    hint = re.search(r"`(recommender load .*)` continues from there", stderr)
+    assert hint is not None, stderr
+    words = shlex.split(hint.group(1))
+    assert words[1:] == ["load", str(path), *args, "--resume"]
+
+    done = recommender(*words[1:])
+    assert done.returncode == 0, done.stderr
+    assert f"{count} of {count}" in done.stdout
+    assert stored(redis_server, namespace)[0] == count
 
 
 @pytest.mark.anyio
