@@ -66,7 +66,8 @@ def acting_user(caller: Caller, user_id: Any) -> str | None:
     """
     asked = None if user_id is None or isinstance(user_id, _Omitted) else str(user_id)
     if not caller.tokens:
-        return asked or DEFAULT_USER_ID
+        # Only an omitted id means the demo user: an empty one is checked like any other, and refused.
+        return DEFAULT_USER_ID if asked is None else asked
     if caller.user_id is None:
         return None
     if asked is not None and asked != caller.user_id:

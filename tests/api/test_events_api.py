@@ -160,3 +160,22 @@ def test_catalog_mutations_need_the_admin_token(guarded: GraphQLClient) -> None:
         assert next(iter(result.values()))["__typename"] == "NotAuthorized"
     assert guarded.data(DELETE, {"ids": ["p001"]})["deleteProducts"]["__typename"] == "NotAuthorized"
     assert len(guarded.data("{ products(limit: 1000) { id } }")["products"]) == 60
+
+
+@pytest.mark.parametrize(
+    ("query", "variables"),
+    [
+        (EVENT, {"u": "", "p": "p001", "k": "CLICK"}),
+        ('mutation { recordClick(userId: "", productId: "p001") { __typename } }', {}),
+        ('mutation { resetUser(userId: "") { userId } }', {}),
+        (RECENT, {"u": "", "n": 5}),
+        (RECOMMEND, {"q": "lamp", "u": ""}),
+        ('{ similarProducts(productId: "p001", userId: "") { __typename } }', {}),
+    ],
+)
+def test_an_empty_user_id_is_not_the_demo_user(gql: GraphQLClient, query: str, variables: dict[str, Any]) -> None:
+    gql.data(EVENT, {"u": "demo", "p": "p002", "k": "CLICK"})
+    error = gql.error(query, variables)
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "argument": "userId"}
+    demo = gql.data(RECENT, {"u": "demo", "n": 5})["userFeatures"]
+    assert demo["events"] == 1 and [e["productId"] for e in demo["recent"]] == ["p002"]
