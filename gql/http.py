@@ -6,10 +6,12 @@ runs Apollo's persisted queries (gql/persisted_queries.py), and answers clients 
 before execution (a bad token, an unknown persisted hash) gets one typed error and runs nothing.
 """
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 import orjson
+from cross_web import HTTPException
 from graphql import ExecutionResult, GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
@@ -57,6 +59,22 @@ class RecommenderGraphQL(GraphQL[Any, None]):
     def should_render_graphql_ide(self, request: Any) -> bool:
         # A GET naming a persisted query by hash has no `query` either; it wants the result, not GraphiQL.
         return "extensions" not in request.query_params and super().should_render_graphql_ide(request)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """The request's JSON; anything Python's parser cannot read is a 400, as malformed JSON is.
+
+        Strawberry turns only a syntax error into a 400: a body that is not UTF-8, nested past the
+        recursion limit or holding an integer past Python's 4300 digits raised, and a body that is JSON
+        but no object (`42`) failed later; each was a 500. `data` is the body as bytes, or a GET
+        parameter (`variables`, `extensions`) as str, where `null` stays allowed.
+        """
+        try:
+            decoded = json.loads(data)  # JSONDecodeError and UnicodeDecodeError are ValueErrors too
+        except (ValueError, RecursionError) as exc:
+            raise HTTPException(400, "Unable to parse request body as JSON") from exc
+        if isinstance(data, bytes) and not isinstance(decoded, dict | list):
+            raise HTTPException(400, "The request body must be a JSON object")
+        return decoded
 
     def encode_json(self, data: object) -> bytes:
         # Responses only: requests stay on json.loads, which reads NaN/Infinity literals, so such a
