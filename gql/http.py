@@ -7,6 +7,7 @@ before execution (a bad token, an unknown persisted hash) gets one typed error a
 """
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -31,6 +32,30 @@ from gql.rate_limited import RateCheck
 Authenticate = Callable[[str], tuple[Caller, bool]]
 # (request, caller) → the rate check of this request, or None without rate limits.
 RateChecks = Callable[[Request, Caller], RateCheck | None]
+
+
+# Where a lone UTF-16 surrogate (U+D800-U+DFFF) can come from in UTF-8 JSON: a JSON escape of one, or its raw
+# bytes, which json.loads reads with "surrogatepass". Only a body with one of these (or in UTF-16 or UTF-32,
+# which json.loads also reads) is searched string by string.
+_MAYBE_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
+
+
+def _holds_surrogate(decoded: object) -> bool:
+    """Whether a string (or a key) anywhere in `decoded` holds half of a UTF-16 pair: no Unicode text."""
+    stack = [decoded]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value)
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, str) and not value.isascii():
+            try:
+                value.encode()
+            except UnicodeEncodeError:
+                return True
+    return False
 
 
 def _refuse(request: Request, error: GraphQLError, status: int, **headers: str) -> None:
@@ -74,6 +99,11 @@ class RecommenderGraphQL(GraphQL[Any, None]):
             raise HTTPException(400, "Unable to parse request body as JSON") from exc
         if isinstance(data, bytes) and not isinstance(decoded, dict | list):
             raise HTTPException(400, "The request body must be a JSON object")
+        # Python reads "\ud83e" alone, but neither the model nor Redis takes it, nor orjson once stored.
+        raw = data if isinstance(data, bytes) else data.encode(errors="surrogatepass")
+        maybe = json.detect_encoding(raw) != "utf-8" or _MAYBE_SURROGATE.search(raw) is not None
+        if maybe and _holds_surrogate(decoded):
+            raise HTTPException(400, "The request holds an unpaired UTF-16 surrogate: not Unicode text")
         return decoded
 
     def encode_json(self, data: object) -> bytes:
