@@ -2,6 +2,7 @@
 `scenario.rules[3].position`, `scenario.variants[1].share`) and nothing is saved.
 
 Contradictory rules are allowed: a PIN on a product a HIDE also matches is saved, and HIDE wins when served.
+A HIDE whose match sets no field is refused: it would hide the whole catalog.
 """
 
 import re
@@ -63,6 +64,9 @@ def check_rule(path: str, rule: Rule, k: int) -> Rule:
         check_id(f"{path}.product_ids[{i}]", product_id)
     if rule.match is None and not rule.product_ids:
         raise InvalidInput(path, "needs a match, productIds, or both")
+    if rule.action is RuleAction.HIDE and rule.match is not None and rule.match.is_empty:
+        # It would hide every product; the request path refuses such a filter (filters.hidden).
+        raise InvalidInput(f"{path}.match", "an empty match would hide every product: set at least one field")
     _check_weight(path, rule)
     _check_position(path, rule, k)
     if rule.active_from is not None and rule.active_until is not None and rule.active_until <= rule.active_from:

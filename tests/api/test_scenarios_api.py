@@ -163,6 +163,15 @@ BAD = [
     ({"name": "s", "rules": [{"action": "HIDE"}]}, "scenario.rules[0]"),
     ({"name": "s", "rules": [{"action": "HIDE", "productIds": ["a b"]}]}, "scenario.rules[0].productIds[0]"),
     ({"name": "s", "rules": [{"action": "HIDE", "match": {"minRating": 9}}]}, "scenario.rules[0].match.minRating"),
+    ({"name": "s", "rules": [{"action": "HIDE", "match": {}}]}, "scenario.rules[0].match"),  # would hide all
+    (
+        {"name": "s", "rules": [{"action": "HIDE", "match": {"inStockOnly": False}, "productIds": ["p001"]}]},
+        "scenario.rules[0].match",
+    ),
+    (
+        {"name": "s", "variants": [{"name": "a", "share": 0.5, "rules": [{"action": "HIDE", "match": {}}]}]},
+        "scenario.variants[0].rules[0].match",
+    ),
     (
         {"name": "s", "rules": [{**PIN, "activeFrom": "2026-02-01T00:00:00Z", "activeUntil": "2026-01-01T00:00:00Z"}]},
         "scenario.rules[0].activeUntil",
