@@ -3,7 +3,6 @@
 Each check raises InvalidInput naming the field, so a catalog reader can say which product and field is bad.
 """
 
-import math
 from collections.abc import Callable, Mapping
 
 from domain.errors import InvalidInput
@@ -11,6 +10,10 @@ from domain.models import Product
 from domain.validation import check_id, check_no_control_chars, check_range
 
 MAX_RATING = 5.0
+# Far above any price in any currency, and low enough that attributed revenue (the sum of the prices
+# purchased, domain/attribution.py) stays finite: with no bound, two purchases of a 1e308 product summed
+# to inf, which scenarioStats could not answer.
+MAX_PRICE = 1e12
 
 
 def check_nonempty(argument: str, value: object) -> str:
@@ -46,7 +49,7 @@ FIELD_CHECKS: dict[str, Callable[[str, object], object]] = {
     "description": check_nonempty,
     "category": check_slug,
     "brand": check_slug,
-    "price": lambda name, value: check_number(name, value, 0.0, math.inf),
+    "price": lambda name, value: check_number(name, value, 0.0, MAX_PRICE),
     "rating": lambda name, value: check_number(name, value, 0.0, MAX_RATING),
     "in_stock": check_flag,
 }

@@ -18,7 +18,7 @@ class ProductInput:
     description: str = strawberry.field(description="Marketing text; embedded as '{name}. {description}'.")
     category: str = strawberry.field(description="Category slug (stored lower-case).")
     brand: str = strawberry.field(description="Brand slug (stored lower-case).")
-    price: float = strawberry.field(description="Price, >= 0.")
+    price: float = strawberry.field(description="Price, 0 to 10^12.")
     rating: float = strawberry.field(description="Average rating, 0 to 5.")
     in_stock: bool = strawberry.field(description="Whether the product can be ordered now.")
 
@@ -29,7 +29,7 @@ class ProductInput:
 @strawberry.input(description="Changes to one product; omitted fields keep their value.")
 class ProductPatch:
     id: strawberry.ID = strawberry.field(description="The product to change.")
-    price: float | None = strawberry.field(default=None, description="New price, >= 0.")
+    price: float | None = strawberry.field(default=None, description="New price, 0 to 10^12.")
     rating: float | None = strawberry.field(default=None, description="New rating, 0 to 5.")
     in_stock: bool | None = strawberry.field(default=None, description="New stock state.")
     name: str | None = strawberry.field(default=None, description="New name (the product is re-embedded).")

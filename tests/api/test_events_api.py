@@ -121,7 +121,9 @@ def test_catalog_mutations(gql: GraphQLClient) -> None:
         (UPSERT, {"products": [_tiny(i) for i in range(501)]}, "products"),
         (UPSERT, {"products": [_product("a"), _product("a")]}, "products[1].id"),
         (UPSERT, {"products": [_product("a"), _product("b", price=-1)]}, "products[1].price"),
+        (UPSERT, {"products": [_product("a", price=1e308)]}, "products[0].price"),  # revenue would sum to inf
         (UPDATE, {"patches": [{"id": "p001", "price": 1}, {"id": "p001"}]}, "patches[1].id"),
+        (UPDATE, {"patches": [{"id": "p001", "price": 1e13}]}, "patches[0].price"),
         (DELETE, {"ids": ["bad id"]}, "ids[0]"),
         (RECENT, {"u": "eve", "n": 51}, "limit"),
         (RECOMMEND, {"q": "x", "x": {"productIds": ["ok", "a:b"]}}, "exclude.productIds[1]"),
