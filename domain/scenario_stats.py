@@ -7,7 +7,7 @@ from domain.attribution import CONTROL
 from domain.errors import InvalidInput
 from domain.experiments import ScenarioStats, scenario_stats
 from domain.ports import ExperimentCounters
-from domain.validation import check_id
+from domain.scenario_validation import check_name
 
 HOUR_S = 3600
 DAY_S = 24 * HOUR_S
@@ -36,7 +36,7 @@ class ScenarioStatsQuery:
     keep_days: int = DEFAULT_KEEP_DAYS
 
     async def __call__(self, name: str, start: float | None, end: float | None) -> ScenarioStats:
-        check_id("name", name)
+        check_name("name", name)  # the rule a scenario was saved under: others name none
         hours = stats_hours(start, end, self.clock(), self.keep_days)
         totals = await self.counters.totals(name, hours) if hours and self.counters is not None else {}
         return scenario_stats(name, totals, CONTROL)
