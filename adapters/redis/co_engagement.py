@@ -66,11 +66,19 @@ end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 0
 """
-# One relation's totals: KEYS[1]; ARGV[1]: product, increment pairs in one argument, added in order.
+# One relation's totals: KEYS[1]; ARGV[1]: product, increment pairs in one argument, added in order. Added as
+# doubles and written back with 17 significant digits (exact), as the fake adds them: HINCRBYFLOAT would add in
+# long double and write 17 decimals, so a total of counts made many half-lives before the landmark became 0.
 _TOTALS = """
 local product
 for word in string.gmatch(ARGV[1], '%S+') do
-  if product then redis.call('HINCRBYFLOAT', KEYS[1], product, word); product = nil else product = word end
+  if product then
+    local total = tonumber(redis.call('HGET', KEYS[1], product) or '0') + tonumber(word)
+    redis.call('HSET', KEYS[1], product, string.format('%.17g', total))
+    product = nil
+  else
+    product = word
+  end
 end
 return 0
 """

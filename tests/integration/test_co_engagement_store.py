@@ -82,6 +82,18 @@ TABLE = [
         {"exponent": 0.5},
     ),
     Case(
+        # Counts made long before the landmark are stored tiny (here 2^-650 of their weight): the totals must
+        # keep them as doubles do, not round them to a fixed number of decimals (to 0, which normalises nothing).
+        "normalised, counts made many half-lives before the landmark",
+        [(_av(("a", "niche", 2.0), ("a", "best", 4.0), ("x", "best", 100.0), ("y", "best", 100.0)), START)],
+        START,
+        {"a": {"niche": 2.0, "best": 4.0}},
+        {"a": 1.0},
+        ["niche", "best"],
+        2.0 / 2.0**0.5,
+        {"exponent": 0.5, "half_life_s": 3600.0},
+    ),
+    Case(
         "seeds fuse by weight and never come back",
         [(_av(("a", "b", 1.0), ("a", "c", 2.0), ("b", "d", 1.0), ("b", "a", 9.0)), START)],
         START,
