@@ -5,17 +5,18 @@ filter matching by the words the search index holds (domain.text).
 """
 
 import hashlib
+import math
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
 from adapters.memory_text import bm25, holds_all
-from domain.events import decayed
+from adapters.redis.popularity import DAY_S, DEFAULT_DAYS, DEFAULT_HALF_LIFE_S, DEFAULT_HOURS, HOUR_S
 from domain.filter_match import admits
 from domain.filters import ProductFilter
 from domain.models import IndexInfo, Product, Vector
 from domain.ports import SearchResult
-from domain.trending import Engagement
+from domain.trending import DEFAULT_BASELINE_DAYS, Engagement
 from domain.vectors import normalise
 
 
@@ -139,42 +140,57 @@ class InMemoryProductIndex:
 
 
 class InMemoryPopularity:
-    """Engagement counts with exact exponential decay (the Redis store buckets them by day); trending reads
-    hour and day buckets, as the Redis store does, so both give the same answers."""
+    """The Redis store's semantics (the same behaviour table runs on both): counts summed per UTC day and hour;
+    `top` sums the top n of each day in the window, each day decayed from its middle; trends take the top n of
+    each recent hour and each one's exact baseline. No expiry: no read reaches past what Redis keeps."""
 
-    def __init__(self, half_life_s: float = 2 * 24 * 3600.0) -> None:
-        self._half_life_s = half_life_s
-        self._counts: dict[str, tuple[float, float]] = {}  # product id -> (count, as of)
-        self._hours: dict[int, dict[str, float]] = {}  # UTC hour -> product id -> summed weights
-        self._days: dict[int, dict[str, float]] = {}
+    def __init__(
+        self,
+        days: int = DEFAULT_DAYS,
+        half_life_s: float = DEFAULT_HALF_LIFE_S,
+        hours: int = DEFAULT_HOURS,
+        baseline_days: int = DEFAULT_BASELINE_DAYS,
+    ) -> None:
+        if min(days, hours, baseline_days) < 1 or not half_life_s > 0:
+            raise ValueError("popularity needs at least one day, one hour and a positive half-life")
+        self._days, self._half_life_s, self._hours = days, half_life_s, hours
+        self._kept_days = max(days, baseline_days)
+        self._hour_counts: dict[int, dict[str, float]] = {}  # UTC hour -> product id -> summed weights
+        self._day_counts: dict[int, dict[str, float]] = {}
 
     async def add_many(self, counts: Sequence[tuple[str, float, float]]) -> None:
         for product_id, weight, at in counts:
-            self._add(product_id, weight, at)
-
-    def _add(self, product_id: str, weight: float, at: float) -> None:
-        count, since = self._counts.get(product_id, (0.0, at))
-        self._counts[product_id] = (decayed(count, at - since, self._half_life_s) + weight, at)
-        for buckets, width in ((self._hours, 3600), (self._days, 24 * 3600)):
-            bucket = buckets.setdefault(int(at // width), {})
-            bucket[product_id] = bucket.get(product_id, 0.0) + weight
-
-    async def engagement(self, now: float, n: int, *, recent_hours: int, baseline_days: int) -> list[Engagement]:
-        hour, today = int(now // 3600), int(now // (24 * 3600))
-        recent = _summed(self._hours.get(hour - back, {}) for back in range(recent_hours))
-        baseline = _summed(self._days.get(today - back, {}) for back in range(1, baseline_days + 1))
-        top = sorted(recent, key=lambda pid: (-recent[pid], pid))[:n]
-        return [Engagement(pid, recent[pid], baseline.get(pid, 0.0)) for pid in top]
+            for buckets, width in ((self._day_counts, DAY_S), (self._hour_counts, HOUR_S)):
+                bucket = buckets.setdefault(int(at // width), {})
+                bucket[product_id] = bucket.get(product_id, 0.0) + weight
 
     async def top(self, now: float, n: int) -> list[tuple[str, float]]:
-        now_counts = {i: decayed(c, now - t, self._half_life_s) for i, (c, t) in self._counts.items()}
-        return sorted(now_counts.items(), key=lambda pair: (-pair[1], pair[0]))[:n]
+        today, totals = int(now // DAY_S), dict[str, float]()
+        for day in (today - back for back in range(self._days)):
+            factor = math.pow(2.0, -max(now - (day + 0.5) * DAY_S, 0.0) / self._half_life_s)
+            for product_id, count in _highest(self._day_counts.get(day, {}), n):
+                totals[product_id] = totals.get(product_id, 0.0) + count * factor
+        return sorted(totals.items(), key=lambda pair: (-pair[1], pair[0]))[:n]
+
+    async def engagement(self, now: float, n: int, *, recent_hours: int, baseline_days: int) -> list[Engagement]:
+        if recent_hours > self._hours or baseline_days > self._kept_days:
+            raise ValueError(f"trending reaches past the {self._hours} hours and {self._kept_days} days kept")
+        hour, today = int(now // HOUR_S), int(now // DAY_S)
+        recent = _summed(_highest(self._hour_counts.get(hour - back, {}), n) for back in range(recent_hours))
+        top = sorted(recent, key=lambda pid: (-recent[pid], pid))[:n]
+        days = [self._day_counts.get(today - back, {}) for back in range(1, baseline_days + 1)]
+        return [Engagement(pid, recent[pid], sum(day[pid] for day in days if pid in day)) for pid in top]
 
 
-def _summed(buckets: Iterable[dict[str, float]]) -> dict[str, float]:
+def _highest(bucket: dict[str, float], n: int) -> list[tuple[str, float]]:
+    """What a sorted set's ZRANGE 0 n-1 REV gives: the n highest, ties the larger id first."""
+    return sorted(bucket.items(), key=lambda pair: (pair[1], pair[0]), reverse=True)[:n]
+
+
+def _summed(buckets: Iterable[Iterable[tuple[str, float]]]) -> dict[str, float]:
     totals: dict[str, float] = {}
     for bucket in buckets:
-        for product_id, weight in bucket.items():
+        for product_id, weight in bucket:
             totals[product_id] = totals.get(product_id, 0.0) + weight
     return totals
 
