@@ -1,14 +1,28 @@
 """Words of free text as the search index cuts them, so a phrase filter means the same on every store."""
 
+import string
+
 from domain.errors import InvalidInput
 
 # RediSearch's default tokenizer separators. The rule lives here, not in the Redis adapter, because the
 # in-memory store must cut text at exactly the same characters for the two to agree.
 TEXT_SEPARATORS = frozenset(" \t\n\r\f\v,./(){}[]:;\\~!@#$%^&*-=+|'`\"<>?")
+# RediSearch lower-cases the ASCII letters of indexed text and leaves every other letter as written.
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 
 def text_words(text: str) -> list[str]:
-    """The words an index holds for `text`, lower-cased; stop words are kept (the index keeps them)."""
+    """The words an index holds for `text`: ASCII letters lower-cased, any other letter as written ("CAFÉ" is held
+    as "cafÉ", which no lower-case query names); stop words are kept (the index keeps them)."""
+    return [word.translate(_ASCII_LOWER) for word in _cut(text)]
+
+
+def query_words(text: str) -> list[str]:
+    """The words of a query or a phrase, lower-cased whole: they match text written in lower case."""
+    return [word.lower() for word in _cut(text)]
+
+
+def _cut(text: str) -> list[str]:
     words: list[str] = []
     current: list[str] = []
     for ch in text:
@@ -20,13 +34,13 @@ def text_words(text: str) -> list[str]:
             current.append(ch)
     if current:
         words.append("".join(current))
-    return [word.lower() for word in words]
+    return words
 
 
 def phrase_words(text: str) -> list[str]:
     """The words of a phrase filter. RediSearch matches a phrase's consecutive repeats ("go go") against
     a single occurrence, so they are collapsed: every store then matches what Redis really matches."""
-    words = text_words(text)
+    words = query_words(text)
     return [word for i, word in enumerate(words) if i == 0 or word != words[i - 1]]
 
 
@@ -47,6 +61,6 @@ KEYWORD_STOP_WORDS = frozenset((_STOP_WORDS + " them this to was we with without
 def keyword_terms(text: str) -> list[str]:
     """The words a keyword search looks for: the index's words without stop words (all of them if only
     stop words were given)."""
-    words = list(dict.fromkeys(text_words(text)))
+    words = list(dict.fromkeys(query_words(text)))
     kept = [word for word in words if word not in KEYWORD_STOP_WORDS]
     return kept or words

@@ -35,6 +35,7 @@ ODD_PRODUCTS = [
     odd("x05", "home audio", "ünïcode-brand", "Down-filled parka, rated to 25°C. Café-ready!"),
     odd("x06", "home-audio", "plain", "The best of the best; on the go"),
     odd("x07", "snake_case", "_", "foo_bar stays one word"),
+    odd("x08", "sizes", "plain", "Übergröße parka, naïve CAFÉ"),
 ]
 
 
@@ -71,6 +72,12 @@ TABLE = [
     Row({"text_match": "down-filled"}, '@description:"down filled"', {"x05"}),
     Row({"text_match": "25°C"}, '@description:"25°c"', {"x05"}),
     Row({"text_match": "CAFÉ"}, '@description:"café"', {"x05"}),
+    # The index lower-cases ASCII letters only: "Übergröße" and "CAFÉ" are held as "Übergröße" and "cafÉ", which
+    # no phrase (lower-cased whole) can name; "naïve", written lower-case, matches however it is asked for.
+    Row({"text_match": "übergröße"}, '@description:"übergröße"', set()),
+    Row({"text_match": "Übergröße parka"}, '@description:"übergröße parka"', set()),
+    Row({"text_match": "café"}, '@description:"café"', {"x05"}),
+    Row({"text_match": "NAÏVE"}, '@description:"naïve"', {"x08"}),
     Row({"text_match": 'parka "rated" to'}, '@description:"parka rated to"', {"x05"}),
     Row({"text_match": "the best"}, '@description:"the best"', {"x06"}),  # stop words stay searchable
     Row({"text_match": "on the go"}, '@description:"on the go"', {"x06"}),
