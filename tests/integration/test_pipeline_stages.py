@@ -86,6 +86,20 @@ async def test_keyword_source_ranks_bm25_matches_and_renders_everything_without_
     assert nothing.entries == [] and nothing.clause == "*"
 
 
+async def test_keyword_search_finds_words_by_their_english_stem(stores: Stores) -> None:
+    """As the index stems: "hike" finds "hiking" and "hikes", "shoes" "shoe", "running" "runs"; a held word shorter
+    than 4 bytes is kept as it is ("its" is not found for "it", though "its" finds "it")."""
+
+    async def found(*words: str, k: int = 20) -> set[str]:
+        return {p.id for p, _ in (await stores.index.keyword_search(words, ProductFilter(), k)).hits}
+
+    assert await found("hike") == {"p006", "p009", "p017", "p047"}
+    assert await found("running", "shoes", k=2) == {"p010", "p011"}  # the two holding both
+    assert await found("running", "shoes") == {"p010", "p011", "p014", "p015", "p043", "p051", "p054", "p059"}
+    assert await found("it") == {"p002", "p003", "p023", "p028", "p043", "p060"}
+    assert await found("its") == await found("it") | {"p004"}
+
+
 async def test_engagement_sources(stores: Stores, catalog_items: Catalog) -> None:
     ask = Retrieval(ProductFilter(), 4, now=START)
     assert await Popular(stores.index, stores.popularity).retrieve(ask) is None  # no events yet
