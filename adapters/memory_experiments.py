@@ -20,13 +20,13 @@ class InMemoryExperimentCounters:
         self._add(scenario, at, f"{variant}|requests", 1)
         self._add(scenario, at, f"{variant}|impressions", items)
 
-    async def count_conversion(self, conversion: Conversion, window_s: float) -> bool:
+    async def count_conversion(self, conversion: Conversion, keep_s: float) -> bool:
         c = conversion
         mark = (c.scenario, c.page, c.product_id, c.kind.value)
         # No await between the check and the mark: atomic on the event loop, as the script is in Redis.
         if self.marks.get(mark, float("-inf")) > c.at:
             return False
-        self.marks[mark] = c.at + window_s
+        self.marks[mark] = c.at + keep_s
         self._add(c.scenario, c.at, f"{c.variant}|{c.counter}", 1)
         self._add(c.scenario, c.at, f"{c.variant}|{c.counter}@{c.position}", 1)
         if c.revenue:

@@ -30,7 +30,10 @@ class Attribution:
         if claim is None or not claim.issued_at - CLOCK_SKEW_S <= at <= claim.issued_at + self.window_s:
             return None
         conversion = conversion_of(claim, product, kind, at)
-        if conversion is None or not await self.counters.count_conversion(conversion, self.window_s):
+        # The dedupe mark outlives the id: until the page's window has ended on every instance's clock. Kept for the
+        # window from the event, a mark set early by a clock running behind went while the id was still good.
+        keep_s = claim.issued_at + self.window_s + 2 * CLOCK_SKEW_S - at
+        if conversion is None or not await self.counters.count_conversion(conversion, keep_s):
             return None
         if self.scenarios is not None and not await self.scenarios.exists(conversion.scenario):
             return replace(conversion, configured=False)

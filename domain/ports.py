@@ -234,9 +234,9 @@ class ExperimentCounters(Protocol):
 
     async def count_page(self, scenario: str, variant: str, items: int, at: float) -> None: ...
 
-    async def count_conversion(self, conversion: Conversion, window_s: float) -> bool:
+    async def count_conversion(self, conversion: Conversion, keep_s: float) -> bool:
         """Count it unless this (page, product, kind) was counted before; True when it was counted now.
-        The first count and its dedupe mark are one atomic write."""
+        The first count and its dedupe mark are one atomic write; the mark is kept `keep_s` after the event."""
         ...
 
     async def totals(self, scenario: str, hours: Sequence[int]) -> dict[str, VariantCounts]:

@@ -3,8 +3,8 @@
 Fields are `<variant>|<counter>`: requests, impressions, clicks, add_to_carts, purchases (integers),
 revenue (a float), and `<variant>|<counter>@<position>` for attributed events by the item's position.
 A bucket expires `keep_days` after its hour. An attributed event first sets its dedupe mark
-`<prefix>ab:{<scenario>}:seen:<page>:<product>:<kind>` (NX, for the attribution window: the id is
-refused after that anyway), and only a mark it set counts; mark and counts are one script, so a
+`<prefix>ab:{<scenario>}:seen:<page>:<product>:<kind>` (NX, until the page's attribution window has ended:
+the id is refused after that anyway), and only a mark it set counts; mark and counts are one script, so a
 repeated or concurrent event never counts twice and a counted one never lacks its mark. Both keys
 carry the scenario as hash tag: one cluster slot per scenario.
 
@@ -14,6 +14,7 @@ here cost more than the 50 ms budget of the read, most of it in building and par
 (BENCHMARKS.md, "Experiments"). Lua numbers are doubles: counts stay exact below 2^53.
 """
 
+import math
 from collections.abc import Sequence
 
 from adapters.redis.connection import RedisConnection, translated
@@ -97,10 +98,10 @@ class RedisExperimentCounters:
             await pipe.execute()
 
     @translated
-    async def count_conversion(self, conversion: Conversion, window_s: float) -> bool:
+    async def count_conversion(self, conversion: Conversion, keep_s: float) -> bool:
         hour = int(conversion.at // HOUR_S)
         field = f"{conversion.variant}|{conversion.counter}"
-        ttls: list[str | int] = [max(int(window_s), 1), self._ttl(conversion.at)]
+        ttls: list[str | int] = [max(math.ceil(keep_s), 1), self._ttl(conversion.at)]
         fields = [field, f"{field}@{conversion.position}", f"{conversion.variant}|revenue", repr(conversion.revenue)]
         keys = [self.mark(conversion), self.bucket(conversion.scenario, hour)]
         counted = await self._count_once(keys=keys, args=[*ttls, *fields])
