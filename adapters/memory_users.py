@@ -44,17 +44,22 @@ class InMemoryUserFeatureStore:
                 updated = change(updated, event)
             self._versions[user_id] += len(events)
             self._users[user_id] = replace(updated, affinities=dict(updated.affinities))
-            self._history[user_id][:0] = events[::-1]
+            self._history[user_id][:0] = [_as_stored(event) for event in events[::-1]]
             del self._history[user_id][HISTORY_LENGTH:]
             return updated
 
     async def history(self, user_id: str, limit: int) -> list[Event]:
-        return self._history[user_id][:limit]
+        return self._history[user_id][: max(limit, 0)]
 
     async def snapshot(self, user_id: str, limit: int) -> UserSnapshot:
-        return UserSnapshot(self._features(user_id), self._history[user_id][:limit], self._versions[user_id])
+        return UserSnapshot(self._features(user_id), await self.history(user_id, limit), self._versions[user_id])
 
     async def delete(self, user_id: str) -> None:
         self._users.pop(user_id, None)
         self._history.pop(user_id, None)
         self._versions.pop(user_id, None)
+
+
+def _as_stored(event: Event) -> Event:
+    """The event as the Redis store's history keeps it: its time to the millisecond."""
+    return replace(event, at=round(event.at * 1000) / 1000.0)

@@ -59,7 +59,9 @@ return {redis.call('HGETALL', KEYS[1]), redis.call('GET', KEYS[2])}
 # KEYS: features hash, vectors string, events list; ARGV: history length. The same, with the history: what a
 # recommendation of a user with a history reads, in one round trip.
 _READ_WITH_HISTORY = """#!lua flags=no-writes
-return {redis.call('HGETALL', KEYS[1]), redis.call('GET', KEYS[2]), redis.call('LRANGE', KEYS[3], 0, ARGV[1] - 1)}
+local n = tonumber(ARGV[1])
+local history = n > 0 and redis.call('LRANGE', KEYS[3], 0, n - 1) or {}
+return {redis.call('HGETALL', KEYS[1]), redis.call('GET', KEYS[2]), history}
 """
 # KEYS: features hash, events list, vectors string. ARGV: version read, TTL ms, history length, vectors
 # ('' for none), n, n event entries (oldest first, at most the history length), field/value... The hash is
@@ -192,6 +194,8 @@ class RedisUserFeatureStore:
 
     @translated
     async def history(self, user_id: str, limit: int) -> list[Event]:
+        if limit < 1:  # LRANGE 0 -1 would read them all
+            return []
         raw = await self._reads.command("LRANGE", self.events_key(user_id), 0, limit - 1)
         return [decode_event(entry) for entry in raw]
 

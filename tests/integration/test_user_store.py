@@ -213,3 +213,15 @@ async def test_a_write_of_many_events_stores_what_one_write_per_event_stores(eit
         assert mine is not None and theirs is not None and np.array_equal(mine, theirs), name
     plain = {"session_vector": None, "dismissed_vector": None}
     assert replace(many.features, user_id="one", **plain) == replace(one.features, **plain)
+
+
+async def test_history_times_are_kept_to_the_millisecond_and_no_limit_reads_nothing(
+    either_store: UserFeatureStore,
+) -> None:
+    users = either_store
+    events = [Event("p1", EventKind.VIEW, NOW + 0.0004), Event("p2", EventKind.CLICK, NOW + 1.2346)]
+    await users.record(events, "ms", _one_more_click)
+    assert [e.at for e in await users.history("ms", 5)] == [(NOW * 1000 + 1235) / 1000, NOW]
+    for limit in (0, -1):
+        assert await users.history("ms", limit) == [] and (await users.snapshot("ms", limit)).history == []
+    assert (await users.snapshot("ms", 1)).history == (await users.history("ms", 1))
