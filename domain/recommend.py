@@ -47,10 +47,11 @@ class RecommendSources:
         return frozenset((SourceKind.QUERY, *self.by_kind))
 
     def chain(self, kinds: Sequence[SourceKind], *, text: bool, mode: SearchMode) -> Source:
-        """A scenario's order as a fallback chain: QUERY only with text, SESSION only without (with text the
-        session is blended into the query's vector instead), and TOP_RATED last when not named, so that a
-        page is served even when every named source declines."""
-        named = [k for k in kinds if k is not (SourceKind.SESSION if text else SourceKind.QUERY)]
+        """A scenario's order as a fallback chain: QUERY only with text, SESSION and BEHAVIOUR only without (with
+        text the session is blended into the query's vector, and behaviour gives the query's candidates a bonus),
+        and TOP_RATED last when not named, so that a page is served even when every named source declines."""
+        skipped = (SourceKind.SESSION, SourceKind.BEHAVIOUR) if text else (SourceKind.QUERY,)
+        named = [k for k in kinds if k not in skipped]
         chosen = [self.by_mode[mode] if kind is SourceKind.QUERY else self.by_kind[kind] for kind in named]
         if SourceKind.TOP_RATED not in named:
             chosen.append(self.by_kind[SourceKind.TOP_RATED])

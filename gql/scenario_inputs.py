@@ -27,7 +27,8 @@ strawberry.enum(
     name="Source",
     description="A source of candidates, tried in a scenario's order until one yields some: QUERY (the query text, "
     "by the request's search mode; only when a query is given), SESSION (near the user's session vector; skipped "
-    "when a query is searched), BEHAVIOUR (engaged with together with the user's recent products), POPULAR (most "
+    "when a query is searched), BEHAVIOUR (engaged with together with the user's recent products; skipped when a "
+    "query is searched), POPULAR (most "
     "engaged of the last days, topped up with the best rated), TRENDING (rising engagement), TOP_RATED (best "
     "rated; always answers, and ends every scenario's order that does not name it).",
 )

@@ -9,10 +9,12 @@ from domain.events import EventKind
 from domain.filters import BlendSettings, ExcludeSettings, RecommendRequest
 from domain.models import Reason, Strategy
 from domain.service import RecommenderService
+from domain.source_kinds import SourceKind
 from tests.graphql_client import GraphQLClient
 
 pytestmark = pytest.mark.anyio
 PARKA, KNIFE = "p001", "p035"  # nothing alike: only shoppers' purchases pair them
+BEHAVIOUR, QUERY = SourceKind.BEHAVIOUR, SourceKind.QUERY
 
 
 async def _bought_together_by_others(service: RecommenderService, shoppers: int = 3) -> None:
@@ -75,6 +77,22 @@ async def test_with_a_query_behaviour_only_adds_a_bonus(service: RecommenderServ
     assert knife.affinity_bonus > 0.0  # the behaviour bonus, b = 1
     fresh = await service.recommend(replace(ask, user_id="nobody"))
     assert all(c.affinity_bonus == 0.0 for c in fresh.items)
+
+
+async def test_a_scenario_naming_behaviour_before_the_query_still_serves_the_query(
+    service: RecommenderService,
+) -> None:
+    """With a query, behaviour is the query's bonus (as the session is blended in): the BEHAVIOUR source steps
+    aside whether or not an exclusion happened to read the history its seeds come from."""
+    await _bought_together_by_others(service)
+    await service.record_event("u", PARKA, EventKind.PURCHASE)
+    ask = RecommendRequest(query="kitchen knife for cooking", user_id="u", k=5, sources=(BEHAVIOUR, QUERY))
+    for exclude in (None, ExcludeSettings()):  # the second reads the history (and excludes nothing here)
+        found = await service.recommend(replace(ask, exclude=exclude))
+        assert found.strategy is Strategy.QUERY, exclude
+        assert {c.explanation.reason for c in found.items} == {Reason.MATCHES_QUERY}  # type: ignore[union-attr]
+    without_text = await service.recommend(replace(ask, query=None))
+    assert KNIFE in _ids(without_text)  # without text, BEHAVIOUR serves
 
 
 async def test_user_with_only_dismissals_gets_no_behaviour(service: RecommenderService) -> None:
