@@ -11,12 +11,12 @@ from collections.abc import Callable, Iterable, Sequence
 import numpy as np
 
 from adapters.memory_text import bm25, holds_all
-from adapters.redis.popularity import DAY_S, DEFAULT_DAYS, DEFAULT_HALF_LIFE_S, DEFAULT_HOURS, HOUR_S
+from adapters.redis.popularity import DAY_S, DEFAULT_WINDOWS, HOUR_S, PopularityWindows
 from domain.filter_match import admits
 from domain.filters import ProductFilter
 from domain.models import IndexInfo, Product, Vector
 from domain.ports import SearchResult
-from domain.trending import DEFAULT_BASELINE_DAYS, Engagement
+from domain.trending import Engagement
 from domain.vectors import normalise
 
 Hit = tuple[Product, float, Vector]  # a product, its score in the search, its vector
@@ -154,17 +154,8 @@ class InMemoryPopularity:
     `top` sums the top n of each day in the window, each day decayed from its middle; trends take the top n of
     each recent hour and each one's exact baseline. No expiry: no read reaches past what Redis keeps."""
 
-    def __init__(
-        self,
-        days: int = DEFAULT_DAYS,
-        half_life_s: float = DEFAULT_HALF_LIFE_S,
-        hours: int = DEFAULT_HOURS,
-        baseline_days: int = DEFAULT_BASELINE_DAYS,
-    ) -> None:
-        if min(days, hours, baseline_days) < 1 or not half_life_s > 0:
-            raise ValueError("popularity needs at least one day, one hour and a positive half-life")
-        self._days, self._half_life_s, self._hours = days, half_life_s, hours
-        self._kept_days = max(days, baseline_days)
+    def __init__(self, windows: PopularityWindows = DEFAULT_WINDOWS) -> None:
+        self._windows = windows
         self._hour_counts: dict[int, dict[str, float]] = {}  # UTC hour -> product id -> summed weights
         self._day_counts: dict[int, dict[str, float]] = {}
 
@@ -176,15 +167,14 @@ class InMemoryPopularity:
 
     async def top(self, now: float, n: int) -> list[tuple[str, float]]:
         today, totals = int(now // DAY_S), dict[str, float]()
-        for day in (today - back for back in range(self._days)):
-            factor = math.pow(2.0, -max(now - (day + 0.5) * DAY_S, 0.0) / self._half_life_s)
+        for day in (today - back for back in range(self._windows.days)):
+            factor = math.pow(2.0, -max(now - (day + 0.5) * DAY_S, 0.0) / self._windows.half_life_s)
             for product_id, count in _highest(self._day_counts.get(day, {}), n):
                 totals[product_id] = totals.get(product_id, 0.0) + count * factor
         return sorted(totals.items(), key=lambda pair: (-pair[1], pair[0]))[:n]
 
     async def engagement(self, now: float, n: int, *, recent_hours: int, baseline_days: int) -> list[Engagement]:
-        if recent_hours > self._hours or baseline_days > self._kept_days:
-            raise ValueError(f"trending reaches past the {self._hours} hours and {self._kept_days} days kept")
+        self._windows.check_reach(recent_hours=recent_hours, baseline_days=baseline_days)
         hour, today = int(now // HOUR_S), int(now // DAY_S)
         recent = _summed(_highest(self._hour_counts.get(hour - back, {}), n) for back in range(recent_hours))
         top = sorted(recent, key=lambda pid: (-recent[pid], pid))[:n]

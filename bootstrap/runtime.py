@@ -22,7 +22,7 @@ from adapters.redis.connection import RedisConnection, connect
 from adapters.redis.embedded import EmbeddedRedis
 from adapters.redis.experiments import RedisExperimentCounters
 from adapters.redis.index import RedisProductIndex
-from adapters.redis.popularity import RedisPopularity
+from adapters.redis.popularity import PopularityWindows, RedisPopularity
 from adapters.redis.replicas import ReplicatedProductIndex
 from adapters.redis.users import RedisUserFeatureStore
 from bootstrap.settings import Settings
@@ -135,8 +135,8 @@ async def open_runtime(
             assert client is not None
             users = RedisUserFeatureStore(client, settings.user_prefix, settings.user_ttl_s)
         if popularity is None and client is not None:
-            days, half_life = settings.popularity_days, settings.popularity_half_life_s
-            popularity = RedisPopularity(client, settings.popularity_key, days, half_life)
+            windows = PopularityWindows(days=settings.popularity_days, half_life_s=settings.popularity_half_life_s)
+            popularity = RedisPopularity(client, settings.popularity_key, windows)
         if co_engagement is None and client is not None and settings.co_engagement:
             co_engagement = co_engagement_store(settings, client)
         if experiments is None and client is not None:  # without Redis, as popularity: nothing counted

@@ -22,6 +22,7 @@ days a trend baseline may reach back (`baseline_days`), so a short popularity wi
 import asyncio
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from adapters.redis.connection import RedisConnection, translated
@@ -33,6 +34,32 @@ DEFAULT_DAYS = 7
 DEFAULT_HALF_LIFE_S = 2 * DAY_S
 HOUR_S = 3600
 DEFAULT_HOURS = 48
+
+
+@dataclass(frozen=True)
+class PopularityWindows:
+    """What a popularity store keeps and how its counts fade; the in-memory store keeps the same."""
+
+    days: int = DEFAULT_DAYS  # the days `top` sums
+    half_life_s: float = DEFAULT_HALF_LIFE_S
+    hours: int = DEFAULT_HOURS  # the hours kept for trends
+    baseline_days: int = DEFAULT_BASELINE_DAYS  # the days a trend's baseline may reach back
+
+    def __post_init__(self) -> None:
+        if min(self.days, self.hours, self.baseline_days) < 1 or not self.half_life_s > 0:
+            raise ValueError("popularity needs at least one day, one hour and a positive half-life")
+
+    @property
+    def kept_days(self) -> int:
+        return max(self.days, self.baseline_days)
+
+    def check_reach(self, *, recent_hours: int, baseline_days: int) -> None:
+        if recent_hours > self.hours or baseline_days > self.kept_days:
+            raise ValueError(f"trending reaches past the {self.hours} hours and {self.kept_days} days kept")
+
+
+DEFAULT_WINDOWS = PopularityWindows()
+
 
 # One day's or hour's counts: KEYS[1]; ARGV: TTL s, then product, weight pairs in one argument
 # (adapters.redis.keyed_scripts), added in order.
@@ -48,23 +75,12 @@ return 0
 
 class RedisPopularity:
     def __init__(
-        self,
-        redis: RedisConnection,
-        prefix: str = "recommender:",
-        days: int = DEFAULT_DAYS,
-        half_life_s: float = DEFAULT_HALF_LIFE_S,
-        hours: int = DEFAULT_HOURS,
-        baseline_days: int = DEFAULT_BASELINE_DAYS,
+        self, redis: RedisConnection, prefix: str = "recommender:", windows: PopularityWindows = DEFAULT_WINDOWS
     ) -> None:
-        if min(days, hours, baseline_days) < 1 or not half_life_s > 0:
-            raise ValueError("popularity needs at least one day, one hour and a positive half-life")
         self._scripts = KeyedScripts(redis.client)
         self._reads = redis.reads
         self._prefix = prefix
-        self._days = days
-        self._half_life_s = half_life_s
-        self._hours = hours
-        self._kept_days = max(days, baseline_days)
+        self._windows = windows
 
     def key(self, day: int) -> str:
         return f"{self._prefix}popular:{day}"
@@ -74,7 +90,7 @@ class RedisPopularity:
 
     @translated
     async def add_many(self, counts: Sequence[tuple[str, float, float]]) -> None:
-        day_ttl_s, hour_ttl_s = (self._kept_days + 1) * DAY_S, (self._hours + 1) * HOUR_S
+        day_ttl_s, hour_ttl_s = (self._windows.kept_days + 1) * DAY_S, (self._windows.hours + 1) * HOUR_S
         keys: dict[str, tuple[int, list[str | float]]] = {}
         for product_id, weight, at in counts:
             for key, ttl_s in ((self.key(int(at // DAY_S)), day_ttl_s), (self.hour_key(int(at // HOUR_S)), hour_ttl_s)):
@@ -84,14 +100,14 @@ class RedisPopularity:
     @translated
     async def top(self, now: float, n: int) -> list[tuple[str, float]]:
         today = int(now // DAY_S)
-        days = [today - back for back in range(self._days)]
+        days = [today - back for back in range(self._windows.days)]
         replies = await asyncio.gather(
             *(self._reads.command("ZRANGE", self.key(day), 0, n - 1, "REV", "WITHSCORES") for day in days)
         )
         totals: dict[str, float] = {}
         for day, reply in zip(days, replies, strict=True):
             age = max(now - (day + 0.5) * DAY_S, 0.0)
-            factor = math.pow(2.0, -age / self._half_life_s)
+            factor = math.pow(2.0, -age / self._windows.half_life_s)
             for member, score in zip(reply[::2], reply[1::2], strict=True):
                 product_id = member.decode()
                 totals[product_id] = totals.get(product_id, 0.0) + float(score) * factor
@@ -99,8 +115,7 @@ class RedisPopularity:
 
     @translated
     async def engagement(self, now: float, n: int, *, recent_hours: int, baseline_days: int) -> list[Engagement]:
-        if recent_hours > self._hours or baseline_days > self._kept_days:
-            raise ValueError(f"trending reaches past the {self._hours} hours and {self._kept_days} days kept")
+        self._windows.check_reach(recent_hours=recent_hours, baseline_days=baseline_days)
         hour = int(now // HOUR_S)
         recent = _summed(
             await asyncio.gather(

@@ -9,7 +9,7 @@ import pytest
 
 from adapters.memory import InMemoryPopularity
 from adapters.redis.connection import RedisConnection
-from adapters.redis.popularity import DAY_S, HOUR_S, RedisPopularity
+from adapters.redis.popularity import DAY_S, HOUR_S, PopularityWindows, RedisPopularity
 from domain.trending import Engagement
 from tests.clock import START
 
@@ -23,8 +23,8 @@ MIDDLE = (START // DAY_S + 0.5) * DAY_S  # the middle of START's UTC day (START 
 def make_store(request: pytest.FixtureRequest, redis_conn: RedisConnection, namespace: str) -> Callable[..., Store]:
     def make(**options: Any) -> Store:
         if request.param == "memory":
-            return InMemoryPopularity(**options)
-        return RedisPopularity(redis_conn, prefix=namespace, **options)
+            return InMemoryPopularity(PopularityWindows(**options))
+        return RedisPopularity(redis_conn, prefix=namespace, windows=PopularityWindows(**options))
 
     return make
 

@@ -6,7 +6,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from adapters.redis.connection import RedisConnection
-from adapters.redis.popularity import DAY_S, HOUR_S, RedisPopularity
+from adapters.redis.popularity import DAY_S, HOUR_S, PopularityWindows, RedisPopularity
 from domain.errors import InvalidInput
 from domain.events import EventKind
 from domain.filters import ProductFilter, RecommendRequest
@@ -169,7 +169,7 @@ async def test_hour_buckets_on_redis_have_their_key_and_expiry(
 async def test_a_short_popularity_window_keeps_the_trend_baseline(
     redis_conn: RedisConnection, redis_client: aioredis.Redis, namespace: str
 ) -> None:
-    popularity = RedisPopularity(redis_conn, prefix=namespace, days=1)
+    popularity = RedisPopularity(redis_conn, prefix=namespace, windows=PopularityWindows(days=1))
     await popularity.add_many([("p018", 7.0, START - 5 * DAY_S)])
     await popularity.add_many([("p018", 10.0, START)])
     assert await redis_client.ttl(f"{namespace}popular:{int(START // DAY_S) - 5}") > 7 * DAY_S
