@@ -6,6 +6,7 @@ Each check raises InvalidInput naming the field, so a catalog reader can say whi
 from collections.abc import Callable, Mapping
 
 from domain.errors import InvalidInput
+from domain.filters import MAX_TAG_CHARS
 from domain.models import Product
 from domain.validation import check_id, check_no_control_chars, check_range
 
@@ -24,10 +25,13 @@ def check_nonempty(argument: str, value: object) -> str:
 
 def check_slug(argument: str, value: object) -> str:
     """Categories and brands are compared case-insensitively, so they are stored lower-case once;
-    a ',' would split the value into two tags in the index (the TAG separator)."""
+    a ',' would split the value into two tags in the index (the TAG separator). At most as long as a
+    filter may name: a longer one could be stored but never filtered on."""
     slug = check_nonempty(argument, value).lower()
     if "," in slug:
         raise InvalidInput(argument, "must not contain ','")
+    if len(slug) > MAX_TAG_CHARS:
+        raise InvalidInput(argument, f"must be at most {MAX_TAG_CHARS} characters, got {len(slug)}")
     return check_no_control_chars(argument, slug)
 
 

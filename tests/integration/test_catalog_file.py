@@ -48,6 +48,7 @@ def broken(field: str, value: Any, position: int = 3) -> dict[str, Any]:
         (broken("in_stock", "yes"), "field 'in_stock' must be true or false"),
         (broken("name", ""), "field 'name' must be a non-empty string"),
         (broken("category", "a,b"), "field 'category' must not contain ','"),
+        (broken("brand", "b" * 65), "field 'brand' must be at most 64 characters, got 65"),  # no filter could name it
         (broken("id", "p 4"), "field 'id' must be 1-64 characters"),
         (broken("description", KeyError), "product 'p004' (#4): missing field(s) description"),
         (broken("embedding_b64", "@@not base64@@"), "field 'embedding_b64' is not valid base64"),
