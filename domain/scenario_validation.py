@@ -9,13 +9,14 @@ import re
 from collections.abc import Collection
 
 from domain.errors import InvalidInput
-from domain.filters import DEFAULT_K, MAX_K, MIN_K
+from domain.filters import DEFAULT_K, MAX_EXCLUDED_IDS, MAX_K, MIN_K
 from domain.rules import Rule, RuleAction
 from domain.scenarios import CONTROL, Scenario, Settings, Variant
 from domain.source_kinds import SourceKind
 from domain.validation import check_id, check_range, check_text
 
 MAX_RULES = 50
+MAX_VARIANTS = 20
 MAX_RULE_WEIGHT = 10.0
 MAX_DESCRIPTION_CHARS = 1024
 # Names become Redis hash fields and metric labels: a closed, short charset.
@@ -60,6 +61,8 @@ def _check_settings(path: str, settings: Settings, servable: Collection[SourceKi
 
 
 def check_rule(path: str, rule: Rule, k: int) -> Rule:
+    if len(rule.product_ids) > MAX_EXCLUDED_IDS:  # a HIDE's ids join the request's excluded ids
+        raise InvalidInput(f"{path}.product_ids", f"at most {MAX_EXCLUDED_IDS} ids, got {len(rule.product_ids)}")
     for i, product_id in enumerate(rule.product_ids):
         check_id(f"{path}.product_ids[{i}]", product_id)
     if rule.match is None and not rule.product_ids:
@@ -97,6 +100,8 @@ def _check_position(path: str, rule: Rule, k: int) -> None:
 
 
 def _check_variants(variants: tuple[Variant, ...], servable: Collection[SourceKind], k: int) -> None:
+    if len(variants) > MAX_VARIANTS:
+        raise InvalidInput("scenario.variants", f"at most {MAX_VARIANTS} variants, got {len(variants)}")
     seen: set[str] = set()
     total = 0.0
     for i, variant in enumerate(variants):

@@ -154,6 +154,11 @@ BAD = [
     ({"name": "s", "filters": {"minPrice": -1}}, "scenario.filters.minPrice"),
     ({"name": "s", "blend": {"weight": 2}}, "scenario.blend.weight"),
     ({"name": "s", "rules": [PIN] * 51}, "scenario.rules"),
+    (
+        {"name": "s", "rules": [{"action": "HIDE", "productIds": [f"p{n}" for n in range(1001)]}]},
+        "scenario.rules[0].productIds",
+    ),
+    ({"name": "s", "variants": [{"name": f"v{n}", "share": 0.01} for n in range(21)]}, "scenario.variants"),
     ({"name": "s", "rules": [PIN, PIN, PIN, {**PIN, "position": 11}]}, "scenario.rules[3].position"),
     ({"name": "s", "k": 20, "rules": [{**PIN, "position": 21}]}, "scenario.rules[0].position"),
     ({"name": "s", "rules": [{**PIN, "position": 0}]}, "scenario.rules[0].position"),
