@@ -12,8 +12,13 @@ _ID_PATTERN = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
 ID_RULE = "1-64 characters from A-Z a-z 0-9 _ . @ -"
 
 
+def is_id(value: str) -> bool:
+    """Whether `value` is a user or product id."""
+    return _ID_PATTERN.fullmatch(value) is not None
+
+
 def check_id(argument: str, value: str) -> str:
-    if not _ID_PATTERN.fullmatch(value):
+    if not is_id(value):
         raise InvalidInput(argument, f"must be {ID_RULE}")
     return value
 

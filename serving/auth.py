@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from bootstrap.settings import Settings
+from domain.validation import ID_RULE, is_id
 from gql.identity import Caller, NotAuthenticated
 
 MAX_TOKEN_BYTES = 4096  # a JWT with a few claims is ~300-800 bytes; anything far larger is not ours
@@ -97,6 +98,8 @@ def _caller(claims: dict[str, Any]) -> Caller:
     sub, roles = claims.get("sub"), claims.get("roles", [])
     if not isinstance(sub, str) or not sub:
         raise TokenRejected("token without a `sub`")
+    if not is_id(sub):  # else every call would be refused naming a `userId` the client never sent
+        raise TokenRejected(f"the token's `sub` is not a user id ({ID_RULE})")
     if isinstance(roles, str):
         roles = roles.split()
     if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):

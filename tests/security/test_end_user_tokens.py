@@ -58,6 +58,8 @@ def bad_tokens(rsa_key: rsa.RSAPrivateKey, public_pem: bytes) -> dict[str, str]:
         "not a jwt": "hello",
         "oversized": "a" * 5000,
         "no sub": jwt.encode({k: v for k, v in claims().items() if k != "sub"}, rsa_key, algorithm="RS256"),
+        "sub no user id": jwt.encode(claims("alice smith"), rsa_key, algorithm="RS256"),
+        "sub too long": jwt.encode(claims("a" * 65), rsa_key, algorithm="RS256"),
     }
 
 
@@ -73,6 +75,8 @@ TOKEN_CASES = [
     "not a jwt",
     "oversized",
     "no sub",
+    "sub no user id",
+    "sub too long",
 ]
 
 
