@@ -19,8 +19,6 @@ from domain.ports import SearchResult
 from domain.trending import Engagement
 from domain.vectors import normalise
 
-Hit = tuple[Product, float, Vector]  # a product, its score in the search, its vector
-
 
 def describe(filters: ProductFilter) -> str:
     """The filter as the fake shows it: the fields that are set, or `*` for none."""
@@ -67,12 +65,15 @@ class InMemoryProductIndex:
         return self._result(found[:k], filters, True)
 
     async def top_rated(self, filters: ProductFilter, k: int) -> SearchResult:
-        return self._result(_by_rating(self._products.values(), filters)[:k], filters, True)
+        found = [(p, p.rating, v) for p, v in self._products.values() if matches(p, filters)]
+        found.sort(key=lambda hit: -hit[1])
+        return self._result(found[:k], filters, True)
 
     async def among(self, product_ids: Sequence[str], filters: ProductFilter) -> SearchResult:
-        wanted = set(product_ids)
-        chosen = [(p, v) for p, v in self._products.values() if p.id in wanted]
-        return self._result(_by_rating(chosen, filters), filters, True)
+        chosen = [self._products[i] for i in dict.fromkeys(product_ids) if i in self._products]
+        found = [(p, p.rating, v) for p, v in chosen if matches(p, filters)]
+        found.sort(key=lambda hit: -hit[1])  # best rated first, as Redis sorts them (ties in no promised order)
+        return self._result(found, filters, True)
 
     async def distances(self, product_ids: Sequence[str], filters: ProductFilter, vector: Vector) -> dict[str, float]:
         chosen = [self._products[i] for i in dict.fromkeys(product_ids) if i in self._products]
@@ -81,7 +82,9 @@ class InMemoryProductIndex:
     def describe(self, filters: ProductFilter) -> str:
         return self._describe(filters)
 
-    def _result(self, found: list[Hit], filters: ProductFilter, with_vectors: bool) -> SearchResult:
+    def _result(
+        self, found: list[tuple[Product, float, Vector]], filters: ProductFilter, with_vectors: bool
+    ) -> SearchResult:
         vectors = [v for _, _, v in found] if with_vectors else []
         return SearchResult([(p, score) for p, score, _ in found], self._describe(filters), vectors)
 
@@ -95,18 +98,13 @@ class InMemoryProductIndex:
     async def set_vector(self, product_id: str, vector: Vector) -> bool:
         if product_id not in self._products:
             return False
-        self._write(self._products[product_id][0], vector)
+        self._products[product_id] = (self._products[product_id][0], normalise(vector))
         return True
 
     async def upsert(self, items: Sequence[tuple[Product, Vector]]) -> int:
         for product, vector in items:
-            self._write(product, vector)
+            self._products[product.id] = (product, normalise(vector))
         return len(items)
-
-    def _write(self, product: Product, vector: Vector) -> None:
-        # Last in the write order, as Redis re-indexes a rewritten hash as a new document (the rating sort's ties).
-        self._products.pop(product.id, None)
-        self._products[product.id] = (product, normalise(vector))
 
     async def get_many(self, product_ids: Sequence[str]) -> list[tuple[Product, Vector] | None]:
         return [self._products.get(product_id) for product_id in product_ids]
@@ -140,13 +138,6 @@ class InMemoryProductIndex:
     async def info(self) -> IndexInfo:
         size_mb = sum(v.nbytes for _, v in self._products.values()) / 2**20
         return IndexInfo(self._name, len(self._products), 0, size_mb)
-
-
-def _by_rating(items: Iterable[tuple[Product, Vector]], filters: ProductFilter) -> list[Hit]:
-    """Those passing, best rated first; ties as Redis' sort leaves them, the most recently written first."""
-    found = [(p, p.rating, v) for p, v in reversed(list(items)) if matches(p, filters)]
-    found.sort(key=lambda hit: -hit[1])
-    return found
 
 
 class InMemoryPopularity:
