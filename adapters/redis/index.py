@@ -202,18 +202,20 @@ class RedisProductIndex:
     async def list_products(self, limit: int) -> list[Product]:
         # FT.AGGREGATE can sort by the key itself, which FT.SEARCH cannot: a stable order by id.
         fields = ["@__key", *(f"@{name}" for name in PRODUCT_FIELDS)]
-        options: list[list[Any]] = [["LOAD", len(fields), *fields], ["SORTBY", 2, "@__key", "ASC", "MAX", limit]]
-        raw = await self._search_reads.command(
-            "FT.AGGREGATE", self.config.name, MATCH_ALL, *flat(options), "DIALECT", 2
-        )
+        options: list[list[Any]] = [
+            ["LOAD", len(fields), *fields],
+            ["SORTBY", 2, "@__key", "ASC", "MAX", limit],
+            ["DIALECT", 2],
+        ]
+        raw = await self._search_reads.command("FT.AGGREGATE", self.config.name, MATCH_ALL, *flat(options))
         rows = [field_map(row) for row in raw[1:]]
         return [product_from_fields(product_id(self.config, row["__key"]), row) for row in rows]
 
     async def categories(self) -> list[str]:
-        return await self._searches.tag_values("category")
+        return await self._tag_values("category")
 
     async def brands(self) -> list[str]:
-        return await self._searches.tag_values("brand")
+        return await self._tag_values("brand")
 
     @translated
     async def vector_attributes(self) -> dict[str, str]:
@@ -233,6 +235,11 @@ class RedisProductIndex:
 
     async def _ft_info(self) -> dict[str, Any]:
         return field_map(await self._reads.command("FT.INFO", self.config.name))
+
+    @translated
+    async def _tag_values(self, field: str) -> list[str]:
+        values = await self._search_reads.command("FT.TAGVALS", self.config.name, field)
+        return sorted(v.decode() for v in values)
 
     def _glob(self) -> str:
         # The prefix is configuration, not user input, but escape glob characters all the same.

@@ -14,7 +14,7 @@ from adapters.redis.connection import translated
 from adapters.redis.index_fields import IndexFields
 from adapters.redis.pipelined import HotPathReads
 from adapters.redis.schema import IndexConfig, flat
-from adapters.redis.search_query import MATCH_ALL, escape_tag, filter_clause, keyword_query, knn_query, pid_set
+from adapters.redis.search_query import MATCH_ALL, filter_clause, keyword_query, knn_query, pid_set
 from domain.filters import ProductFilter
 from domain.models import Vector
 from domain.ports import SearchResult
@@ -50,14 +50,6 @@ class IndexSearches:
 
     def describe(self, filters: ProductFilter) -> str:
         return self._clause(filters, self._negated(filters))
-
-    @translated
-    async def tag_values(self, field: str) -> list[str]:
-        # FT.TAGVALS keeps a deleted document's values until the index's GC: keep those a document holds now.
-        values = sorted(v.decode() for v in await self._search_reads.command("FT.TAGVALS", self.config.name, field))
-        held = (("FT.AGGREGATE", self.config.name, f"@{field}:{{{escape_tag(v)}}}", "LIMIT", 0, 1) for v in values)
-        replies = await self._search_reads.several(*held)  # a row when some document holds the value
-        return [value for value, reply in zip(values, replies, strict=True) if len(reply) > 1]
 
     @translated
     async def knn(

@@ -1,8 +1,6 @@
 """Reading products by id, on both stores: in the order asked, repeats kept, None for an unknown id (and, in
 Redis, for a hash that lost a field), nothing for nothing."""
 
-from dataclasses import replace
-
 import numpy as np
 import pytest
 
@@ -37,18 +35,3 @@ async def test_a_hash_missing_a_field_reads_as_no_product(
     await redis_conn.client.hdel(redis_index.key("p002"), "brand")
     first, second = await redis_index.get_many(["p001", "p002"])
     assert first is not None and first[0].id == "p001" and second is None
-
-
-async def test_categories_and_brands_are_those_of_the_products_there(
-    index: InMemoryProductIndex | RedisProductIndex, catalog_items: Catalog
-) -> None:
-    """A category whose products are all deleted, and a brand its one product left, are no longer listed (Redis
-    keeps a deleted document's tag values until its index is collected)."""
-    products = [product for product, _ in catalog_items]
-    await index.delete([p.id for p in products if p.category == "kitchen"])
-    product, vector = next((p, v) for p, v in catalog_items if p.category != "kitchen")
-    await index.upsert([(replace(product, brand="solo"), vector)])
-    await index.upsert([(replace(product, brand=product.brand), vector)])  # back: `solo` has no product now
-    left = [p for p in products if p.category != "kitchen"]
-    assert await index.categories() == sorted({p.category for p in left})
-    assert await index.brands() == sorted({p.brand for p in left})
