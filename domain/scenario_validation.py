@@ -57,6 +57,9 @@ def _check_settings(path: str, settings: Settings, servable: Collection[SourceKi
         raise InvalidInput(f"{path}.rules", f"at most {MAX_RULES} rules, got {len(rules)}")
     for i, rule in enumerate(rules):
         check_rule(f"{path}.rules[{i}]", rule, page)
+    hidden = sum(len(rule.product_ids) for rule in rules if rule.action is RuleAction.HIDE)
+    if hidden > MAX_EXCLUDED_IDS:  # they all join a served request's excluded ids
+        raise InvalidInput(f"{path}.rules", f"the HIDE rules list {hidden} ids, at most {MAX_EXCLUDED_IDS} in all")
     return page
 
 

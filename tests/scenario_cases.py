@@ -16,6 +16,13 @@ BAD: list[tuple[dict[str, Any], str]] = [
         {"name": "s", "rules": [{"action": "HIDE", "productIds": [f"p{n}" for n in range(1001)]}]},
         "scenario.rules[0].productIds",
     ),
+    (
+        {
+            "name": "s",
+            "rules": [{"action": "HIDE", "productIds": [f"p{n}" for n in range(m, m + 600)]} for m in (0, 600)],
+        },
+        "scenario.rules",
+    ),  # 1,200 hidden ids in all, above the request's own cap
     ({"name": "s", "variants": [{"name": f"v{n}", "share": 0.01} for n in range(21)]}, "scenario.variants"),
     ({"name": "s", "rules": [PIN, PIN, PIN, {**PIN, "position": 11}]}, "scenario.rules[3].position"),
     ({"name": "s", "k": 20, "rules": [{**PIN, "position": 21}]}, "scenario.rules[0].position"),
