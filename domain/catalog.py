@@ -20,7 +20,13 @@ MAX_PRICE = 1e12
 def check_nonempty(argument: str, value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput(argument, "must be a non-empty string")
-    return value.strip()
+    text = value.strip()
+    if not text.isascii():
+        try:  # JSON can escape half of a UTF-16 pair; neither the model nor Redis takes it: a load failed mid-way
+            text.encode()
+        except UnicodeEncodeError:
+            raise InvalidInput(argument, "holds an unpaired UTF-16 surrogate: not Unicode text") from None
+    return text
 
 
 def check_slug(argument: str, value: object) -> str:

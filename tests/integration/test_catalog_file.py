@@ -47,6 +47,7 @@ def broken(field: str, value: Any, position: int = 3) -> dict[str, Any]:
         (broken("rating", 7), "field 'rating' must be between 0 and 5"),
         (broken("in_stock", "yes"), "field 'in_stock' must be true or false"),
         (broken("name", ""), "field 'name' must be a non-empty string"),
+        (broken("description", "warm \ud800 coat"), "field 'description' holds an unpaired UTF-16 surrogate"),
         (broken("category", "a,b"), "field 'category' must not contain ','"),
         (broken("brand", "b" * 65), "field 'brand' must be at most 64 characters, got 65"),  # no filter could name it
         (broken("id", "p 4"), "field 'id' must be 1-64 characters"),
