@@ -8,7 +8,7 @@
 - behaviour.py: co-engaged neighbours of seed products (Behaviour), a query's behaviour bonus, the weights
 - behaviour_fusion.py: behaviour and session candidates scored w_b·b + w_s·cos (BehaviourAndSession)
 - user_reads.py, search_vectors.py: the user's reads beside the other stages; the vector a source searches near
-- adjusters.py: bonuses subtracted from scores (AffinityBoost, Summed)
+- adjusters.py: bonuses subtracted from scores (AffinityBoost; Ranking adds up a tuple of them)
 - selectors.py: the relevance floor, then TopK or MMR (Diverse)
 - pins.py: products placed at fixed positions around the selector's choice (Pins)
 - rules.py: merchandising rules as these stages: HIDE as hidden filters, BOOST/BURY as an adjuster (RuleBoost),
