@@ -177,6 +177,18 @@ async def test_redis_keys_and_positions(
     assert isinstance(redis_service.experiments, RedisExperimentCounters)
 
 
+async def test_on_redis_a_mark_set_by_a_clock_running_behind_lasts_until_the_page_window_ends(
+    redis_service: RecommenderService, redis_client: aioredis.Redis, namespace: str, clock: FakeClock
+) -> None:
+    """Redis expires the mark on its own clock, which the fake clock cannot move: its TTL is checked instead."""
+    page = await serve(redis_service, variant="b")
+    clock.advance(-30)  # as in the test above: the click reaches an instance half a minute behind
+    assert await event(redis_service, page, EventKind.CLICK)
+    [mark] = [key async for key in redis_client.scan_iter(f"{namespace}ab:{{home}}:seen:*")]
+    kept = redis_service.attribution_window_s + 2 * CLOCK_SKEW_S + 30
+    assert kept - 5 <= await redis_client.ttl(mark) <= kept
+
+
 async def test_a_little_clock_skew_between_instances_is_allowed(service: RecommenderService, clock: FakeClock) -> None:
     page = await serve(service)
     clock.advance(-30)  # the event reaches an instance whose clock is behind
