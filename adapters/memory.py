@@ -5,16 +5,15 @@ filter matching by the words the search index holds (domain.text).
 """
 
 import hashlib
-import math
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
 from adapters.memory_text import bm25, holds_all
-from adapters.redis.popularity import DAY_S, DEFAULT_WINDOWS, HOUR_S, PopularityWindows
 from domain.filter_match import admits
 from domain.filters import ProductFilter
 from domain.models import IndexInfo, Product, Vector
+from domain.popularity_windows import DAY_S, DEFAULT_WINDOWS, HOUR_S, PopularityWindows, best
 from domain.ports import SearchResult
 from domain.trending import Engagement
 from domain.vectors import normalise
@@ -157,12 +156,12 @@ class InMemoryPopularity:
                 bucket[product_id] = bucket.get(product_id, 0.0) + weight
 
     async def top(self, now: float, n: int) -> list[tuple[str, float]]:
-        today, totals = int(now // DAY_S), dict[str, float]()
-        for day in (today - back for back in range(self._windows.days)):
-            factor = math.pow(2.0, -max(now - (day + 0.5) * DAY_S, 0.0) / self._windows.half_life_s)
+        totals: dict[str, float] = {}
+        for day in self._windows.top_days(now):
+            factor = self._windows.day_factor(day, now)
             for product_id, count in _highest(self._day_counts.get(day, {}), n):
                 totals[product_id] = totals.get(product_id, 0.0) + count * factor
-        return sorted(totals.items(), key=lambda pair: (-pair[1], pair[0]))[:n]
+        return best(totals, n)
 
     async def engagement(self, now: float, n: int, *, recent_hours: int, baseline_days: int) -> list[Engagement]:
         self._windows.check_reach(recent_hours=recent_hours, baseline_days=baseline_days)

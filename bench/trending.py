@@ -23,7 +23,7 @@ from adapters.memory import HashingEmbedder
 from adapters.redis.connection import RedisConnection, connect
 from adapters.redis.embedded import EmbeddedRedis
 from adapters.redis.index import RedisProductIndex
-from adapters.redis.popularity import DAY_S, HOUR_S, RedisPopularity
+from adapters.redis.popularity import RedisPopularity
 from adapters.redis.schema import IndexConfig
 from adapters.redis.users import RedisUserFeatureStore
 from adapters.synthetic_catalog import synthetic_catalog
@@ -37,6 +37,7 @@ from domain.pipeline.rules import PinLookup
 from domain.pipeline.stages import Source
 from domain.pipeline.trending import Trending
 from domain.pipeline.user_reads import UserReads
+from domain.popularity_windows import DAY_S, HOUR_S
 from domain.recommend import Recommend, RecommendSources
 
 ROOT = Path(__file__).resolve().parent.parent

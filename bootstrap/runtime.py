@@ -22,12 +22,13 @@ from adapters.redis.connection import RedisConnection, connect
 from adapters.redis.embedded import EmbeddedRedis
 from adapters.redis.experiments import RedisExperimentCounters
 from adapters.redis.index import RedisProductIndex
-from adapters.redis.popularity import PopularityWindows, RedisPopularity
+from adapters.redis.popularity import RedisPopularity
 from adapters.redis.replicas import ReplicatedProductIndex
 from adapters.redis.users import RedisUserFeatureStore
 from bootstrap.settings import Settings
 from bootstrap.stores import Probe, build_embedder, co_engagement_store, index_config, product_index, scenario_store
 from domain.errors import StoreUnavailable
+from domain.popularity_windows import PopularityWindows
 from domain.ports import (
     CatalogSource,
     CoEngagementStore,

@@ -20,46 +20,13 @@ days a trend baseline may reach back (`baseline_days`), so a short popularity wi
 """
 
 import asyncio
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from adapters.redis.connection import RedisConnection, translated
 from adapters.redis.keyed_scripts import KeyedScripts, packed
-from domain.trending import DEFAULT_BASELINE_DAYS, Engagement
-
-DAY_S = 24 * 3600
-DEFAULT_DAYS = 7
-DEFAULT_HALF_LIFE_S = 2 * DAY_S
-HOUR_S = 3600
-DEFAULT_HOURS = 48
-
-
-@dataclass(frozen=True)
-class PopularityWindows:
-    """What a popularity store keeps and how its counts fade; the in-memory store keeps the same."""
-
-    days: int = DEFAULT_DAYS  # the days `top` sums
-    half_life_s: float = DEFAULT_HALF_LIFE_S
-    hours: int = DEFAULT_HOURS  # the hours kept for trends
-    baseline_days: int = DEFAULT_BASELINE_DAYS  # the days a trend's baseline may reach back
-
-    def __post_init__(self) -> None:
-        if min(self.days, self.hours, self.baseline_days) < 1 or not self.half_life_s > 0:
-            raise ValueError("popularity needs at least one day, one hour and a positive half-life")
-
-    @property
-    def kept_days(self) -> int:
-        return max(self.days, self.baseline_days)
-
-    def check_reach(self, *, recent_hours: int, baseline_days: int) -> None:
-        if recent_hours > self.hours or baseline_days > self.kept_days:
-            raise ValueError(f"trending reaches past the {self.hours} hours and {self.kept_days} days kept")
-
-
-DEFAULT_WINDOWS = PopularityWindows()
-
+from domain.popularity_windows import DAY_S, DEFAULT_WINDOWS, HOUR_S, PopularityWindows, best
+from domain.trending import Engagement
 
 # One day's or hour's counts: KEYS[1]; ARGV: TTL s, then product, weight pairs in one argument
 # (adapters.redis.keyed_scripts), added in order.
@@ -99,19 +66,17 @@ class RedisPopularity:
 
     @translated
     async def top(self, now: float, n: int) -> list[tuple[str, float]]:
-        today = int(now // DAY_S)
-        days = [today - back for back in range(self._windows.days)]
+        days = self._windows.top_days(now)
         replies = await asyncio.gather(
             *(self._reads.command("ZRANGE", self.key(day), 0, n - 1, "REV", "WITHSCORES") for day in days)
         )
         totals: dict[str, float] = {}
         for day, reply in zip(days, replies, strict=True):
-            age = max(now - (day + 0.5) * DAY_S, 0.0)
-            factor = math.pow(2.0, -age / self._windows.half_life_s)
+            factor = self._windows.day_factor(day, now)
             for member, score in zip(reply[::2], reply[1::2], strict=True):
                 product_id = member.decode()
                 totals[product_id] = totals.get(product_id, 0.0) + float(score) * factor
-        return sorted(totals.items(), key=lambda pair: (-pair[1], pair[0]))[:n]
+        return best(totals, n)
 
     @translated
     async def engagement(self, now: float, n: int, *, recent_hours: int, baseline_days: int) -> list[Engagement]:

@@ -9,7 +9,8 @@ import pytest
 
 from adapters.memory import InMemoryPopularity
 from adapters.redis.connection import RedisConnection
-from adapters.redis.popularity import DAY_S, HOUR_S, PopularityWindows, RedisPopularity
+from adapters.redis.popularity import RedisPopularity
+from domain.popularity_windows import DAY_S, HOUR_S, PopularityWindows
 from domain.trending import Engagement
 from tests.clock import START
 

@@ -6,7 +6,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from adapters.redis.connection import RedisConnection
-from adapters.redis.popularity import DAY_S, HOUR_S, PopularityWindows, RedisPopularity
+from adapters.redis.popularity import RedisPopularity
 from domain.errors import InvalidInput
 from domain.events import EventKind
 from domain.filters import ProductFilter, RecommendRequest
@@ -18,6 +18,7 @@ from domain.pipeline.rules import PinLookup
 from domain.pipeline.stages import Retrieval, Scale
 from domain.pipeline.trending import Trending
 from domain.pipeline.user_reads import UserReads
+from domain.popularity_windows import DAY_S, HOUR_S, PopularityWindows
 from domain.ports import PopularityStore
 from domain.recommend import Recommend, RecommendSources
 from domain.service import RecommenderService
