@@ -111,11 +111,19 @@ class IndexSearches:
     @translated
     async def among(self, product_ids: Sequence[str], filters: ProductFilter) -> SearchResult:
         clause = self._clause(filters, bool(self._fields.pid))
-        if not product_ids or not self._fields.pid:  # an index from before the id TAG: nothing to select by
+        by_rating = ["SORTBY", "rating", "DESC"]
+        if not product_ids:
             return SearchResult([], clause)
-        ids = pid_set(product_ids)
-        query = ids if clause == MATCH_ALL else f"{clause} {ids}"
-        return await self._sorted(query, clause, ["SORTBY", "rating", "DESC"], len(product_ids))
+        if self._fields.pid:
+            ids = pid_set(product_ids)
+            query = ids if clause == MATCH_ALL else f"{clause} {ids}"
+            return await self._sorted(query, clause, by_rating, len(product_ids))
+        # An index from before the id TAG: the same documents named by key, the excluded left out.
+        excluded = set(filters.excluded_ids)
+        keys = [self.config.prefix + pid for pid in dict.fromkeys(product_ids) if pid not in excluded]
+        if not keys:
+            return SearchResult([], clause)
+        return await self._sorted(clause, clause, ["INKEYS", len(keys), *keys, *by_rating], len(keys))
 
     @translated
     async def distances(self, product_ids: Sequence[str], filters: ProductFilter, vector: Vector) -> dict[str, float]:

@@ -212,13 +212,14 @@ async def test_an_index_without_the_id_tag_still_excludes_exactly(
         full = await index.search(query, ProductFilter(), k=len(ODD_IDS))
         expected = [p.id for p, _ in full.hits if p.id not in {"a.b", "m@n"}][:3]
         assert [p.id for p, _ in result.hits] == expected
-        # Keyword, rating and similar-product searches fall back the same way;
-        # selecting by id needs the TAG, so it finds none.
+        # Keyword, rating and similar-product searches fall back the same way; selecting by id names the
+        # documents by key instead (INKEYS), the excluded left out.
         excluding = ProductFilter(excluded_ids=("a.b", "m@n"))
         for found in [await index.top_rated(excluding, 3), await index.keyword_search(["a", "m"], excluding, 3)]:
             assert not {"a.b", "m@n"} & {p.id for p, _ in found.hits} and len(found.vectors) == len(found.hits)
         assert len((await index.top_rated(excluding, 3)).hits) == 3
-        assert (await index.among(["x-1"], ProductFilter())).hits == []
+        among = await index.among(["x-1", "a.b", "nope", "x-1"], excluding)
+        assert [p.id for p, _ in among.hits] == ["x-1"] and len(among.vectors) == 1 and "pid" not in among.filter_clause
     finally:
         await redis_conn.client.execute_command("FT.DROPINDEX", config.name, "DD")
 
