@@ -20,6 +20,7 @@ from typing import Any
 
 from domain.catalog import validate_product
 from domain.errors import InvalidInput
+from domain.filters import MAX_TAG_CHARS
 from domain.models import Product
 from domain.validation import check_id
 
@@ -68,6 +69,19 @@ def _path(raw: object, repairs: Counter[str]) -> list[str]:
     return kept
 
 
+def _category(path: list[str], repairs: Counter[str]) -> str:
+    """The path joined with '/'. A category is a tag of at most MAX_TAG_CHARS characters: a longer path
+    keeps its most specific parts that fit (the shipped data's long paths stay distinct that way), a
+    single part too long its first characters."""
+    kept = path
+    while len("/".join(kept).lower()) > MAX_TAG_CHARS and len(kept) > 1:
+        kept = kept[1:]
+    joined = "/".join(kept)
+    if kept is not path or len(joined.lower()) > MAX_TAG_CHARS:
+        repairs[f"category path longer than {MAX_TAG_CHARS} characters shortened"] += 1
+    return joined[:MAX_TAG_CHARS].strip() or UNCATEGORIZED
+
+
 def product_from(record: dict[str, Any], repairs: Counter[str]) -> Product | None:
     item = record.get("item_id")
     if isinstance(item, bool) or not isinstance(item, int) or item < 1:
@@ -86,7 +100,7 @@ def product_from(record: dict[str, Any], repairs: Counter[str]) -> Product | Non
         "id": str(item),
         "name": title,
         "description": " ".join(part for part in described if part) or title,
-        "category": "/".join(path) or UNCATEGORIZED,
+        "category": _category(path, repairs),
         "brand": brand or UNKNOWN_BRAND,
         "price": PRICE,
         "rating": RATING,
@@ -94,8 +108,8 @@ def product_from(record: dict[str, Any], repairs: Counter[str]) -> Product | Non
     }
     try:
         return validate_product(fields)
-    except InvalidInput:
-        repairs[f"item skipped: invalid {fields['id']}"] += 1
+    except InvalidInput as exc:
+        repairs[f"item skipped: invalid {exc.argument}"] += 1
         return None
 
 

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from adapters.sequence_dataset import UNCATEGORIZED, UNKNOWN_BRAND, read_dataset
+from tests.conftest import ROOT
 
 ITEMS = """\
 {"item_id": 1, "asin": "A1", "title": "OPI Nail Lacquer, Red", "brand": "OPI", "categories": ["Makeup", "Nails"]}
@@ -77,3 +78,33 @@ def test_sequences_keep_known_items_in_order(dataset_dir: Path) -> None:
 def test_a_missing_file_is_reported(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         read_dataset(tmp_path)
+
+
+def test_a_category_path_longer_than_a_tag_keeps_its_most_specific_parts(tmp_path: Path) -> None:
+    # A real Amazon Beauty row: its path joined is 83 characters, a category tag at most 64.
+    parts = '["Tools & Accessories", "Makeup Brushes & Tools", "Eyelash Tools", "Fake Eyelashes & Adhesives"]'
+    long_part = '["Skin Care", "' + "x" * 70 + '"]'
+    (tmp_path / "items.jsonl").write_text(
+        f'{{"item_id": 13, "title": "Eyelashes", "brand": "", "categories": {parts}}}\n'
+        f'{{"item_id": 14, "title": "Cream", "brand": "B", "categories": {long_part}}}\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "sequences.txt").write_text("u1 13 14 13\n", encoding="utf-8")
+    dataset = read_dataset(tmp_path)
+    lashes, cream = dataset.products[13], dataset.products[14]
+    assert lashes.category == "makeup brushes & tools/eyelash tools/fake eyelashes & adhesives"
+    assert lashes.description == (
+        "Category: Tools & Accessories > Makeup Brushes & Tools > Eyelash Tools > Fake Eyelashes & Adhesives."
+    )
+    assert cream.category == "x" * 64
+    assert dataset.repairs["category path longer than 64 characters shortened"] == 2
+    assert dataset.sequences == {"u1": [13, 14, 13]}
+
+
+def test_the_shipped_dataset_reads_in_full() -> None:
+    """Its README's counts: no product of it is skipped, so no interaction and no user is lost."""
+    dataset = read_dataset(ROOT / "eval" / "datasets" / "amazon-beauty")
+    assert len(dataset.products) == 12_101
+    assert len(dataset.sequences) == 22_363
+    assert sum(map(len, dataset.sequences.values())) == 198_502
+    assert not [repair for repair in dataset.repairs if "skipped" in repair]
