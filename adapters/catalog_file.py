@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from adapters.json_text import InvalidJson, loads
 from adapters.redis.codecs import from_bytes, to_bytes
 from domain.catalog import PRODUCT_FIELDS, validate_product
 from domain.errors import CatalogError, InvalidInput
@@ -66,10 +67,10 @@ def parse_product(record: Any, position: int, dim: int | None) -> tuple[Product,
 
 def read_document(path: Path) -> dict[str, Any]:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise CatalogError(f"{path}: no such file") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (InvalidJson, UnicodeDecodeError) as exc:
         raise CatalogError(f"{path}: not valid JSON ({exc})") from None
     if not isinstance(document, dict) or not isinstance(document.get("products"), list):
         raise CatalogError(f"{path}: expected an object with a 'products' list")

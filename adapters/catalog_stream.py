@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from adapters.catalog_file import parse_product, product_record
+from adapters.json_text import InvalidJson, loads
 from domain.errors import CatalogError
 from domain.models import Product, Vector
 
@@ -42,8 +43,8 @@ class Header:
 
 def _loads(path: Path, number: int, line: str) -> Any:
     try:
-        return json.loads(line)
-    except json.JSONDecodeError as exc:
+        return loads(line)
+    except InvalidJson as exc:
         raise CatalogError(f"{path} line {number}: not valid JSON ({exc})") from None
 
 

@@ -6,12 +6,12 @@ raises EventFileError naming its number and field, so a bad file changes nothing
 other keys are ignored.
 """
 
-import json
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from adapters.json_text import InvalidJson, loads
 from domain.errors import InvalidInput, RecommenderError
 from domain.events import EventKind
 from domain.times import epoch_seconds
@@ -70,8 +70,8 @@ def _time(record: dict[str, Any], line: int, now: float) -> float | None:
 
 def parse_event(text: str, line: int, now: float) -> PastEvent:
     try:
-        record = json.loads(text)
-    except json.JSONDecodeError as exc:
+        record = loads(text)
+    except InvalidJson as exc:
         raise EventFileError(line, "", f"not valid JSON ({exc.msg})") from None
     if not isinstance(record, dict):
         raise EventFileError(line, "", "must be a JSON object")

@@ -11,13 +11,13 @@ and a description made of the brand and the category path, so the embedded text 
 categories.
 """
 
-import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from adapters.json_text import InvalidJson, loads
 from domain.catalog import validate_product
 from domain.errors import InvalidInput
 from domain.filters import MAX_TAG_CHARS
@@ -120,8 +120,8 @@ def read_products(path: Path, repairs: Counter[str]) -> dict[int, Product]:
             if not line.strip():
                 continue
             try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
+                record = loads(line)
+            except InvalidJson:
                 repairs["item skipped: not valid JSON"] += 1
                 continue
             if not isinstance(record, dict):

@@ -6,11 +6,11 @@ is judged on all users rather than on its hash-assigned share: each variant beco
 the scenario itself (its control).
 """
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from adapters.json_text import InvalidJson, loads
 from gql.schema import Context, schema
 
 UPSERT_SCENARIO = """mutation ($scenario: ScenarioInput!) {
@@ -26,8 +26,8 @@ class ScenarioFileError(ValueError):
 def read_scenarios(path: Path) -> list[dict[str, Any]]:
     """The file's list of scenario inputs; the API itself checks each one when it is saved."""
     try:
-        found = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+        found = loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, InvalidJson) as exc:
         raise ScenarioFileError(f"{path}: {exc}") from exc
     if not isinstance(found, list) or not all(isinstance(s, dict) and isinstance(s.get("name"), str) for s in found):
         raise ScenarioFileError(f"{path}: not a JSON list of ScenarioInput objects, each with a name")

@@ -201,6 +201,29 @@ def test_a_bad_line_stops_the_load_before_anything_is_written(
     assert stored(redis_server, namespace) == (0, set())
 
 
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (
+            '{"x": ' + "[" * 100_000 + "]" * 100_000 + "}",
+            "line 4: not valid JSON (arrays or objects nested too deeply)",
+        ),
+        ('{"x": ' + "9" * 5000 + "}", "line 4: not valid JSON (a number with too many digits)"),
+    ],
+)
+def test_a_line_json_cannot_read_stops_the_load_with_its_number(
+    tmp_path: Path, redis_server: EmbeddedRedis, namespace: str, line: str, message: str
+) -> None:
+    path = synthetic_file(tmp_path, 5)
+    lines = path.read_text().splitlines()
+    lines[3] = line
+    path.write_text("\n".join(lines) + "\n")
+    done = recommender("load", str(path), *store_args(redis_server, namespace))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert f"catalog error: {path} {message}" in done.stderr
+    assert stored(redis_server, namespace) == (0, set())
+
+
 def test_resume_refuses_a_checkpoint_of_another_file(
     tmp_path: Path, redis_server: EmbeddedRedis, namespace: str
 ) -> None:

@@ -41,6 +41,11 @@ def broken(field: str, value: Any, position: int = 3) -> dict[str, Any]:
     ("document", "message"),
     [
         ("{not json", "not valid JSON"),
+        (
+            '{"products": [' + "[" * 100_000 + "]" * 100_000 + "]}",
+            "not valid JSON (arrays or objects nested too deeply)",
+        ),
+        ('{"products": [], "n": ' + "9" * 5000 + "}", "not valid JSON (a number with too many digits)"),
         ({"products": "nope"}, "'products' list"),
         (broken("price", -5), "product 'p004' (#4): field 'price'"),
         (broken("price", "12"), "product 'p004' (#4): field 'price' must be a finite number"),

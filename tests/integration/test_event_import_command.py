@@ -37,6 +37,8 @@ def recommender(*args: str, env: dict[str, str] | None = None) -> subprocess.Com
 
 BAD_LINES: list[tuple[Callable[[dict[str, Any]], Any], str]] = [
     (lambda line: "{not json", "line 3: not valid JSON"),
+    (lambda line: "[" * 100_000 + "]" * 100_000, "line 3: not valid JSON (arrays or objects nested too deeply)"),
+    (lambda line: '{"n": ' + "9" * 5000 + "}", "line 3: not valid JSON (a number with too many digits)"),
     (lambda line: [line], "line 3: must be a JSON object"),
     (lambda line: {**line, "user": None}, "line 3: field 'user' must be a string"),
     (lambda line: {k: v for k, v in line.items() if k != "user"}, "line 3: field 'user' is missing"),

@@ -38,12 +38,28 @@ def test_a_variant_name_colliding_with_a_scenario_is_refused() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ['{"name": "x"}', "[1]", '[{"blend": {}}]', '[{"name": "x"}, {"name": "x"}]', "not json"]
+    "text",
+    [
+        '{"name": "x"}',
+        "[1]",
+        '[{"blend": {}}]',
+        '[{"name": "x"}, {"name": "x"}]',
+        "not json",
+        "[" * 100_000 + "]" * 100_000,  # json.loads: RecursionError
+        '[{"name": "x", "k": ' + "9" * 5000 + "}]",  # json.loads: ValueError, more digits than int() reads
+    ],
 )
 def test_a_file_that_is_not_a_list_of_named_scenarios_is_refused(tmp_path: Path, text: str) -> None:
     path = tmp_path / "scenarios.json"
     path.write_text(text)
     with pytest.raises(ScenarioFileError):
+        read_scenarios(path)
+
+
+def test_a_file_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "scenarios.json"
+    path.write_bytes(b'[{"name": "caf\xe9"}]')
+    with pytest.raises(ScenarioFileError, match="utf-8"):
         read_scenarios(path)
 
 

@@ -21,6 +21,10 @@ not json at all
 
 {"item_id": 8, "title": "Shampoo", "brand": "Acme", "categories": ["Hair Care"]}
 """
+UNREADABLE = [  # json.loads: RecursionError, and ValueError for more digits than int() reads
+    '{"item_id": 9, "title": "Deep", "x": ' + "[" * 100_000 + "]" * 100_000 + "}",
+    '{"item_id": 10, "title": "Long", "x": ' + "9" * 5000 + "}",
+]
 
 SEQUENCES = """\
 u1 1 2 3 4
@@ -35,7 +39,7 @@ u5 8 5 4 3 2 1
 
 @pytest.fixture
 def dataset_dir(tmp_path: Path) -> Path:
-    (tmp_path / "items.jsonl").write_text(ITEMS, encoding="utf-8")
+    (tmp_path / "items.jsonl").write_text(ITEMS + "\n".join(UNREADABLE) + "\n", encoding="utf-8")
     (tmp_path / "sequences.txt").write_text(SEQUENCES, encoding="utf-8")
     return tmp_path
 
@@ -58,7 +62,7 @@ def test_products_are_repaired_or_skipped_with_counts(dataset_dir: Path) -> None
         "category path with empty or missing parts": 2,
         "empty title replaced by brand and category": 2,
         "item skipped: no title, brand or category": 1,
-        "item skipped: not valid JSON": 1,
+        "item skipped: not valid JSON": 3,
         "item skipped: not an object": 1,
         "item skipped: item_id not a positive integer": 1,
         "item skipped: duplicate item_id": 1,
