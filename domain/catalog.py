@@ -45,7 +45,11 @@ def check_number(argument: str, value: object, low: float, high: float) -> float
     # JSON booleans are ints to Python; a price of `true` is a mistake, not 1.
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InvalidInput(argument, "must be a finite number")
-    return check_range(argument, value, low, high)
+    try:
+        number = float(value)  # a JSON integer may have hundreds of digits: beyond any float
+    except OverflowError:
+        raise InvalidInput(argument, "must be a finite number") from None
+    return check_range(argument, number, low, high)
 
 
 def check_flag(argument: str, value: object) -> bool:

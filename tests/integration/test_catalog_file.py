@@ -49,6 +49,8 @@ def broken(field: str, value: Any, position: int = 3) -> dict[str, Any]:
         ({"products": "nope"}, "'products' list"),
         (broken("price", -5), "product 'p004' (#4): field 'price'"),
         (broken("price", "12"), "product 'p004' (#4): field 'price' must be a finite number"),
+        (broken("price", 10**400), "product 'p004' (#4): field 'price' must be a finite number"),  # beyond a float
+        (broken("rating", -(10**400)), "product 'p004' (#4): field 'rating' must be a finite number"),
         (broken("rating", 7), "field 'rating' must be between 0 and 5"),
         (broken("in_stock", "yes"), "field 'in_stock' must be true or false"),
         (broken("name", ""), "field 'name' must be a non-empty string"),
