@@ -119,6 +119,8 @@ def load(args: argparse.Namespace, settings: Settings) -> int:
         state = _LoadState(fingerprint(args.path))
     except FileNotFoundError:
         raise CatalogError(f"{args.path}: no such file") from None
+    except OSError as exc:  # a folder, a file it may not read
+        raise CatalogError(f"{args.path}: {exc.strerror}") from None
     try:
         return asyncio.run(_load(args, settings, state))
     except KeyboardInterrupt:

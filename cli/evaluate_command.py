@@ -163,7 +163,7 @@ def evaluate(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     try:
         result = asyncio.run(_evaluate(args, settings))
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:  # items.jsonl or sequences.txt
         print(f"{args.dir}: {exc.strerror}: {exc.filename}", file=sys.stderr)
         return 1
     except scenarios.ScenarioFileError as exc:

@@ -102,6 +102,9 @@ def import_events(args: argparse.Namespace, settings: Settings) -> int:
     except FileNotFoundError:
         print(f"{args.path}: no such file", file=sys.stderr)
         return 1
+    except OSError as exc:  # a folder, a file it may not read
+        print(f"{args.path}: {exc.strerror}", file=sys.stderr)
+        return 1
     try:
         return asyncio.run(_import(args, settings, source))
     except KeyboardInterrupt:

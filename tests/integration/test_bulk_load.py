@@ -224,6 +224,14 @@ def test_a_line_json_cannot_read_stops_the_load_with_its_number(
     assert stored(redis_server, namespace) == (0, set())
 
 
+def test_a_folder_is_refused_by_name(tmp_path: Path, redis_server: EmbeddedRedis, namespace: str) -> None:
+    folder = tmp_path / "catalog.jsonl"
+    folder.mkdir()
+    done = recommender("load", str(folder), *store_args(redis_server, namespace))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert f"catalog error: {folder}: Is a directory" in done.stderr
+
+
 def test_resume_refuses_a_checkpoint_of_another_file(
     tmp_path: Path, redis_server: EmbeddedRedis, namespace: str
 ) -> None:

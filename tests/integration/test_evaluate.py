@@ -118,6 +118,20 @@ def test_evaluate_refuses_a_folder_that_is_not_there(tmp_path: Path) -> None:
     assert done.returncode == 1 and "not a folder" in done.stderr
 
 
+def test_evaluate_refuses_a_dataset_file_that_is_a_folder(tmp_path: Path) -> None:
+    (tmp_path / "items.jsonl").mkdir()
+    (tmp_path / "sequences.txt").write_text("u1 1 2 3\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "cli.main", "evaluate", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert f"Is a directory: {tmp_path / 'items.jsonl'}" in done.stderr
+
+
 def test_evaluate_refuses_a_scenarios_file_that_is_not_a_list_of_scenarios(tmp_path: Path) -> None:
     bad = tmp_path / "scenarios.json"
     bad.write_text('{"name": "not-a-list"}')

@@ -81,6 +81,14 @@ async def test_the_command_refuses_a_bad_file_before_writing_anything(
     assert [key async for key in redis_client.scan_iter(match=f"*{root}*")] == []
 
 
+def test_the_command_refuses_a_folder_by_name(tmp_path: Path) -> None:
+    folder = tmp_path / "events.jsonl"
+    folder.mkdir()
+    done = recommender("import-events", str(folder), "--quiet")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert f"{folder}: Is a directory" in done.stderr
+
+
 def _namespaced(root: str) -> dict[str, str]:
     """The environment that puts every key the command's stores write under `root` (Settings.namespaced), and
     no model folder: an import must not need the model."""
