@@ -8,10 +8,11 @@ a message names the line an editor shows.
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from adapters.catalog_file import parse_product, product_record
 from adapters.json_text import InvalidJson, loads
@@ -56,11 +57,18 @@ class JsonLinesCatalog:
     model: str
     dim: int
 
-    def _open(self) -> TextIO:
+    def _lines(self) -> Generator[tuple[int, str], None, None]:
+        """(number, text) of every line, decoded one by one so that a byte that is not UTF-8 is named by its line."""
         try:
-            return self.path.open(encoding="utf-8")
+            raw = self.path.open("rb")
         except FileNotFoundError:
             raise CatalogError(f"{self.path}: no such file") from None
+        with raw:
+            for number, line in enumerate(raw, start=1):
+                try:
+                    yield number, line.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise CatalogError(f"{self.path} line {number}: not UTF-8 text ({exc.reason})") from None
 
     def _header(self, first: str) -> Header:
         document = _loads(self.path, 1, first)
@@ -73,33 +81,30 @@ class JsonLinesCatalog:
         return Header(self.model, self.dim, random_vectors=document.get("vectors") == "random")
 
     def header(self) -> Header:
-        with self._open() as lines:
-            return self._header(lines.readline())
+        with closing(self._lines()) as lines:
+            return self._header(next(lines, (1, ""))[1])
 
     def records(self, after: int = 0) -> Iterator[Record]:
         """Validated products on the lines after line `after`; stops at the first bad line.
 
         Lines up to `after` are skipped unparsed: a resumed load validated them on its first pass.
         """
-        try:
-            with self._open() as lines:
-                self._header(lines.readline())
-                ordinal = 0
-                for number, line in enumerate(lines, start=2):
-                    if not line.strip():
-                        continue
-                    ordinal += 1
-                    if number <= after:
-                        continue
-                    record = _loads(self.path, number, line)
-                    try:
-                        product, vector = parse_product(record, ordinal, self.dim)
-                    except CatalogError as exc:
-                        raise CatalogError(f"{self.path} line {number}: {exc}") from None
-                    assert vector is not None  # parse_product decodes it whenever dim is given
-                    yield Record(number, product, vector)
-        except UnicodeDecodeError as exc:
-            raise CatalogError(f"{self.path}: not UTF-8 text ({exc})") from None
+        with closing(self._lines()) as lines:
+            self._header(next(lines, (1, ""))[1])
+            ordinal = 0
+            for number, line in lines:
+                if not line.strip():
+                    continue
+                ordinal += 1
+                if number <= after:
+                    continue
+                record = _loads(self.path, number, line)
+                try:
+                    product, vector = parse_product(record, ordinal, self.dim)
+                except CatalogError as exc:
+                    raise CatalogError(f"{self.path} line {number}: {exc}") from None
+                assert vector is not None  # parse_product decodes it whenever dim is given
+                yield Record(number, product, vector)
 
     def validate(self) -> Iterator[Record]:
         """`records()` plus the check that ids are unique across the whole file."""

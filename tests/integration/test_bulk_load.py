@@ -224,6 +224,20 @@ def test_a_line_json_cannot_read_stops_the_load_with_its_number(
     assert stored(redis_server, namespace) == (0, set())
 
 
+@pytest.mark.parametrize("number", [2, 40])  # in the header's first read; far past it
+def test_a_line_that_is_not_utf8_stops_the_load_with_its_number(
+    tmp_path: Path, redis_server: EmbeddedRedis, namespace: str, number: int
+) -> None:
+    path = synthetic_file(tmp_path, 50)
+    lines = path.read_bytes().split(b"\n")
+    lines[number - 1] = lines[number - 1].replace(b'"name": "', b'"name": "caf\xe9 ', 1)
+    path.write_bytes(b"\n".join(lines))
+    done = recommender("load", str(path), *store_args(redis_server, namespace))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert f"catalog error: {path} line {number}: not UTF-8 text" in done.stderr
+    assert stored(redis_server, namespace) == (0, set())
+
+
 def test_a_folder_is_refused_by_name(tmp_path: Path, redis_server: EmbeddedRedis, namespace: str) -> None:
     folder = tmp_path / "catalog.jsonl"
     folder.mkdir()
