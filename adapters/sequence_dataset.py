@@ -32,6 +32,9 @@ PRICE = 0.0
 RATING = 0.0
 MIN_SEQUENCE = 3  # a validation target, a test target and at least one item before them
 _SPACES = re.compile(r"\s+")
+# An item id as the items' ids can be (a product id has at most 64 characters); ASCII digits only: str.isdigit
+# also takes a superscript 3, which int() refuses, and an Arabic-Indic 1, which int() reads as 1.
+_ITEM = re.compile(r"[0-9]{1,64}")
 
 
 @dataclass
@@ -147,7 +150,7 @@ def _valid_user(user: str) -> bool:
 
 def _sequence(line: str, known: dict[int, Product], repairs: Counter[str]) -> tuple[str, list[int]] | None:
     fields = line.split()
-    if len(fields) < 2 or not _valid_user(fields[0]) or not all(f.isdigit() for f in fields[1:]):
+    if len(fields) < 2 or not _valid_user(fields[0]) or not all(_ITEM.fullmatch(f) for f in fields[1:]):
         repairs["user skipped: malformed line"] += 1
         return None
     items = [int(f) for f in fields[1:]]

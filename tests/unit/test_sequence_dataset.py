@@ -33,6 +33,8 @@ u3 1 2
 u4 x 1 2
 u1 5 8 1
 u5 8 5 4 3 2 1
+u6 1 2 3 \u00b3
+u7 \u0661 \u0662 \u0663 \u0664
 
 """
 
@@ -40,7 +42,8 @@ u5 8 5 4 3 2 1
 @pytest.fixture
 def dataset_dir(tmp_path: Path) -> Path:
     (tmp_path / "items.jsonl").write_text(ITEMS + "\n".join(UNREADABLE) + "\n", encoding="utf-8")
-    (tmp_path / "sequences.txt").write_text(SEQUENCES, encoding="utf-8")
+    long_id = "u8 1 2 3 " + "9" * 5000 + "\n"  # int() reads at most 4,300 digits
+    (tmp_path / "sequences.txt").write_text(SEQUENCES + long_id, encoding="utf-8")
     return tmp_path
 
 
@@ -67,7 +70,7 @@ def test_products_are_repaired_or_skipped_with_counts(dataset_dir: Path) -> None
         "item skipped: item_id not a positive integer": 1,
         "item skipped: duplicate item_id": 1,
         "user skipped: fewer than 3 known items": 1,
-        "user skipped: malformed line": 1,
+        "user skipped: malformed line": 4,
         "user skipped: duplicate user id": 1,
         "unknown item ids dropped from sequences": 1,
     }
