@@ -22,7 +22,7 @@ from typing import Any
 from tqdm import tqdm
 
 from adapters.embedder import FastEmbedEmbedder
-from adapters.sequence_dataset import read_dataset
+from adapters.sequence_dataset import ITEMS_FILE, MIN_SEQUENCE, SEQUENCES_FILE, read_dataset
 from bootstrap.runtime import Runtime, open_runtime, redis_url
 from bootstrap.settings import Settings
 from domain.service import RecommenderService
@@ -33,6 +33,10 @@ from gql.schema import Context
 
 # Product vectors stay in the shared embedding cache this long, so a second run skips the model.
 PRODUCT_VECTOR_TTL_S = 30 * 24 * 3600
+
+
+class NoUsers(ValueError):
+    """The dataset leaves no user to score: nothing to measure, so nothing is loaded."""
 
 
 @asynccontextmanager
@@ -114,6 +118,8 @@ async def _evaluate(args: argparse.Namespace, settings: Settings) -> dict[str, A
     for repair, count in sorted(dataset.repairs.items()):
         print(f"dataset: {repair}: {count}", file=sys.stderr)
     users = harness.choose_users(dataset, args.users)
+    if not users:
+        raise NoUsers(f"no user in {SEQUENCES_FILE} has {MIN_SEQUENCE} items that are products of {ITEMS_FILE}")
     products = harness.choose_products(dataset, users, args.products)
     test, validation = harness.splits(dataset, users)
     chosen = [validation] if args.splits == "validation" else [test] if args.splits == "test" else [test, validation]
@@ -168,6 +174,9 @@ def evaluate(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     except scenarios.ScenarioFileError as exc:
         print(f"--scenarios: {exc}", file=sys.stderr)
+        return 1
+    except NoUsers as exc:
+        print(f"{args.dir}: {exc}; nothing was evaluated", file=sys.stderr)
         return 1
     print(table(result, published_rows(args.dir / "README.md")))
     if args.json is not None:

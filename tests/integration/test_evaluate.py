@@ -132,6 +132,22 @@ def test_evaluate_refuses_a_dataset_file_that_is_a_folder(tmp_path: Path) -> Non
     assert f"Is a directory: {tmp_path / 'items.jsonl'}" in done.stderr
 
 
+def test_evaluate_refuses_a_dataset_that_leaves_no_user(tmp_path: Path) -> None:
+    (tmp_path / "items.jsonl").write_text(
+        '{"item_id": 1, "title": "Lipstick", "brand": "A", "categories": ["Makeup"]}\n'
+    )
+    (tmp_path / "sequences.txt").write_text("u1 1 1\nu2 1 7 8\n")  # too short; unknown items dropped
+    done = subprocess.run(
+        [sys.executable, "-m", "cli.main", "evaluate", str(tmp_path), "--redis-url", "redis://127.0.0.1:1/0"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "no user in sequences.txt has 3 items that are products of items.jsonl" in done.stderr
+
+
 def test_evaluate_refuses_a_scenarios_file_that_is_not_a_list_of_scenarios(tmp_path: Path) -> None:
     bad = tmp_path / "scenarios.json"
     bad.write_text('{"name": "not-a-list"}')
