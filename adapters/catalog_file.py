@@ -77,12 +77,15 @@ def read_document(path: Path) -> dict[str, Any]:
     return document
 
 
-def parse_products(document: dict[str, Any], dim: int | None) -> list[tuple[Product, Vector | None]]:
-    items = [parse_product(record, n, dim) for n, record in enumerate(document["products"], start=1)]
+def parse_products(path: Path, document: dict[str, Any], dim: int | None) -> list[tuple[Product, Vector | None]]:
+    try:
+        items = [parse_product(record, n, dim) for n, record in enumerate(document["products"], start=1)]
+    except CatalogError as exc:
+        raise CatalogError(f"{path}: {exc}") from None
     seen: set[str] = set()
-    for product, _ in items:
+    for n, (product, _) in enumerate(items, start=1):
         if product.id in seen:
-            raise CatalogError(f"product {product.id!r}: duplicate id")
+            raise CatalogError(f"{path}: product {product.id!r} (#{n}): duplicate id")
         seen.add(product.id)
     return items
 
@@ -101,12 +104,14 @@ class JsonCatalog:
             raise CatalogError(f"{self.path}: made with model {document.get('model')!r}, expected {self.model!r}")
         if document.get("dim") != self.dim:
             raise CatalogError(f"{self.path}: dim is {document.get('dim')!r}, expected {self.dim}")
-        return [(product, vector) for product, vector in parse_products(document, self.dim) if vector is not None]
+        return [
+            (product, vector) for product, vector in parse_products(self.path, document, self.dim) if vector is not None
+        ]
 
 
 def read_products(path: Path) -> list[Product]:
     """The products of a catalog file, embeddings ignored."""
-    return [product for product, _ in parse_products(read_document(path), dim=None)]
+    return [product for product, _ in parse_products(path, read_document(path), dim=None)]
 
 
 def product_record(product: Product, vector: Vector) -> dict[str, Any]:

@@ -62,7 +62,7 @@ def broken(field: str, value: Any, position: int = 3) -> dict[str, Any]:
         (broken("embedding_b64", "@@not base64@@"), "field 'embedding_b64' is not valid base64"),
         (broken("embedding_b64", base64.b64encode(b"\0" * 16).decode()), "holds 4 float32 values, expected 384"),
         (broken("embedding_b64", base64.b64encode(b"\0" * 1536).decode()), "must be finite and non-zero"),
-        (broken("id", "p001"), "product 'p001': duplicate id"),
+        (broken("id", "p001"), "product 'p001' (#4): duplicate id"),
         ({**good_document(), "dim": 512}, "dim is 512, expected 384"),
         ({**good_document(), "model": "other"}, "made with model 'other'"),
     ],
@@ -71,6 +71,20 @@ def test_malformed_catalog_names_product_and_field(tmp_path: Path, document: Any
     with pytest.raises(CatalogError) as caught:
         JsonCatalog(write(tmp_path, document), MODEL, DIM).load()
     assert message in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [(broken("price", -5), "product 'p004' (#4): field 'price'"), (broken("id", "p001"), "product 'p001' (#4)")],
+)
+def test_a_bad_product_is_named_with_its_file(tmp_path: Path, document: Any, message: str) -> None:
+    path = write(tmp_path, document)
+    with pytest.raises(CatalogError) as caught:
+        JsonCatalog(path, MODEL, DIM).load()
+    assert str(caught.value).startswith(f"{path}: {message}")
+    with pytest.raises(CatalogError) as caught:  # build-catalog's reader
+        read_products(path)
+    assert str(caught.value).startswith(f"{path}: {message}")
 
 
 def test_missing_file(tmp_path: Path) -> None:
