@@ -65,6 +65,8 @@ def _time(record: dict[str, Any], line: int, now: float) -> float | None:
     at = epoch_seconds(moment)
     if at > now:
         raise EventFileError(line, "at", f"must not be in the future, got {value!r}")
+    if at < 0:  # a placeholder such as 0001-01-01 or 1900-01-01, not when a shopper did anything
+        raise EventFileError(line, "at", f"must not be before 1970, got {value!r}")
     return at
 
 

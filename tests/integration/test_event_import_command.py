@@ -49,6 +49,8 @@ BAD_LINES: list[tuple[Callable[[dict[str, Any]], Any], str]] = [
     (lambda line: {**line, "at": "yesterday"}, "line 3: field 'at' must be an ISO 8601 time"),
     (lambda line: {**line, "at": 1700000000}, "line 3: field 'at' must be an ISO 8601 time"),
     (lambda line: {**line, "at": "2999-01-01T00:00:00Z"}, "line 3: field 'at' must not be in the future"),
+    (lambda line: {**line, "at": "1900-01-01T00:00:00Z"}, "line 3: field 'at' must not be before 1970"),
+    (lambda line: {**line, "at": "0001-01-01T00:00:00+14:00"}, "line 3: field 'at' must not be before 1970"),
 ]
 
 
