@@ -1,4 +1,4 @@
-"""`recommender load` at scale: JSON Lines, checkpoints, resuming a killed load, bad lines, generate."""
+"""`recommender load` at scale: JSON Lines, checkpoints, resuming a killed or interrupted load, generate."""
 
 import asyncio
 import json
@@ -12,54 +12,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
 
 from adapters.bulk_load import Checkpoint, LoadCheckpoints, bulk_load
-from adapters.catalog_stream import Header, JsonLinesCatalog, Record, fingerprint, write_jsonl
+from adapters.catalog_stream import JsonLinesCatalog, Record, fingerprint
 from adapters.redis.connection import connect
 from adapters.redis.embedded import EmbeddedRedis
 from adapters.redis.index import RedisProductIndex
 from adapters.redis.schema import IndexConfig
 from adapters.synthetic_catalog import synthetic_catalog
 from tests.conftest import ROOT
-
-MODEL, DIM = "sentence-transformers/all-MiniLM-L6-v2", 384
-
-
-def recommender(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "cli.main", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
-    )
-
-
-def synthetic_file(tmp_path: Path, count: int, seed: int = 0) -> Path:
-    path = tmp_path / f"synthetic-{count}.jsonl"
-    write_jsonl(path, Header(MODEL, DIM, random_vectors=True), synthetic_catalog(count, seed))
-    return path
-
-
-def store_args(server: EmbeddedRedis, namespace: str) -> list[str]:
-    return ["--redis-url", server.url, "--index-name", f"{namespace}idx", "--key-prefix", f"{namespace}p:"]
-
-
-def stored(server: EmbeddedRedis, namespace: str) -> tuple[int, set[str]]:
-    """(num_docs of the index, the product ids under its prefix)."""
-    client = redis.Redis(host="127.0.0.1", port=server.port)
-    try:
-        num_docs = int(client.ft(f"{namespace}idx").info()["num_docs"])
-        prefix = f"{namespace}p:"
-        ids = {key.decode()[len(prefix) :] for key in client.scan_iter(match=prefix + "*", count=1000)}
-        return num_docs, ids
-    finally:
-        client.close()
-
-
-def checkpoint(server: EmbeddedRedis, namespace: str) -> dict[str, str]:
-    client = redis.Redis(host="127.0.0.1", port=server.port, decode_responses=True)
-    try:
-        return client.hgetall(f"load-checkpoint:{namespace}idx")  # type: ignore[return-value]
-    finally:
-        client.close()
+from tests.load_runs import DIM, MODEL, checkpoint, recommender, store_args, stored, synthetic_file
 
 
 def test_jsonl_load_round_trip(tmp_path: Path, redis_server: EmbeddedRedis, namespace: str) -> None:
@@ -184,66 +146,6 @@ async def test_checkpoint_never_passes_an_unacknowledged_batch(
         await client.client.execute_command("FT.DROPINDEX", index.name, "DD")
         await checkpoints.clear()
         await client.aclose()
-
-
-def test_a_bad_line_stops_the_load_before_anything_is_written(
-    tmp_path: Path, redis_server: EmbeddedRedis, namespace: str
-) -> None:
-    path = synthetic_file(tmp_path, 1200)
-    lines = path.read_text().splitlines()
-    record = json.loads(lines[1000])
-    record["in_stock"] = "yes"
-    lines[1000] = json.dumps(record)
-    path.write_text("\n".join(lines) + "\n")
-    done = recommender("load", str(path), *store_args(redis_server, namespace), "--ingest-batch", "100")
-    assert done.returncode == 1
-    assert "line 1001: product 'g0001000' (#1000): field 'in_stock' must be true or false" in done.stderr
-    assert stored(redis_server, namespace) == (0, set())
-
-
-@pytest.mark.parametrize(
-    ("line", "message"),
-    [
-        (
-            '{"x": ' + "[" * 100_000 + "]" * 100_000 + "}",
-            "line 4: not valid JSON (arrays or objects nested too deeply)",
-        ),
-        ('{"x": ' + "9" * 5000 + "}", "line 4: not valid JSON (a number with too many digits)"),
-    ],
-)
-def test_a_line_json_cannot_read_stops_the_load_with_its_number(
-    tmp_path: Path, redis_server: EmbeddedRedis, namespace: str, line: str, message: str
-) -> None:
-    path = synthetic_file(tmp_path, 5)
-    lines = path.read_text().splitlines()
-    lines[3] = line
-    path.write_text("\n".join(lines) + "\n")
-    done = recommender("load", str(path), *store_args(redis_server, namespace))
-    assert done.returncode == 1 and "Traceback" not in done.stderr
-    assert f"catalog error: {path} {message}" in done.stderr
-    assert stored(redis_server, namespace) == (0, set())
-
-
-@pytest.mark.parametrize("number", [2, 40])  # in the header's first read; far past it
-def test_a_line_that_is_not_utf8_stops_the_load_with_its_number(
-    tmp_path: Path, redis_server: EmbeddedRedis, namespace: str, number: int
-) -> None:
-    path = synthetic_file(tmp_path, 50)
-    lines = path.read_bytes().split(b"\n")
-    lines[number - 1] = lines[number - 1].replace(b'"name": "', b'"name": "caf\xe9 ', 1)
-    path.write_bytes(b"\n".join(lines))
-    done = recommender("load", str(path), *store_args(redis_server, namespace))
-    assert done.returncode == 1 and "Traceback" not in done.stderr
-    assert f"catalog error: {path} line {number}: not UTF-8 text" in done.stderr
-    assert stored(redis_server, namespace) == (0, set())
-
-
-def test_a_folder_is_refused_by_name(tmp_path: Path, redis_server: EmbeddedRedis, namespace: str) -> None:
-    folder = tmp_path / "catalog.jsonl"
-    folder.mkdir()
-    done = recommender("load", str(folder), *store_args(redis_server, namespace))
-    assert done.returncode == 1 and "Traceback" not in done.stderr
-    assert f"catalog error: {folder}: Is a directory" in done.stderr
 
 
 def test_resume_refuses_a_checkpoint_of_another_file(

@@ -1,0 +1,51 @@
+"""Helpers of the `recommender load` tests: the command as a child process, a synthetic catalog file, a test's
+own index and prefix, and what they hold."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import redis
+
+from adapters.catalog_stream import Header, write_jsonl
+from adapters.redis.embedded import EmbeddedRedis
+from adapters.synthetic_catalog import synthetic_catalog
+from tests.conftest import ROOT
+
+MODEL, DIM = "sentence-transformers/all-MiniLM-L6-v2", 384
+
+
+def recommender(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cli.main", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def synthetic_file(tmp_path: Path, count: int, seed: int = 0) -> Path:
+    path = tmp_path / f"synthetic-{count}.jsonl"
+    write_jsonl(path, Header(MODEL, DIM, random_vectors=True), synthetic_catalog(count, seed))
+    return path
+
+
+def store_args(server: EmbeddedRedis, namespace: str) -> list[str]:
+    return ["--redis-url", server.url, "--index-name", f"{namespace}idx", "--key-prefix", f"{namespace}p:"]
+
+
+def stored(server: EmbeddedRedis, namespace: str) -> tuple[int, set[str]]:
+    """(num_docs of the index, the product ids under its prefix)."""
+    client = redis.Redis(host="127.0.0.1", port=server.port)
+    try:
+        num_docs = int(client.ft(f"{namespace}idx").info()["num_docs"])
+        prefix = f"{namespace}p:"
+        ids = {key.decode()[len(prefix) :] for key in client.scan_iter(match=prefix + "*", count=1000)}
+        return num_docs, ids
+    finally:
+        client.close()
+
+
+def checkpoint(server: EmbeddedRedis, namespace: str) -> dict[str, str]:
+    client = redis.Redis(host="127.0.0.1", port=server.port, decode_responses=True)
+    try:
+        return client.hgetall(f"load-checkpoint:{namespace}idx")  # type: ignore[return-value]
+    finally:
+        client.close()
