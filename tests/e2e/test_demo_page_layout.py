@@ -47,10 +47,15 @@ def _overlap(a: FloatRect, b: FloatRect) -> bool:
     return not (apart_x or apart_y)
 
 
-@pytest.mark.parametrize("width", [1400, 1920, 1050, 900, 390])
+def _inside(inner: FloatRect, outer: FloatRect) -> bool:
+    return outer["x"] - 0.5 <= inner["x"] and inner["x"] + inner["width"] <= outer["x"] + outer["width"] + 0.5
+
+
+@pytest.mark.parametrize("width", [1400, 1920, 1050, 900, 414, 390, 375, 320])
 def test_demo_page_result_rows_fit(browser: Browser, live_server: str, width: int) -> None:
-    """Each result row's distance and score stay clear of its Click, "Not interested" and "similar items", and
-    the product keeps at least a third of the row (a narrow panel stacks the numbers under it instead)."""
+    """Each result row's distance and score stay clear of its Click, "Not interested" and "similar items", every
+    one of them stays within the row (on a phone too: not cut off at the panel's edge), and the product keeps at
+    least a third of the row (a narrow panel stacks the numbers under it instead)."""
     expect.set_options(timeout=TIMEOUT_MS)
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
@@ -64,9 +69,13 @@ def test_demo_page_result_rows_fit(browser: Browser, live_server: str, width: in
             row = rows.nth(i)
             numbers = [_box(row.get_by_test_id(testid)) for testid in ("result-distance", "result-score")]
             controls = [_box(row.get_by_test_id(testid)) for testid in ("click-btn", "dismiss-btn", "similar-link")]
+            extra = [_box(row.get_by_test_id(testid)) for testid in ("buy-btn", "related-link")]
+            whole = _box(row)
+            outside = [box for box in [*numbers, *controls, *extra] if not _inside(box, whole)]
+            assert not outside, f"row {i + 1} at {width} px: past the row's edges {whole}: {outside}"
             hidden = [(n, c) for n in numbers for c in controls if _overlap(n, c)]
             assert not hidden, f"row {i + 1} at {width} px: a number under a button: {hidden}"
-            product, whole = _box(row.locator(".product")), _box(row)
+            product = _box(row.locator(".product"))
             assert product["width"] >= whole["width"] / 3, f"row {i + 1} at {width} px: product squeezed: {product}"
     finally:
         context.close()
