@@ -60,17 +60,22 @@ export function clearErrors(slotIds) {
   }
 }
 
-/** Route each GraphQL error to the slot of the control that caused it; the rest go to fallbackSlot. */
+/** Route each GraphQL error to the slot of the control that caused it; the rest go to fallbackSlot. Returns
+ * how many went beside a control (0: none is about a field, e.g. a rate limit or the service being down). */
 export function reportErrors(failure, fallbackSlot, allowed = null) {
+  let onFields = 0;
   for (const error of errorsOf(failure)) {
     const argument = argumentOf(error);
     const spec = argument ? ERROR_SLOTS[argument] : undefined;
     const message = readable(error, argument);
-    if (spec && (!allowed || allowed.includes(argument))) showError(spec.slot, message, spec.inputs);
-    else showError(fallbackSlot, message);
+    if (spec && (!allowed || allowed.includes(argument))) {
+      showError(spec.slot, message, spec.inputs);
+      onFields += 1;
+    } else showError(fallbackSlot, message);
     const code = (error.extensions || {}).code;
     if (code === "SERVICE_UNAVAILABLE" || code === "NETWORK") showBanner(message);
   }
+  return onFields;
 }
 
 /** Editing a flagged control clears its message; the next request re-validates it. */

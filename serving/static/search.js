@@ -32,6 +32,7 @@ const SEARCH_SLOTS = [
   "err-search",
 ];
 const SEARCH_ARGUMENTS = Object.keys(ERROR_SLOTS).filter((a) => a !== "productId" && a !== "text");
+const FAILED = "No results: the search did not run (the reason is above the results).";
 const LOCAL_SLOTS = { "min-price": "err-price", "max-price": "err-price", "min-rating": "err-rating", k: "err-k" };
 
 export function initSearch() {
@@ -176,8 +177,9 @@ async function runRequest(request, append = false) {
     finishSearch(seq, "ready");
   } catch (failure) {
     if (seq !== state.searchSeq) return;
-    reportErrors(failure, "err-search", SEARCH_ARGUMENTS);
-    if (!append) renderNoResults("No results: fix the highlighted field and search again.");
+    const onFields = reportErrors(failure, "err-search", SEARCH_ARGUMENTS);
+    // Only an error about a field highlights one; a rate limit or an unavailable service says why above.
+    if (!append) renderNoResults(onFields ? "No results: fix the highlighted field and search again." : FAILED);
     finishSearch(seq, "error");
   } finally {
     setBusy(button, false);

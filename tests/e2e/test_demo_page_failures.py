@@ -1,0 +1,71 @@
+"""The demo page when the API refuses a request that is not about any field, in a real Chromium against a live
+server: a rate limit (429) or the store being down (SERVICE_UNAVAILABLE), answered for one operation by the
+browser with the server's own bodies, while the rest of the page talks to the server as usual."""
+
+import json
+import uuid
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import Browser, Page, Route, expect
+
+from tests.e2e.demo_page import DESKTOP, QUERY, TIMEOUT_MS, open_as, search
+
+pytestmark = pytest.mark.e2e
+
+RATE_LIMITED = (
+    429,
+    {"Retry-After": "7"},
+    {"data": None, "errors": [{"message": "Too many requests; retry in 7 s.", "extensions": {"code": "RATE_LIMITED"}}]},
+)
+STORE_DOWN = (
+    200,
+    {},
+    {
+        "data": None,
+        "errors": [
+            {
+                "message": "The recommendation store is unavailable; retry shortly.",
+                "extensions": {"code": "SERVICE_UNAVAILABLE"},
+            }
+        ],
+    },
+)
+Answer = tuple[int, dict[str, str], dict[str, object]]
+
+
+def refuse(page: Page, operation: str, answer: Answer) -> Callable[[], None]:
+    """Answer every request of the named operation with `answer`; returns what lets them through again."""
+    status, headers, body = answer
+
+    def handle(route: Route) -> None:
+        if f"query {operation}(" in (route.request.post_data or ""):
+            route.fulfill(status=status, headers=headers, content_type="application/json", body=json.dumps(body))
+        else:
+            route.continue_()
+
+    page.route("**/graphql", handle)
+    return lambda: page.unroute("**/graphql", handle)
+
+
+@pytest.mark.parametrize("answer", [RATE_LIMITED, STORE_DOWN], ids=["rate-limited", "store-down"])
+def test_a_refused_search_does_not_blame_a_field(browser: Browser, live_server: str, answer: Answer) -> None:
+    """The reason shows above the results, no control is marked invalid, and the empty panel does not ask the
+    user to "fix the highlighted field" when none is."""
+    expect.set_options(timeout=TIMEOUT_MS)
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    try:
+        open_as(page, live_server, f"e2e-{uuid.uuid4().hex[:10]}")
+        refuse(page, "Recommend", answer)
+        page.get_by_test_id("query").fill(QUERY)
+        search(page)
+        message = answer[2]["errors"][0]["message"]  # type: ignore[index]
+        expect(page.get_by_test_id("error-search")).to_contain_text(message)
+        expect(page.locator("#search-form [aria-invalid=true]")).to_have_count(0)
+        expect(page.get_by_test_id("result-row")).to_have_count(0)
+        empty = page.get_by_test_id("results-empty")
+        expect(empty).to_be_visible()
+        expect(empty).not_to_contain_text("highlighted")
+    finally:
+        context.close()
