@@ -44,6 +44,9 @@ export async function showRelated(product) {
   panel.dataset.state = "loading";
   $("related-product").textContent = product.name;
   $("err-related").textContent = "";
+  // The lists of the product shown before are not this one's: empty until (and unless) this one's arrive.
+  $("related-bought").replaceChildren();
+  $("related-viewed").replaceChildren();
   try {
     const variables = { productId: product.id, userId: currentUser(), k: RELATED_K, scenario: chosenScenario() };
     const data = await gql(RELATED, variables);

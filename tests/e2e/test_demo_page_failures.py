@@ -69,3 +69,30 @@ def test_a_refused_search_does_not_blame_a_field(browser: Browser, live_server: 
         expect(empty).not_to_contain_text("highlighted")
     finally:
         context.close()
+
+
+def test_related_lists_of_another_product_are_not_shown_when_this_ones_fail(browser: Browser, live_server: str) -> None:
+    """The "related" link on a second product whose request is refused: the panel names the second product, shows the
+    reason, and no longer lists the first product's related items as if they were the second's."""
+    expect.set_options(timeout=TIMEOUT_MS)
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    try:
+        open_as(page, live_server, f"e2e-{uuid.uuid4().hex[:10]}")
+        page.get_by_test_id("query").fill(QUERY)
+        search(page)
+        rows = page.get_by_test_id("result-row")
+        rows.nth(0).get_by_test_id("related-link").click()
+        panel = page.get_by_test_id("related-panel")
+        expect(panel).to_have_attribute("data-state", "ready")
+        expect(page.get_by_test_id("related-row").first).to_be_visible()
+
+        refuse(page, "Related", RATE_LIMITED)
+        second = rows.nth(1)
+        name = second.get_by_test_id("result-name").inner_text()
+        second.get_by_test_id("related-link").click()
+        expect(page.get_by_test_id("error-related")).to_contain_text("Too many requests")
+        expect(panel).to_contain_text(name)
+        expect(page.get_by_test_id("related-row")).to_have_count(0)
+    finally:
+        context.close()
