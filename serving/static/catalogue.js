@@ -1,7 +1,7 @@
 // What the page loads at start and after a reset: the facets of the search form, the catalogue cards,
 // the product list of the refresh form and the index panel.
 
-import { gql } from "./api.js";
+import { errorsOf, gql } from "./api.js";
 import { BOOT, CATALOGUE_LIMIT } from "./documents.js";
 import { $, el, fmt, productLine } from "./dom.js";
 import { hideBanner, reportErrors, rowError } from "./errors.js";
@@ -23,7 +23,7 @@ export async function loadAll() {
     renderIndex(data.indexInfo);
   } catch (failure) {
     reportErrors(failure, "err-catalogue");
-    renderIndexError();
+    renderIndexError(failure);
   }
 }
 
@@ -84,8 +84,12 @@ function renderIndex(info) {
   pill.className = "topbar-status ok";
 }
 
-function renderIndexError() {
+/** The pill says "service unavailable" only when it is (the store or the server out of reach); a refusal such
+ * as a rate limit leaves the service up, and the catalogue panel says why it is empty. */
+function renderIndexError(failure) {
+  const codes = errorsOf(failure).map((e) => (e.extensions || {}).code);
+  const down = codes.some((code) => code === "SERVICE_UNAVAILABLE" || code === "NETWORK");
   const pill = $("index-pill");
-  pill.textContent = "service unavailable";
+  pill.textContent = down ? "service unavailable" : "catalogue not loaded";
   pill.className = "topbar-status bad";
 }

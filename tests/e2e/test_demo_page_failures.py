@@ -96,3 +96,27 @@ def test_related_lists_of_another_product_are_not_shown_when_this_ones_fail(brow
         expect(page.get_by_test_id("related-row")).to_have_count(0)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(
+    ("answer", "pill"),
+    [(RATE_LIMITED, "catalogue not loaded"), (STORE_DOWN, "service unavailable")],
+    ids=["rate-limited", "store-down"],
+)
+def test_the_status_pill_says_unavailable_only_when_the_service_is(
+    browser: Browser, live_server: str, answer: Answer, pill: str
+) -> None:
+    """The catalogue refused at start: the reason shows in the catalogue panel, and the top bar's pill tells a
+    rate limit (the service is up) from the store being down."""
+    expect.set_options(timeout=TIMEOUT_MS)
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    try:
+        refuse(page, "Boot", answer)
+        page.goto(f"{live_server}/")
+        expect(page.locator("body")).to_have_attribute("data-ready", "true")
+        message = answer[2]["errors"][0]["message"]  # type: ignore[index]
+        expect(page.locator("#err-catalogue")).to_contain_text(message)
+        expect(page.get_by_test_id("index-pill")).to_have_text(pill)
+    finally:
+        context.close()
