@@ -16,6 +16,7 @@ from cross_web import HTTPException
 from graphql import ExecutionResult, GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema import BaseSchema
@@ -23,9 +24,9 @@ from strawberry.schema import BaseSchema
 from domain.errors import StoreUnavailable
 from gql.errors import SERVICE_UNAVAILABLE
 from gql.identity import Caller, NotAuthenticated, unauthenticated
-from gql.media_type import GRAPHQL_RESPONSE, is_request_error, prefers_graphql_response
+from gql.media_type import GRAPHQL_RESPONSE, JSON, is_request_error, prefers_graphql_response
 from gql.observed import NoObserver, Observer
-from gql.persisted_queries import PersistedQueries, PersistedQueryError
+from gql.persisted_queries import BAD_REQUEST, PersistedQueries, PersistedQueryError
 from gql.rate_limited import RateCheck
 
 # The Authorization header → (caller, may run admin operations); raises NotAuthenticated for a bad token.
@@ -80,6 +81,23 @@ class RecommenderGraphQL(GraphQL[Any, None]):
         self.rate_checks = rate_checks
         self.persisted = persisted
         self.observer = observer
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Strawberry answers a request it cannot take (a body that is no JSON, a batch, a wrong content type,
+        bad `variables`, a GET mutation) in plain text, which a GraphQL client fails to parse and so hides the
+        reason from its user: the same status with one `BAD_REQUEST` error, as JSON, in the type asked for."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope=scope, receive=receive)
+        try:
+            response = await self.run(request)
+        except HTTPException as exc:
+            media = GRAPHQL_RESPONSE if prefers_graphql_response(request.headers.get("accept", "")) else JSON
+            error = {"message": exc.reason, "extensions": {"code": BAD_REQUEST}}
+            body = orjson.dumps({"errors": [error]})
+            response = Response(body, status_code=exc.status_code, media_type=f"{media}; charset=utf-8")
+        await response(scope, receive, send)
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         # A GET naming a persisted query by hash has no `query` either; it wants the result, not GraphiQL.

@@ -39,3 +39,26 @@ def test_get_queries_keep_working(http: TestClient) -> None:
     response = http.get("/graphql", params={"query": VALID}, headers={"Accept": SPEC})
     assert response.status_code == 200 and response.json()["data"]["categories"]
     assert http.get("/graphql", params={"query": VALID}).json()["data"]["categories"]
+
+
+def test_malformed_requests_get_graphql_errors_a_client_can_read(http: TestClient) -> None:
+    """A body that is no JSON, a batch, a wrong content type, bad `variables`, a GET mutation: 400 with a JSON
+    `errors` list (code BAD_REQUEST) a GraphQL client can show, in the media type it asked for."""
+    mutation = 'mutation { resetUser(userId: "a") { userId } }'
+    posts: list[tuple[bytes, str]] = [
+        (b"{nope", "application/json"),
+        (b'[{"query": "{ categories }"}]', "application/json"),
+        (b'{"query": "{ categories }"}', "text/plain"),
+        (b'{"query": "{ categories }", "variables": "x"}', "application/json"),
+    ]
+    for accept, media in (("application/json", "application/json"), (SPEC, SPEC)):
+        responses = [
+            http.post("/graphql", content=body, headers={"content-type": kind, "Accept": accept})
+            for body, kind in posts
+        ]
+        responses.append(http.get("/graphql", params={"query": mutation}, headers={"Accept": accept}))
+        for response in responses:
+            assert response.status_code == 400, response.text
+            assert response.headers["content-type"].startswith(media), response.headers
+            error = response.json()["errors"][0]
+            assert error["message"] and error["extensions"]["code"] == "BAD_REQUEST", error
