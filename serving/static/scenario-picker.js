@@ -13,6 +13,8 @@ export function initPicker() {
   $("scenario").addEventListener("change", () => {
     for (const listener of listeners) listener(chosenScenario());
   });
+  // Listing scenarios is an admin read: a token typed in (or changed) may be what it was missing.
+  $("admin-token").addEventListener("change", () => loadScenarios());
   return loadScenarios();
 }
 
