@@ -31,7 +31,12 @@ from serving.metrics import CONTENT_TYPE, Metrics
 from serving.rate_limits import RateLimits
 
 STATIC_DIR = Path(__file__).parent / "static"
-CORS_HEADERS = ["content-type", "authorization", "x-request-id"]
+# Apollo Client sends its client name and version when given them, and browser tracing the W3C trace context:
+# a preflight refusing any of them blocks the call.
+CORS_HEADERS = [
+    "content-type", "authorization", "x-request-id",
+    "apollographql-client-name", "apollographql-client-version", "traceparent", "tracestate",
+]  # fmt: skip
 CORS_MAX_AGE_S = 600
 
 log = logging.getLogger("recommender")

@@ -67,7 +67,9 @@ CALL = """async (api) => {
   try {
     const response = await fetch(api + "/graphql", {
       method: "POST",
-      headers: {"Content-Type": "application/json", "Authorization": "Bearer none-needed", "X-Request-ID": "cors-1"},
+      headers: {"Content-Type": "application/json", "Authorization": "Bearer none-needed", "X-Request-ID": "cors-1",
+                "apollographql-client-name": "shop", "apollographql-client-version": "1.2",
+                "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "tracestate": "shop=1"},
       body: JSON.stringify({query: "{ categories }"}),
     });
     return {status: response.status, body: await response.json(), requestId: response.headers.get("x-request-id")};
@@ -81,7 +83,7 @@ def test_an_allowed_origin_calls_the_api(browser: Browser, origins: tuple[str, s
     page = browser.new_page()
     try:
         page.goto(origins[0])
-        result = page.evaluate(CALL, api)  # a preflight first: JSON body, Authorization and X-Request-ID headers
+        result = page.evaluate(CALL, api)  # a preflight first: JSON body, Authorization, Apollo's and tracing headers
     finally:
         page.close()
     assert result["status"] == 200 and "footwear" in result["body"]["data"]["categories"], result
