@@ -4,6 +4,7 @@ import os
 import shutil
 import signal
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -25,23 +26,25 @@ CHROMIUM_ARGS = [
 ]
 
 
-# The demo page modules share one server: every start loads the model.
-@pytest.fixture(scope="package")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`recommender serve` on a free port with its own Redis data dir and key namespace; yields the base URL."""
-    tmp_path = tmp_path_factory.mktemp("e2e-server")
-    log_path = tmp_path / "server.log"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    env.pop("REDIS_URL", None)  # always the embedded Redis: the test owns its data
-    env.pop("RECOMMENDER_ADMIN_TOKEN", None)  # loopback without a token: the page may reset and re-embed
+@contextmanager
+def served(tmp_path: Path, namespace: str, **env: str | None) -> Iterator[str]:
+    """`recommender serve` on a free port with its own embedded Redis (data in `tmp_path`) and key namespace,
+    the environment changed by `env` (None removes a variable); yields the base URL."""
+    changed = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    changed.pop("REDIS_URL", None)  # always the embedded Redis: the test owns its data
+    for name, value in env.items():
+        if value is None:
+            changed.pop(name, None)
+        else:
+            changed[name] = value
     server = ServeProcess(
         tmp_path / "redis",
         "--index-name",
-        "e2e:idx",
+        f"{namespace}:idx",
         "--key-prefix",
-        "e2e:product:",
-        log=log_path,
-        env=env,
+        f"{namespace}:product:",
+        log=tmp_path / "server.log",
+        env=changed,
         ready_timeout=READY_TIMEOUT_S,
     )
     try:
@@ -52,8 +55,19 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield server.base_url
     finally:
         server.stop(signal.SIGTERM, timeout=20)
+
+
+# The demo page modules share one server: every start loads the model.
+@pytest.fixture(scope="package")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The demo's server: loopback without an admin token, so the page may reset and re-embed."""
+    tmp_path = tmp_path_factory.mktemp("e2e-server")
+    try:
+        with served(tmp_path, "e2e", RECOMMENDER_ADMIN_TOKEN=None) as base_url:
+            yield base_url
+    finally:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(log_path, ARTIFACTS / "server.log")  # for reading a failed run
+        shutil.copyfile(tmp_path / "server.log", ARTIFACTS / "server.log")  # for reading a failed run
 
 
 @pytest.fixture(scope="module")

@@ -1,9 +1,12 @@
 """Driving the demo page in the e2e tests: open it as a user, search and wait for the results, read them,
 take a screenshot."""
 
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from playwright.sync_api import Page, ViewportSize, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 QUERY = "warm jacket for winter"
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}
@@ -43,6 +46,19 @@ def open_as(page: Page, base_url: str, user_id: str) -> None:
     page.get_by_test_id("user-id").press("Tab")  # `change` loads this user's session
     expect(page.get_by_test_id("session-user")).to_contain_text(user_id)
     expect(page.get_by_test_id("session-clicks")).to_have_text("0")
+
+
+@contextmanager
+def new_shopper(browser: Browser, base_url: str, viewport: ViewportSize = DESKTOP) -> Iterator[Page]:
+    """The demo page in a browser context of its own, opened as a user nobody else is; closed afterwards."""
+    expect.set_options(timeout=TIMEOUT_MS)
+    context = browser.new_context(viewport=viewport)
+    try:
+        page = context.new_page()
+        open_as(page, base_url, f"e2e-{uuid.uuid4().hex[:10]}")
+        yield page
+    finally:
+        context.close()
 
 
 def shot(page: Page, artifacts: Path, name: str, *, full_page: bool = False) -> None:

@@ -2,8 +2,6 @@
 for the token typed in the Index panel, and work once it is."""
 
 import json
-import os
-import signal
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -11,9 +9,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.conftest import READY_TIMEOUT_S
+from tests.e2e.conftest import served
 from tests.e2e.demo_page import DESKTOP, TIMEOUT_MS
-from tests.server_process import ServeProcess, ServerNotReady
 
 pytestmark = pytest.mark.e2e
 
@@ -24,27 +21,8 @@ UPSERT = "mutation($s: ScenarioInput!) { upsertScenario(scenario: $s) { __typena
 @pytest.fixture(scope="module")
 def token_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`recommender serve` with an admin token; yields the base URL."""
-    tmp_path = tmp_path_factory.mktemp("e2e-token-server")
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "RECOMMENDER_ADMIN_TOKEN": TOKEN}
-    env.pop("REDIS_URL", None)
-    server = ServeProcess(
-        tmp_path / "redis",
-        "--index-name",
-        "e2e-token:idx",
-        "--key-prefix",
-        "e2e-token:product:",
-        log=tmp_path / "server.log",
-        env=env,
-        ready_timeout=READY_TIMEOUT_S,
-    )
-    try:
-        try:
-            server.wait_ready()
-        except ServerNotReady as exc:
-            pytest.fail(str(exc))
-        yield server.base_url
-    finally:
-        server.stop(signal.SIGTERM, timeout=20)
+    with served(tmp_path_factory.mktemp("e2e-token-server"), "e2e-token", RECOMMENDER_ADMIN_TOKEN=TOKEN) as base_url:
+        yield base_url
 
 
 def save_scenario(base_url: str, name: str) -> None:

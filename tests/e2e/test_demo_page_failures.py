@@ -3,13 +3,12 @@ server: a rate limit (429) or the store being down (SERVICE_UNAVAILABLE), answer
 browser with the server's own bodies, while the rest of the page talks to the server as usual."""
 
 import json
-import uuid
 from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Browser, Page, Route, expect
 
-from tests.e2e.demo_page import DESKTOP, QUERY, TIMEOUT_MS, open_as, search
+from tests.e2e.demo_page import DESKTOP, QUERY, TIMEOUT_MS, new_shopper, search
 
 pytestmark = pytest.mark.e2e
 
@@ -52,11 +51,7 @@ def refuse(page: Page, operation: str, answer: Answer) -> Callable[[], None]:
 def test_a_refused_search_does_not_blame_a_field(browser: Browser, live_server: str, answer: Answer) -> None:
     """The reason shows above the results, no control is marked invalid, and the empty panel does not ask the
     user to "fix the highlighted field" when none is."""
-    expect.set_options(timeout=TIMEOUT_MS)
-    context = browser.new_context(viewport=DESKTOP)
-    page = context.new_page()
-    try:
-        open_as(page, live_server, f"e2e-{uuid.uuid4().hex[:10]}")
+    with new_shopper(browser, live_server) as page:
         refuse(page, "Recommend", answer)
         page.get_by_test_id("query").fill(QUERY)
         search(page)
@@ -67,18 +62,12 @@ def test_a_refused_search_does_not_blame_a_field(browser: Browser, live_server: 
         empty = page.get_by_test_id("results-empty")
         expect(empty).to_be_visible()
         expect(empty).not_to_contain_text("highlighted")
-    finally:
-        context.close()
 
 
 def test_related_lists_of_another_product_are_not_shown_when_this_ones_fail(browser: Browser, live_server: str) -> None:
     """The "related" link on a second product whose request is refused: the panel names the second product, shows the
     reason, and no longer lists the first product's related items as if they were the second's."""
-    expect.set_options(timeout=TIMEOUT_MS)
-    context = browser.new_context(viewport=DESKTOP)
-    page = context.new_page()
-    try:
-        open_as(page, live_server, f"e2e-{uuid.uuid4().hex[:10]}")
+    with new_shopper(browser, live_server) as page:
         page.get_by_test_id("query").fill(QUERY)
         search(page)
         rows = page.get_by_test_id("result-row")
@@ -94,8 +83,6 @@ def test_related_lists_of_another_product_are_not_shown_when_this_ones_fail(brow
         expect(page.get_by_test_id("error-related")).to_contain_text("Too many requests")
         expect(panel).to_contain_text(name)
         expect(page.get_by_test_id("related-row")).to_have_count(0)
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize(

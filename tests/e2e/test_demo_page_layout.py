@@ -1,14 +1,13 @@
 """How the demo page is served and laid out, in a real Chromium against a live server: its ES modules come
 as JavaScript, and result rows fit from a wide screen down to a phone."""
 
-import uuid
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import Browser, FloatRect, Locator, Response, expect
 
-from tests.e2e.demo_page import DESKTOP, QUERY, TIMEOUT_MS, open_as, search
+from tests.e2e.demo_page import DESKTOP, QUERY, TIMEOUT_MS, new_shopper, search
 
 pytestmark = pytest.mark.e2e
 STATIC = Path(__file__).resolve().parents[2] / "serving" / "static"
@@ -56,11 +55,7 @@ def test_demo_page_result_rows_fit(browser: Browser, live_server: str, width: in
     """Each result row's distance and score stay clear of its Click, "Not interested" and "similar items", every
     one of them stays within the row (on a phone too: not cut off at the panel's edge), and the product keeps at
     least a third of the row (a narrow panel stacks the numbers under it instead)."""
-    expect.set_options(timeout=TIMEOUT_MS)
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    page = context.new_page()
-    try:
-        open_as(page, live_server, f"e2e-{uuid.uuid4().hex[:10]}")
+    with new_shopper(browser, live_server, {"width": width, "height": 900}) as page:
         page.get_by_test_id("query").fill(QUERY)
         search(page)
         rows = page.get_by_test_id("result-row")
@@ -77,5 +72,3 @@ def test_demo_page_result_rows_fit(browser: Browser, live_server: str, width: in
             assert not hidden, f"row {i + 1} at {width} px: a number under a button: {hidden}"
             product = _box(row.locator(".product"))
             assert product["width"] >= whole["width"] / 3, f"row {i + 1} at {width} px: product squeezed: {product}"
-    finally:
-        context.close()
