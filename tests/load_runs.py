@@ -1,8 +1,6 @@
-"""Helpers of the `recommender load` tests: the command as a child process, a synthetic catalog file, a test's
-own index and prefix, and what they hold."""
+"""Helpers of the `recommender load` tests: a synthetic catalog file, a test's own index and prefix, and what
+they hold."""
 
-import subprocess
-import sys
 from pathlib import Path
 
 import redis
@@ -10,15 +8,8 @@ import redis
 from adapters.catalog_stream import Header, write_jsonl
 from adapters.redis.embedded import EmbeddedRedis
 from adapters.synthetic_catalog import synthetic_catalog
-from tests.conftest import ROOT
 
 MODEL, DIM = "sentence-transformers/all-MiniLM-L6-v2", 384
-
-
-def recommender(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "cli.main", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
-    )
 
 
 def synthetic_file(tmp_path: Path, count: int, seed: int = 0) -> Path:

@@ -20,8 +20,9 @@ from adapters.redis.embedded import EmbeddedRedis
 from adapters.redis.index import RedisProductIndex
 from adapters.redis.schema import IndexConfig
 from adapters.synthetic_catalog import synthetic_catalog
+from tests.cli_runs import recommender
 from tests.conftest import ROOT
-from tests.load_runs import DIM, MODEL, checkpoint, recommender, store_args, stored, synthetic_file
+from tests.load_runs import DIM, MODEL, checkpoint, store_args, stored, synthetic_file
 
 
 def test_jsonl_load_round_trip(tmp_path: Path, redis_server: EmbeddedRedis, namespace: str) -> None:

@@ -2,8 +2,6 @@
 
 import asyncio
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,13 +12,8 @@ from adapters.redis.embedded import EmbeddedRedis
 from adapters.redis.index import RedisProductIndex
 from adapters.redis.schema import IndexConfig
 from domain.models import Product, Vector
+from tests.cli_runs import recommender
 from tests.conftest import ROOT
-
-
-def recommender(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "cli.main", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
-    )
 
 
 def test_prepare_model_is_cached() -> None:

@@ -3,8 +3,6 @@ so the command cannot rot. The full run is a benchmark (BENCHMARKS.md), not a te
 
 import asyncio
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +11,7 @@ from adapters.embedding_cache import KEY_PREFIX
 from adapters.redis.connection import connect
 from adapters.redis.embedded import EmbeddedRedis
 from eval.scoring import CUTOFFS
+from tests.cli_runs import recommender
 from tests.conftest import ROOT
 
 BEAUTY = ROOT / "eval" / "datasets" / "amazon-beauty"
@@ -70,13 +69,7 @@ def test_evaluate_a_slice_end_to_end(tmp_path: Path, redis_server: EmbeddedRedis
     before = _keys(redis_server.url)
     args = ["evaluate", str(BEAUTY), "--users", str(USERS), "--products", "2500", "--splits", "both"]
     args += ["--scenarios", str(scenarios), "--json", str(out), "--quiet"]
-    done = subprocess.run(
-        [sys.executable, "-m", "cli.main", *args, "--redis-url", redis_server.url],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=1150,
-    )
+    done = recommender(*args, "--redis-url", redis_server.url, timeout=1150)
     assert done.returncode == 0, done.stderr
     result = json.loads(out.read_text())
     assert list(result) == ["users", "test", "validation", "coverage@10", "latency_ms", "scenarios"]
@@ -108,26 +101,14 @@ def test_evaluate_a_slice_end_to_end(tmp_path: Path, redis_server: EmbeddedRedis
 
 
 def test_evaluate_refuses_a_folder_that_is_not_there(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "cli.main", "evaluate", str(tmp_path / "missing")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = recommender("evaluate", str(tmp_path / "missing"))
     assert done.returncode == 1 and "not a folder" in done.stderr
 
 
 def test_evaluate_refuses_a_dataset_file_that_is_a_folder(tmp_path: Path) -> None:
     (tmp_path / "items.jsonl").mkdir()
     (tmp_path / "sequences.txt").write_text("u1 1 2 3\n")
-    done = subprocess.run(
-        [sys.executable, "-m", "cli.main", "evaluate", str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = recommender("evaluate", str(tmp_path))
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert f"Is a directory: {tmp_path / 'items.jsonl'}" in done.stderr
 
@@ -137,13 +118,7 @@ def test_evaluate_refuses_a_dataset_that_leaves_no_user(tmp_path: Path) -> None:
         '{"item_id": 1, "title": "Lipstick", "brand": "A", "categories": ["Makeup"]}\n'
     )
     (tmp_path / "sequences.txt").write_text("u1 1 1\nu2 1 7 8\n")  # too short; unknown items dropped
-    done = subprocess.run(
-        [sys.executable, "-m", "cli.main", "evaluate", str(tmp_path), "--redis-url", "redis://127.0.0.1:1/0"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = recommender("evaluate", str(tmp_path), "--redis-url", "redis://127.0.0.1:1/0")
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "no user in sequences.txt has 3 items that are products of items.jsonl" in done.stderr
 
@@ -151,11 +126,5 @@ def test_evaluate_refuses_a_dataset_that_leaves_no_user(tmp_path: Path) -> None:
 def test_evaluate_refuses_a_scenarios_file_that_is_not_a_list_of_scenarios(tmp_path: Path) -> None:
     bad = tmp_path / "scenarios.json"
     bad.write_text('{"name": "not-a-list"}')
-    done = subprocess.run(
-        [sys.executable, "-m", "cli.main", "evaluate", str(BEAUTY), "--scenarios", str(bad)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = recommender("evaluate", str(BEAUTY), "--scenarios", str(bad))
     assert done.returncode == 1 and "not a JSON list of ScenarioInput objects" in done.stderr

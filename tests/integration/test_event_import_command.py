@@ -2,9 +2,7 @@
 from the command line it imports, counts unknown products and resumes (real Redis)."""
 
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,22 +15,11 @@ from adapters.event_file import EventFileError, read_events
 from adapters.redis.embedded import EmbeddedRedis
 from adapters.redis.index import RedisProductIndex
 from bootstrap.settings import Settings
+from tests.cli_runs import recommender
 from tests.clock import START
-from tests.conftest import ROOT
 from tests.event_lines import UNKNOWN, event_lines, write_events
 
 pytestmark = pytest.mark.anyio
-
-
-def recommender(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "cli.main", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, **(env or {})},
-    )
 
 
 BAD_LINES: list[tuple[Callable[[dict[str, Any]], Any], str]] = [

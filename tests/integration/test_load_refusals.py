@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from adapters.redis.embedded import EmbeddedRedis
-from tests.load_runs import recommender, store_args, stored, synthetic_file
+from tests.cli_runs import recommender
+from tests.load_runs import store_args, stored, synthetic_file
 
 
 def test_a_bad_line_stops_the_load_before_anything_is_written(
