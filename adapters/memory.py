@@ -167,7 +167,7 @@ class InMemoryPopularity:
         self._windows.check_reach(recent_hours=recent_hours, baseline_days=baseline_days)
         hour, today = int(now // HOUR_S), int(now // DAY_S)
         recent = _summed(_highest(self._hour_counts.get(hour - back, {}), n) for back in range(recent_hours))
-        top = sorted(recent, key=lambda pid: (-recent[pid], pid))[:n]
+        top = [pid for pid, _ in best(recent, n)]
         days = [self._day_counts.get(today - back, {}) for back in range(1, baseline_days + 1)]
         return [Engagement(pid, recent[pid], sum(day[pid] for day in days if pid in day)) for pid in top]
 

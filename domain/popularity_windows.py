@@ -1,9 +1,9 @@
 """What a popularity store counts: one bucket per UTC day and per UTC hour, how many of each it keeps, and how
 a day's count fades with age. The Redis store and the in-memory one both follow these rules."""
 
-import math
 from dataclasses import dataclass
 
+from domain.events import decayed
 from domain.trending import DEFAULT_BASELINE_DAYS
 
 DAY_S = 24 * 3600
@@ -35,7 +35,7 @@ class PopularityWindows:
 
     def day_factor(self, day: int, now: float) -> float:
         """A day's counts decay from the day's middle (today's by nothing before noon)."""
-        return math.pow(2.0, -max(now - (day + 0.5) * DAY_S, 0.0) / self.half_life_s)
+        return decayed(1.0, now - (day + 0.5) * DAY_S, self.half_life_s)
 
     def check_reach(self, *, recent_hours: int, baseline_days: int) -> None:
         if recent_hours > self.hours or baseline_days > self.kept_days:

@@ -90,7 +90,7 @@ class RedisPopularity:
                 )
             )
         )
-        top = sorted(recent, key=lambda pid: (-recent[pid], pid))[:n]
+        top = [pid for pid, _ in best(recent, n)]
         if not top:
             return []
         baseline = await self._baseline(top, today=int(now // DAY_S), days=baseline_days)
