@@ -118,9 +118,7 @@ class IndexSearches:
             ids = pid_set(product_ids)
             query = ids if clause == MATCH_ALL else f"{clause} {ids}"
             return await self._sorted(query, clause, by_rating, len(product_ids))
-        # An index from before the id TAG: the same documents named by key, the excluded left out.
-        excluded = set(filters.excluded_ids)
-        keys = [self.config.prefix + pid for pid in dict.fromkeys(product_ids) if pid not in excluded]
+        keys = self._keys(product_ids, filters)  # an index from before the id TAG: the documents named by key
         if not keys:
             return SearchResult([], clause)
         return await self._sorted(clause, clause, ["INKEYS", len(keys), *keys, *by_rating], len(keys))
@@ -130,8 +128,7 @@ class IndexSearches:
         # A KNN over only these documents (INKEYS, where the other searches use a TAG set of ids: BENCHMARKS.md
         # compares the two; the excluded are simply left out of the list), by brute force where a filter
         # applies, returning each one's distance and nothing else.
-        excluded = set(filters.excluded_ids)
-        keys = [self.config.prefix + pid for pid in dict.fromkeys(product_ids) if pid not in excluded]
+        keys = self._keys(product_ids, filters)
         if not keys:
             return {}
         query = knn_query(self._clause(filters, False), len(keys), hybrid_policy="ADHOC_BF")
@@ -144,6 +141,11 @@ class IndexSearches:
         ]
         raw = await self._search_reads.command("FT.SEARCH", self.config.name, query, *flat(options))
         return {product_id(self.config, key): float(fields[1]) for key, fields in documents(raw)}
+
+    def _keys(self, product_ids: Sequence[str], filters: ProductFilter) -> list[str]:
+        """The keys of these products (each once), the excluded left out: for INKEYS."""
+        excluded = set(filters.excluded_ids)
+        return [self.config.prefix + pid for pid in dict.fromkeys(product_ids) if pid not in excluded]
 
     def _negated(self, filters: ProductFilter) -> bool:
         """Whether excluded ids go into the query as a negated `pid` set; else they are over-fetched and dropped
