@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from domain.errors import InvalidInput
 from domain.filters import MAX_TAG_CHARS
 from domain.models import Product
-from domain.validation import check_id, check_no_control_chars, check_range
+from domain.validation import check_id, check_no_control_chars, check_range, is_unicode_text
 
 MAX_RATING = 5.0
 # Far above any price in any currency, and low enough that attributed revenue (the sum of the prices
@@ -21,11 +21,8 @@ def check_nonempty(argument: str, value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput(argument, "must be a non-empty string")
     text = value.strip()
-    if not text.isascii():
-        try:  # JSON can escape half of a UTF-16 pair; neither the model nor Redis takes it: a load failed mid-way
-            text.encode()
-        except UnicodeEncodeError:
-            raise InvalidInput(argument, "holds an unpaired UTF-16 surrogate: not Unicode text") from None
+    if not is_unicode_text(text):  # else a load failed mid-way, in the model or in Redis
+        raise InvalidInput(argument, "holds an unpaired UTF-16 surrogate: not Unicode text")
     return text
 
 

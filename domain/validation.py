@@ -17,6 +17,18 @@ def is_id(value: str) -> bool:
     return _ID_PATTERN.fullmatch(value) is not None
 
 
+def is_unicode_text(text: str) -> bool:
+    """False when `text` holds half of a UTF-16 pair: JSON can escape one, and Python reads it, but neither the
+    model nor Redis takes it."""
+    if text.isascii():
+        return True
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def check_id(argument: str, value: str) -> str:
     if not is_id(value):
         raise InvalidInput(argument, f"must be {ID_RULE}")

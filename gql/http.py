@@ -22,6 +22,7 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema import BaseSchema
 
 from domain.errors import StoreUnavailable
+from domain.validation import is_unicode_text
 from gql.errors import SERVICE_UNAVAILABLE
 from gql.identity import Caller, NotAuthenticated, unauthenticated
 from gql.media_type import GRAPHQL_RESPONSE, JSON, is_request_error, prefers_graphql_response
@@ -51,11 +52,8 @@ def _holds_surrogate(decoded: object) -> bool:
             stack.extend(value.values())
         elif isinstance(value, list):
             stack.extend(value)
-        elif isinstance(value, str) and not value.isascii():
-            try:
-                value.encode()
-            except UnicodeEncodeError:
-                return True
+        elif isinstance(value, str) and not is_unicode_text(value):
+            return True
     return False
 
 
