@@ -4,7 +4,7 @@
 import { errorsOf, gql } from "./api.js";
 import { BOOT, CATALOGUE_LIMIT } from "./documents.js";
 import { $, el, fmt, productLine } from "./dom.js";
-import { hideBanner, reportErrors, rowError } from "./errors.js";
+import { hideBanner, isOutage, reportErrors, rowError } from "./errors.js";
 import { similarLink } from "./results.js";
 import { clickButton } from "./session.js";
 import { state } from "./state.js";
@@ -87,8 +87,7 @@ function renderIndex(info) {
 /** The pill says "service unavailable" only when it is (the store or the server out of reach); a refusal such
  * as a rate limit leaves the service up, and the catalogue panel says why it is empty. */
 function renderIndexError(failure) {
-  const codes = errorsOf(failure).map((e) => (e.extensions || {}).code);
-  const down = codes.some((code) => code === "SERVICE_UNAVAILABLE" || code === "NETWORK");
+  const down = errorsOf(failure).some(isOutage);
   const pill = $("index-pill");
   pill.textContent = down ? "service unavailable" : "catalogue not loaded";
   pill.className = "topbar-status bad";

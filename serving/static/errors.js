@@ -23,6 +23,12 @@ export const ERROR_SLOTS = {
 };
 const ARGUMENT_LABELS = Object.fromEntries(Object.entries(ERROR_SLOTS).map(([name, s]) => [name, s.label]));
 
+/** Whether an error means the store or the server is out of reach (not a refusal such as a rate limit). */
+export function isOutage(error) {
+  const code = (error.extensions || {}).code;
+  return code === "SERVICE_UNAVAILABLE" || code === "NETWORK";
+}
+
 /** An error in the words of the form: "Invalid argument filters.minPrice: must not exceed filters.maxPrice
  * (500 > 10)" → "Min price must not exceed max price (500 > 10)". */
 export function readable(error, argument) {
@@ -72,8 +78,7 @@ export function reportErrors(failure, fallbackSlot, allowed = null) {
       showError(spec.slot, message, spec.inputs);
       onFields += 1;
     } else showError(fallbackSlot, message);
-    const code = (error.extensions || {}).code;
-    if (code === "SERVICE_UNAVAILABLE" || code === "NETWORK") showBanner(message);
+    if (isOutage(error)) showBanner(message);
   }
   return onFields;
 }
