@@ -1,8 +1,12 @@
-"""Argument types and command lines the commands share."""
+"""Argument types, files and command lines the commands share."""
 
 import argparse
 import shlex
 from collections.abc import Sequence
+from pathlib import Path
+
+from adapters.catalog_stream import fingerprint
+from domain.errors import CatalogError
 
 
 def positive(text: str) -> int:
@@ -19,3 +23,13 @@ def resume_command(command_line: Sequence[str]) -> str:
     they are, so the hint works in the same shell."""
     words = [*command_line, *([] if "--resume" in command_line else ["--resume"])]
     return shlex.join(["recommender", *words])
+
+
+def file_source(path: Path) -> str:
+    """The fingerprint a resumable run checks its file by; a path that is no readable file is refused by name."""
+    try:
+        return fingerprint(path)
+    except FileNotFoundError:
+        raise CatalogError(f"{path}: no such file") from None
+    except OSError as exc:  # a folder, a file it may not read
+        raise CatalogError(f"{path}: {exc.strerror}") from None

@@ -14,10 +14,10 @@ from typing import TypeVar
 from tqdm import tqdm
 
 from adapters.bulk_load import Checkpoint, LoadCheckpoints, bulk_load
-from adapters.catalog_stream import Header, JsonLinesCatalog, Record, fingerprint, is_jsonl, write_jsonl
+from adapters.catalog_stream import Header, JsonLinesCatalog, Record, is_jsonl, write_jsonl
 from bootstrap.runtime import open_loader
 from bootstrap.settings import Settings
-from cli.arguments import positive, resume_command
+from cli.arguments import file_source, positive, resume_command
 from domain.errors import CatalogError
 from domain.models import Product, Vector
 
@@ -115,12 +115,7 @@ async def _load(args: argparse.Namespace, settings: Settings, state: _LoadState)
 
 
 def load(args: argparse.Namespace, settings: Settings) -> int:
-    try:
-        state = _LoadState(fingerprint(args.path))
-    except FileNotFoundError:
-        raise CatalogError(f"{args.path}: no such file") from None
-    except OSError as exc:  # a folder, a file it may not read
-        raise CatalogError(f"{args.path}: {exc.strerror}") from None
+    state = _LoadState(file_source(args.path))
     try:
         return asyncio.run(_load(args, settings, state))
     except KeyboardInterrupt:

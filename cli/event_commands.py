@@ -8,14 +8,13 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from adapters.catalog_stream import fingerprint
 from adapters.embedder import NoModel
 from adapters.event_file import EventFileError, read_events
 from adapters.event_import import DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, apply_events
 from adapters.import_checkpoints import ImportCheckpoint, ImportCheckpoints
 from bootstrap.runtime import open_runtime
 from bootstrap.settings import Settings
-from cli.arguments import positive, resume_command
+from cli.arguments import file_source, positive, resume_command
 from domain.errors import CatalogError
 from domain.service import RecommenderService
 
@@ -97,14 +96,7 @@ async def _import(args: argparse.Namespace, settings: Settings, source: str) -> 
 
 
 def import_events(args: argparse.Namespace, settings: Settings) -> int:
-    try:
-        source = fingerprint(args.path)
-    except FileNotFoundError:
-        print(f"{args.path}: no such file", file=sys.stderr)
-        return 1
-    except OSError as exc:  # a folder, a file it may not read
-        print(f"{args.path}: {exc.strerror}", file=sys.stderr)
-        return 1
+    source = file_source(args.path)
     try:
         return asyncio.run(_import(args, settings, source))
     except KeyboardInterrupt:
