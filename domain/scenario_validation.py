@@ -64,7 +64,7 @@ def _check_settings(path: str, settings: Settings, servable: Collection[SourceKi
 
 
 def check_rule(path: str, rule: Rule, k: int) -> Rule:
-    if len(rule.product_ids) > MAX_EXCLUDED_IDS:  # a HIDE's ids join the request's excluded ids
+    if len(rule.product_ids) > MAX_EXCLUDED_IDS:  # any rule's list, as long as a request's exclusion may be
         raise InvalidInput(f"{path}.product_ids", f"at most {MAX_EXCLUDED_IDS} ids, got {len(rule.product_ids)}")
     for i, product_id in enumerate(rule.product_ids):
         check_id(f"{path}.product_ids[{i}]", product_id)
