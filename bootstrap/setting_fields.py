@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 from pydantic_settings import NoDecode
 
 ENV_PREFIX = "RECOMMENDER_"
@@ -13,9 +13,16 @@ SERVER, STORE, INDEX, QUERY_PATH, SPEEDUPS, LOAD = "server", "store", "index", "
 BROWSER = "browser access"
 RATE_LIMIT_CLASSES = ("recommendations", "events", "admin")
 
+
+def _comma_separated(value: Any) -> Any:
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    return value
+
+
 # Lists read from the environment comma-separated (RECOMMENDER_CORS_ORIGINS=https://a.example,https://b.example),
 # and from repeated flags (--cors-origin A --cors-origin B).
-Names = Annotated[tuple[str, ...], NoDecode]
+Names = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_comma_separated)]
 EVENTS = "events"
 WEEK_S = 7 * 24 * 3600.0
 

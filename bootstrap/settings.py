@@ -10,20 +10,19 @@ Durations and sizes carry their unit in the name (`_s`, `_ms`, `_bytes`).
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
 from bootstrap.behaviour_settings import BehaviourSettings
+from bootstrap.browser_settings import BrowserSettings
 from bootstrap.setting_fields import (
-    BROWSER,
     ENV_PREFIX,
     EVENTS,
     INDEX,
     LOAD,
     QUERY_PATH,
-    RATE_LIMIT_CLASSES,
     SERVER,
     SPEEDUPS,
     STORE,
@@ -33,7 +32,7 @@ from bootstrap.setting_fields import (
 from domain.events import EventKind, EventPolicy
 
 
-class Settings(BehaviourSettings):
+class Settings(BrowserSettings, BehaviourSettings):
     """The server's and the CLI's configuration. docs/operations.md, "Settings", lists them."""
 
     # An empty variable (REDIS_URL="") counts as unset: the embedded Redis, no admin token.
@@ -158,33 +157,6 @@ class Settings(BehaviourSettings):
     redis_pipelined_reads: bool = option(True, "hot-path reads pipelined on one connection per worker", SPEEDUPS)
     onnx_own_session: bool = option(True, "build the ONNX session with the spin mode instead of fastembed's", SPEEDUPS)
 
-    # Browser access (docs/operations.md, "Serving a shop frontend"): all off by default.
-    cors_origins: Names = option(
-        (), "an origin allowed to call from a browser, exactly", BROWSER, flags=["--cors-origin"]
-    )
-    jwt_secret: str | None = option(None, "HS256 secret of end-user tokens; turns tokens on", BROWSER)
-    jwt_public_key: Path | None = option(
-        None, "PEM public key (RSA: RS256, EC P-256: ES256) of end-user tokens", BROWSER
-    )
-    jwt_jwks: Path | None = option(None, "JWKS file with the public keys of end-user tokens", BROWSER)
-    jwt_issuer: str | None = option(None, "the `iss` end-user tokens must carry", BROWSER)
-    jwt_audience: str | None = option(None, "the `aud` end-user tokens must carry", BROWSER)
-    jwt_leeway_s: float = option(30.0, "clock skew allowed on `exp` and `nbf`", BROWSER, ge=0, le=300)
-    rate_limits: Names = option(
-        (),
-        "CLASS=LIMIT, CLASS one of recommendations, events, admin; LIMIT like 50/second",
-        BROWSER,
-        flags=["--rate-limit"],
-    )
-    trusted_proxies: Names = option(
-        (), "peer address whose X-Forwarded-For names the client", BROWSER, flags=["--trusted-proxy"]
-    )
-    rate_limit_redis_url: str | None = option(None, "Redis counting the rate limits (default: the store's)", BROWSER)
-    rate_limit_key: str = option("recommender:rl", "key prefix of the rate-limit counters")
-    persisted_query_ttl_s: int = option(24 * 3600, "lifetime of an automatic persisted query in Redis", BROWSER, ge=1)
-    persisted_query_max_entries: int = option(10_000, "persisted queries kept at most", BROWSER, ge=0)
-    persisted_query_max_bytes: int = option(8 * 1024, "longer documents run but are not persisted", BROWSER, ge=1)
-    persisted_query_key: str = option("recommender:apq", "Redis hash holding the persisted queries")
     drain_s: float = option(
         1.0, "after SIGTERM, seconds /readyz answers 503 while requests are still served", SERVER, ge=0, le=120
     )
@@ -193,37 +165,6 @@ class Settings(BehaviourSettings):
     ingest_batch: int = option(500, "products per pipeline", LOAD, ge=1)
     pipelines: int = option(2, "pipelines in flight at once", LOAD, ge=1)
 
-    @field_validator("cors_origins", "rate_limits", "trusted_proxies", "search_replica_urls", mode="before")
-    @classmethod
-    def _comma_separated(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return tuple(part.strip() for part in value.split(",") if part.strip())
-        return value
-
-    @field_validator("cors_origins")
-    @classmethod
-    def _exact_origins(cls, origins: tuple[str, ...]) -> tuple[str, ...]:
-        for origin in origins:
-            scheme, sep, rest = origin.partition("://")
-            if scheme not in ("http", "https") or not sep or not rest or "/" in rest or "*" in origin:
-                raise ValueError(f"{origin!r} is not an exact origin like https://shop.example")
-        return origins
-
-    @field_validator("rate_limits")
-    @classmethod
-    def _rate_limits(cls, entries: tuple[str, ...]) -> tuple[str, ...]:
-        from limits import parse_many
-
-        for entry in entries:
-            name, sep, limit = entry.partition("=")
-            if not sep or name.strip() not in RATE_LIMIT_CLASSES:
-                raise ValueError(f"{entry!r}: expected CLASS=LIMIT with CLASS one of {', '.join(RATE_LIMIT_CLASSES)}")
-            parse_many(limit)  # ValueError on a bad limit string
-        return entries
-
-    def rate_limit_table(self) -> dict[str, str]:
-        return {name.strip(): limit.strip() for name, _, limit in (e.partition("=") for e in self.rate_limits)}
-
     def namespaced(self, root: str) -> "Settings":
         """These settings with every key the stores write (users, popularity, co-engagement, experiments,
         scenarios, rate limits, persisted queries) under `root`, so two runtimes sharing one Redis share none of
@@ -231,9 +172,6 @@ class Settings(BehaviourSettings):
         suffixes = {"popularity_key": "", "co_engagement_key": "", "experiment_key": "", "user_prefix": "user:"}
         suffixes |= {"scenario_key": "scenarios", "rate_limit_key": "rl", "persisted_query_key": "apq"}
         return self.model_copy(update={name: f"{root}{suffix}" for name, suffix in suffixes.items()})
-
-    def tokens_on(self) -> bool:
-        return any(v is not None for v in (self.jwt_secret, self.jwt_public_key, self.jwt_jwks))
 
     def event_policy(self) -> EventPolicy:
         weights = {kind: getattr(self, f"event_weight_{kind.value.lower()}") for kind in EventKind}

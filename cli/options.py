@@ -53,13 +53,12 @@ def _add(group: argparse._ArgumentGroup, name: str, field: FieldInfo) -> None:
 
 
 def add_settings_options(parser: argparse.ArgumentParser, *groups: str) -> None:
-    """The flags of every settings field in `groups`, under a heading per group."""
-    headings: dict[str, argparse._ArgumentGroup] = {}
+    """The flags of every settings field in `groups`, under a heading per group, in the order given."""
+    headings = {group: parser.add_argument_group(group) for group in groups}
     for name, field in Settings.model_fields.items():
         group = _extra(field).get("group")
-        if group in groups:
-            heading = headings.get(group) or headings.setdefault(group, parser.add_argument_group(group))
-            _add(heading, name, field)
+        if group in headings:
+            _add(headings[group], name, field)
 
 
 def settings_from(args: argparse.Namespace, **overrides: Any) -> Settings:
