@@ -1,12 +1,16 @@
-"""The settings of browser access (docs/operations.md, "Serving a shop frontend"): CORS, end-user tokens, rate
-limits, persisted queries. All off by default: the demo page needs none of them."""
+"""The settings of browser access (docs/operations.md, "Serving a shop frontend"): CORS, the Host names
+answered, end-user tokens, rate limits, persisted queries. All off by default: the demo page needs none of them."""
 
+import re
 from pathlib import Path
 
 from pydantic import field_validator
 from pydantic_settings import BaseSettings
 
 from bootstrap.setting_fields import BROWSER, RATE_LIMIT_CLASSES, Names, option
+
+# What a Host header carries, minus the port: a name, "*." and a name, an IPv4 address, a bracketed IPv6 address.
+_HOST_NAME = re.compile(r"(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\]")
 
 
 class BrowserSettings(BaseSettings):
@@ -29,6 +33,12 @@ class BrowserSettings(BaseSettings):
         BROWSER,
         flags=["--rate-limit"],
     )
+    allowed_hosts: Names = option(
+        (),
+        "a Host name the server also answers to, or *.domain; loopback names always are (docs/operations.md)",
+        BROWSER,
+        flags=["--allowed-host"],
+    )
     trusted_proxies: Names = option(
         (), "peer address whose X-Forwarded-For names the client", BROWSER, flags=["--trusted-proxy"]
     )
@@ -47,6 +57,14 @@ class BrowserSettings(BaseSettings):
             if scheme not in ("http", "https") or not sep or not rest or "/" in rest or "*" in origin:
                 raise ValueError(f"{origin!r} is not an exact origin like https://shop.example")
         return origins
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _host_names(cls, hosts: tuple[str, ...]) -> tuple[str, ...]:
+        for host in hosts:
+            if not _HOST_NAME.fullmatch(host):
+                raise ValueError(f"{host!r} is not a host name like shop.example or *.shop.example (no port)")
+        return tuple(host.lower() for host in hosts)
 
     @field_validator("rate_limits")
     @classmethod

@@ -11,6 +11,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -38,6 +39,9 @@ CORS_HEADERS = [
     "apollographql-client-name", "apollographql-client-version", "traceparent", "tracestate",
 ]  # fmt: skip
 CORS_MAX_AGE_S = 600
+# Names only this machine resolves to itself: browsers pin localhost and *.localhost to loopback, and a page on
+# another site cannot make them its own.
+LOOPBACK_HOSTS = ("localhost", "*.localhost", "127.0.0.1", "[::1]")
 
 log = logging.getLogger("recommender")
 
@@ -98,6 +102,19 @@ def _rate_check(request: Request, caller: Caller) -> RateCheck | None:
     return None if limits is None else limits.check_for(request, caller)
 
 
+def allowed_hosts(settings: Settings) -> list[str] | None:
+    """The Host header values answered; None: any.
+
+    Without an admin token every caller is an admin, trusted for being on this machine. A web page can still
+    reach it through DNS rebinding: its own name, re-resolved to 127.0.0.1, makes its requests same-origin,
+    but they carry that name in Host. So that mode answers loopback names only (and those listed).
+    """
+    if settings.admin_token is not None and not settings.allowed_hosts:
+        return None
+    bound = f"[{settings.host}]" if ":" in settings.host else settings.host
+    return [*LOOPBACK_HOSTS, bound, *settings.allowed_hosts]
+
+
 def _middleware(settings: Settings) -> list[Middleware]:
     middleware = [Middleware(HttpGuard, max_body_bytes=settings.max_body_bytes)]
     if settings.cors_origins:
@@ -110,7 +127,11 @@ def _middleware(settings: Settings) -> list[Middleware]:
             expose_headers=["x-request-id", "retry-after"],
             max_age=CORS_MAX_AGE_S,
         )
-        middleware.insert(0, cors)  # outermost: preflights are answered before anything else runs
+        middleware.insert(0, cors)  # preflights are answered before anything else runs
+    hosts = allowed_hosts(settings)
+    if hosts is not None:
+        # Outermost: nothing runs for a request sent to a name this server does not answer to.
+        middleware.insert(0, Middleware(TrustedHostMiddleware, allowed_hosts=hosts, www_redirect=False))
     return middleware
 
 

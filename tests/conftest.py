@@ -159,6 +159,7 @@ def settings(redis_server: EmbeddedRedis, namespace: str) -> Settings:
         index_name=f"{namespace}idx",
         key_prefix=f"{namespace}product:",
         catalog=CATALOG,
+        allowed_hosts=("testserver",),  # the name Starlette's TestClient sends
     ).namespaced(namespace)
 
 

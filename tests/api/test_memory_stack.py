@@ -29,7 +29,8 @@ def memory_app(**settings: object) -> TestClient:
             index=InMemoryProductIndex(),
             users=InMemoryUserFeatureStore(),
             catalog=StaticCatalog(ITEMS),
-        )
+        ),
+        base_url="http://localhost",  # no admin token: the server answers loopback names only
     )
 
 
