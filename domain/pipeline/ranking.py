@@ -10,7 +10,7 @@ from typing import Protocol
 from domain.models import Candidate, Explanation
 from domain.pipeline.pins import Pins
 from domain.pipeline.selectors import Selection, within_distance
-from domain.pipeline.stages import Entry, Pool, Trace, ms_since
+from domain.pipeline.stages import Entry, Pool, Scale, Trace, ms_since
 
 
 class Adjustment(enum.Enum):
@@ -63,12 +63,16 @@ class Ranking:
         """The page's candidates and whether more remain after them."""
         start = time.perf_counter()
         entries, pins = within_distance(pool.entries, self.max_distance), self.pins
+        # A list not ordered by distance (keyword, hybrid, behaviour) can hold items the floor keeps past the
+        # ones fetched, though some fetched ones failed it: then more may follow (the next page may be empty).
+        open_ended = len(entries) < len(pool.entries) and pool.scale is not Scale.DISTANCE
         if pins is not None:  # the pinned products are placed apart, never chosen a second time
             pinned, ids = pins.entries(pool), pins.ids
             entries = [e for e in entries if e.product.id not in ids]
         parts = {adjuster.kind: adjuster.bonuses(entries) for adjuster in self.adjusters}
         chosen = self.selector.choose(entries, _total(parts))
-        items, more = self._candidates(entries, chosen, parts), chosen.more
+        items = self._candidates(entries, chosen, parts)
+        more = chosen.more or (open_ended and bool(items))
         if pins is not None:
             items, more = pins.place(items, [self._candidate(e, {}, 0) for e in pinned], more)
         trace.rank_ms = ms_since(start)

@@ -11,7 +11,7 @@ from domain.pipeline.adjusters import AffinityBoost, affinity_bonus
 from domain.pipeline.ranking import Ranking
 from domain.pipeline.selectors import Diverse, TopK, within_distance
 from domain.pipeline.sources import nearest_entries
-from domain.pipeline.stages import Entry, Pool, Trace
+from domain.pipeline.stages import Entry, Pool, Scale, Trace
 from domain.ports import SearchResult
 
 
@@ -78,6 +78,25 @@ def test_the_relevance_floor_keeps_unmeasured_entries() -> None:
     entries.append(Entry(product("c", "x"), 0.9, Reason.MATCHES_QUERY, 0.9))
     assert [e.product.id for e in within_distance(entries, 0.5)] == ["a", "b"]
     assert within_distance(entries, None) is entries
+
+
+@pytest.mark.parametrize(
+    ("scale", "open_ended"),
+    [(Scale.DISTANCE, False), (Scale.RANK, True), (Scale.BEHAVIOUR, True)],
+)
+def test_a_floor_that_cuts_a_list_not_ordered_by_distance_leaves_the_page_open(scale: Scale, open_ended: bool) -> None:
+    """Three fetched for a page of two, the floor cuts one: in distance order nothing later can pass it, in any
+    other order an item past the three fetched may."""
+    distances = [0.1, 0.2, 0.9] if scale is Scale.DISTANCE else [0.9, 0.1, 0.2]
+    entries = [
+        Entry(product(pid, "x"), -1.0 / (60 + r), Reason.MATCHES_KEYWORDS, d)
+        for r, (pid, d) in enumerate(zip("abc", distances, strict=True))
+    ]
+    fetched = Pool(entries, "*", Strategy.QUERY, scale)
+    page, more = Ranking(TopK(2), max_distance=0.5).page(fetched, Trace())
+    assert len(page) == 2 and more is open_ended
+    _, more = Ranking(TopK(2), max_distance=0.05).page(fetched, Trace())
+    assert not more  # an empty page ends the list: it has no cursor to continue from
 
 
 def test_diverse_spreads_and_explains_its_penalties() -> None:
