@@ -16,6 +16,7 @@ import numpy as np
 
 from adapters.json_text import InvalidJson, loads
 from adapters.redis.codecs import from_bytes, to_bytes
+from adapters.text_files import ENCODING
 from domain.catalog import PRODUCT_FIELDS, validate_product
 from domain.errors import CatalogError, InvalidInput
 from domain.models import Product, Vector
@@ -67,7 +68,7 @@ def parse_product(record: Any, position: int, dim: int | None) -> tuple[Product,
 
 def read_document(path: Path) -> dict[str, Any]:
     try:
-        document = loads(path.read_text(encoding="utf-8"))
+        document = loads(path.read_text(encoding=ENCODING))
     except FileNotFoundError:
         raise CatalogError(f"{path}: no such file") from None
     except (InvalidJson, UnicodeDecodeError) as exc:

@@ -16,6 +16,7 @@ from typing import Any
 
 from adapters.catalog_file import parse_product, product_record
 from adapters.json_text import InvalidJson, loads
+from adapters.text_files import line_text
 from domain.errors import CatalogError
 from domain.models import Product, Vector
 
@@ -66,7 +67,7 @@ class JsonLinesCatalog:
         with raw:
             for number, line in enumerate(raw, start=1):
                 try:
-                    yield number, line.decode("utf-8")
+                    yield number, line_text(line, number)
                 except UnicodeDecodeError as exc:
                     raise CatalogError(f"{self.path} line {number}: not UTF-8 text ({exc.reason})") from None
 

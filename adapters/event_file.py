@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from adapters.json_text import InvalidJson, loads
+from adapters.text_files import line_text
 from domain.errors import InvalidInput, RecommenderError
 from domain.events import EventKind
 from domain.times import epoch_seconds
@@ -85,7 +86,7 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
     with path.open("rb") as lines:
         for line, raw in enumerate(lines, start=1):
             try:
-                yield line, raw.decode("utf-8")
+                yield line, line_text(raw, line)
             except UnicodeDecodeError as exc:
                 raise EventFileError(line, "", f"not UTF-8 text ({exc.reason})") from None
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters.json_text import InvalidJson, loads
+from adapters.text_files import ENCODING
 from domain.catalog import validate_product
 from domain.errors import InvalidInput
 from domain.filters import MAX_TAG_CHARS
@@ -118,7 +119,7 @@ def product_from(record: dict[str, Any], repairs: Counter[str]) -> Product | Non
 
 def read_products(path: Path, repairs: Counter[str]) -> dict[int, Product]:
     products: dict[int, Product] = {}
-    with path.open(encoding="utf-8", errors="replace") as lines:
+    with path.open(encoding=ENCODING, errors="replace") as lines:
         for line in lines:
             if not line.strip():
                 continue
@@ -165,7 +166,7 @@ def _sequence(line: str, known: dict[int, Product], repairs: Counter[str]) -> tu
 
 def read_sequences(path: Path, known: dict[int, Product], repairs: Counter[str]) -> dict[str, list[int]]:
     sequences: dict[str, list[int]] = {}
-    with path.open(encoding="utf-8", errors="replace") as lines:
+    with path.open(encoding=ENCODING, errors="replace") as lines:
         for line in lines:
             if not line.strip():
                 continue

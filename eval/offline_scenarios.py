@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters.json_text import InvalidJson, loads
+from adapters.text_files import ENCODING
 from gql.schema import Context, schema
 
 UPSERT_SCENARIO = """mutation ($scenario: ScenarioInput!) {
@@ -26,7 +27,7 @@ class ScenarioFileError(ValueError):
 def read_scenarios(path: Path) -> list[dict[str, Any]]:
     """The file's list of scenario inputs; the API itself checks each one when it is saved."""
     try:
-        found = loads(path.read_text(encoding="utf-8"))
+        found = loads(path.read_text(encoding=ENCODING))
     except (OSError, UnicodeDecodeError, InvalidJson) as exc:
         raise ScenarioFileError(f"{path}: {exc}") from exc
     if not isinstance(found, list) or not all(isinstance(s, dict) and isinstance(s.get("name"), str) for s in found):
