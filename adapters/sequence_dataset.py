@@ -13,12 +13,13 @@ categories.
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from adapters.json_text import InvalidJson, loads
-from adapters.text_files import ENCODING
+from adapters.text_files import line_text
 from domain.catalog import validate_product
 from domain.errors import InvalidInput
 from domain.filters import MAX_TAG_CHARS
@@ -117,27 +118,38 @@ def product_from(record: dict[str, Any], repairs: Counter[str]) -> Product | Non
         return None
 
 
+def _lines(path: Path, row: str, repairs: Counter[str]) -> Iterator[str]:
+    """The file's lines that hold something; a line that is not UTF-8 is counted as a skipped `row`, as its
+    bytes replaced would bring a garbled title or user id in."""
+    with path.open("rb") as lines:
+        for number, raw in enumerate(lines, start=1):
+            try:
+                line = line_text(raw, number)
+            except UnicodeDecodeError:
+                repairs[f"{row} skipped: not UTF-8 text"] += 1
+                continue
+            if line.strip():
+                yield line
+
+
 def read_products(path: Path, repairs: Counter[str]) -> dict[int, Product]:
     products: dict[int, Product] = {}
-    with path.open(encoding=ENCODING, errors="replace") as lines:
-        for line in lines:
-            if not line.strip():
-                continue
-            try:
-                record = loads(line)
-            except InvalidJson:
-                repairs["item skipped: not valid JSON"] += 1
-                continue
-            if not isinstance(record, dict):
-                repairs["item skipped: not an object"] += 1
-                continue
-            product = product_from(record, repairs)
-            if product is None:
-                continue
-            if int(product.id) in products:
-                repairs["item skipped: duplicate item_id"] += 1
-            else:
-                products[int(product.id)] = product
+    for line in _lines(path, "item", repairs):
+        try:
+            record = loads(line)
+        except InvalidJson:
+            repairs["item skipped: not valid JSON"] += 1
+            continue
+        if not isinstance(record, dict):
+            repairs["item skipped: not an object"] += 1
+            continue
+        product = product_from(record, repairs)
+        if product is None:
+            continue
+        if int(product.id) in products:
+            repairs["item skipped: duplicate item_id"] += 1
+        else:
+            products[int(product.id)] = product
     return products
 
 
@@ -166,17 +178,14 @@ def _sequence(line: str, known: dict[int, Product], repairs: Counter[str]) -> tu
 
 def read_sequences(path: Path, known: dict[int, Product], repairs: Counter[str]) -> dict[str, list[int]]:
     sequences: dict[str, list[int]] = {}
-    with path.open(encoding=ENCODING, errors="replace") as lines:
-        for line in lines:
-            if not line.strip():
-                continue
-            found = _sequence(line, known, repairs)
-            if found is None:
-                continue
-            if found[0] in sequences:
-                repairs["user skipped: duplicate user id"] += 1
-                continue
-            sequences[found[0]] = found[1]
+    for line in _lines(path, "user", repairs):
+        found = _sequence(line, known, repairs)
+        if found is None:
+            continue
+        if found[0] in sequences:
+            repairs["user skipped: duplicate user id"] += 1
+            continue
+        sequences[found[0]] = found[1]
     return sequences
 
 

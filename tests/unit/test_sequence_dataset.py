@@ -115,3 +115,17 @@ def test_the_shipped_dataset_reads_in_full() -> None:
     assert len(dataset.sequences) == 22_363
     assert sum(map(len, dataset.sequences.values())) == 198_502
     assert not [repair for repair in dataset.repairs if "skipped" in repair]
+
+
+def test_a_line_that_is_not_utf8_is_skipped_and_counted(tmp_path: Path) -> None:
+    """Kept with its bytes replaced, such a line would bring a garbled title or user id in, uncounted."""
+    items = [
+        b'{"item_id": %d, "title": "%s", "brand": "B", "categories": ["C"]}\n' % (n, t)
+        for n, t in enumerate((b"Caf\xe9 cr\xe8me", b"Tea", b"Cocoa", b"Milk"), start=1)
+    ]
+    (tmp_path / "items.jsonl").write_bytes(b"".join(items))
+    (tmp_path / "sequences.txt").write_bytes(b"u1 2 3 4\nu\xe92 4 3 2\nu3 4 3 2\n")
+    dataset = read_dataset(tmp_path)
+    assert sorted(dataset.products) == [2, 3, 4]
+    assert dataset.sequences == {"u1": [2, 3, 4], "u3": [4, 3, 2]}
+    assert dataset.repairs == {"item skipped: not UTF-8 text": 1, "user skipped: not UTF-8 text": 1}
