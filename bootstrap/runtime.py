@@ -169,7 +169,8 @@ async def open_runtime(
 
 @dataclass
 class CatalogLoader:
-    """What `recommender load` writes to: the index (ensured, never reset) and its checkpoints."""
+    """What `recommender load` writes to: the index (never reset; created by the load once its file is
+    valid) and its checkpoints."""
 
     index: RedisProductIndex
     checkpoints: LoadCheckpoints
@@ -182,7 +183,6 @@ async def open_loader(settings: Settings) -> AsyncIterator[CatalogLoader]:
     """No model is loaded: catalog files carry their vectors; their header names the model they fit."""
     async with open_redis(settings) as client:
         index = RedisProductIndex(client, index_config(settings, DIM))
-        await index.ensure()
         yield CatalogLoader(index, LoadCheckpoints(client, index.name, settings.key_prefix))
 
 

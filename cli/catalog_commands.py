@@ -93,6 +93,7 @@ async def _load(args: argparse.Namespace, settings: Settings, state: _LoadState)
         if args.resume and not await _resume_from(checkpoints, state, path, index.name):
             return 0
         total, records = _source(path, loader.model_name, loader.dim, args.quiet)
+        await index.ensure()  # only now: a refused file must not leave an empty index behind
         await checkpoints.save(Checkpoint(state.source, state.position, state.loaded))
         start = time.perf_counter()
         with _bar("load", total, args.quiet, initial=state.loaded) as bar:

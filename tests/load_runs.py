@@ -34,6 +34,25 @@ def stored(server: EmbeddedRedis, namespace: str) -> tuple[int, set[str]]:
         client.close()
 
 
+def contents(server: EmbeddedRedis) -> tuple[set[str], dict[bytes, bytes]]:
+    """Every index, and every key that does not expire with its DUMP: what a refused load must leave as it was.
+
+    Keys with a TTL are left out: another test's may expire meanwhile, and a load writes none."""
+    client = redis.Redis(host="127.0.0.1", port=server.port)
+    try:
+        indexes = {name.decode() for name in client.execute_command("FT._LIST")}
+        keys = list(client.scan_iter(count=1000))
+        with client.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.pttl(key).dump(key)
+            replies = pipe.execute()
+        return indexes, {
+            key: dump for key, ttl, dump in zip(keys, replies[::2], replies[1::2], strict=True) if ttl == -1
+        }
+    finally:
+        client.close()
+
+
 def checkpoint(server: EmbeddedRedis, namespace: str) -> dict[str, str]:
     client = redis.Redis(host="127.0.0.1", port=server.port, decode_responses=True)
     try:
