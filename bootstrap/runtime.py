@@ -5,6 +5,7 @@ the in-memory adapters (adapters/memory.py) and the GraphQL layer runs with no R
 Redis is opened only when a default adapter needs it.
 """
 
+import asyncio
 import logging
 import os
 import secrets
@@ -43,6 +44,8 @@ from domain.ports import (
 from domain.service import RecommenderService
 
 log = logging.getLogger("recommender")
+# Kubernetes' probes give up after 1 s by default; a Redis that answers PING takes well under a millisecond.
+READINESS_TIMEOUT_S = 0.8
 
 
 @dataclass
@@ -66,10 +69,13 @@ class Runtime:
         if self.redis is not None:
             checks["redis"] = False
         try:
-            if self.redis is not None:
-                checks["redis"] = await self.redis.ping()
-            checks["index"] = await self.service.index.exists()
-        except StoreUnavailable:
+            # A Redis that accepts connections but does not answer (hung, swapping, stopped) would hold the probe
+            # for the socket timeout twice over; a load balancer should hear "not ready" before its own timeout.
+            async with asyncio.timeout(READINESS_TIMEOUT_S):
+                if self.redis is not None:
+                    checks["redis"] = await self.redis.ping()
+                checks["index"] = await self.service.index.exists()
+        except (StoreUnavailable, TimeoutError):
             pass
         return checks
 

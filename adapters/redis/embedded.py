@@ -88,6 +88,11 @@ class EmbeddedRedis:
             *self.extra_args,
         ]
 
+    @property
+    def pid(self) -> int | None:
+        """The server's process id while it runs."""
+        return None if self._process is None else self._process.pid
+
     def start(self) -> "EmbeddedRedis":
         self.data_dir.mkdir(parents=True, exist_ok=True)
         # Own session: Ctrl-C in a terminal reaches the server, which then stops Redis in order.

@@ -1,5 +1,7 @@
 """Redis going away and coming back under a running server; starting over existing data."""
 
+import os
+import signal
 import time
 from pathlib import Path
 
@@ -72,3 +74,26 @@ async def test_no_reset_creates_a_missing_index_over_existing_products(
             assert (await runtime.service.index.info()).num_docs == 60
     finally:
         await client.aclose()
+
+
+def test_a_hung_redis_makes_readyz_say_503_at_once(
+    tmp_path: Path, settings: Settings, embedder: FastEmbedEmbedder
+) -> None:
+    """A Redis that accepts connections but never answers (here: stopped with SIGSTOP) fails requests only after
+    the socket timeout; readiness must not wait that long, or the load balancer's probe times out first."""
+    redis = EmbeddedRedis(tmp_path / "redis").start()
+    try:
+        with TestClient(create_app(settings.model_copy(update={"redis_url": redis.url}), embedder=embedder)) as http:
+            pid = redis.pid
+            assert http.get("/readyz").status_code == 200 and pid is not None
+            os.kill(pid, signal.SIGSTOP)
+            try:
+                started = time.monotonic()
+                ready = http.get("/readyz")
+                assert ready.status_code == 503 and ready.json()["checks"]["redis"] is False
+                assert time.monotonic() - started < 3, "readiness waited for the socket timeout"
+            finally:
+                os.kill(pid, signal.SIGCONT)
+            assert wait_until(lambda: http.get("/readyz").status_code == 200)
+    finally:
+        redis.stop()
