@@ -18,6 +18,7 @@ from adapters.cancellation import raise_if_cancelled
 from adapters.catalog_stream import Record
 from adapters.redis.codecs import text
 from adapters.redis.connection import RedisConnection, translated
+from adapters.redis.schema import IndexConfig
 from domain.models import Product, Vector
 
 
@@ -38,10 +39,8 @@ class Checkpoint:
 class LoadCheckpoints:
     """One checkpoint per index, in a hash beside (never under) the index's key prefix."""
 
-    def __init__(self, redis: RedisConnection, index_name: str, key_prefix: str) -> None:
-        self.key = f"load-checkpoint:{index_name}"
-        if self.key.startswith(key_prefix):
-            raise ValueError(f"key prefix {key_prefix!r} would make the index treat {self.key!r} as a product")
+    def __init__(self, redis: RedisConnection, config: IndexConfig) -> None:
+        self.key = config.checkpoint_key
         self._redis = redis.client
 
     @translated

@@ -51,7 +51,7 @@ async def ingest(
 ) -> tuple[int, float]:
     """The `recommender load` path (pipelines in flight, checkpoint per batch); returns (count, seconds)."""
     index = RedisProductIndex(conn, config)
-    checkpoints = LoadCheckpoints(conn, config.name, config.prefix)
+    checkpoints = LoadCheckpoints(conn, config)
     loaded = 0
 
     async def committed(position: int, count: int) -> None:

@@ -189,7 +189,7 @@ async def open_loader(settings: Settings) -> AsyncIterator[CatalogLoader]:
     """No model is loaded: catalog files carry their vectors; their header names the model they fit."""
     async with open_redis(settings) as client:
         index = RedisProductIndex(client, index_config(settings, DIM))
-        yield CatalogLoader(index, LoadCheckpoints(client, index.name, settings.key_prefix))
+        yield CatalogLoader(index, LoadCheckpoints(client, index.config))
 
 
 def _start_up(settings: Settings) -> Callable[[RecommenderService], Awaitable[None]]:

@@ -52,6 +52,13 @@ class IndexConfig:
             raise ValueError("EF_RUNTIME applies to HNSW only")
         if self.hybrid_policy == "ADHOC_BF" and self.batch_size is not None:
             raise ValueError("BATCH_SIZE applies to HYBRID_POLICY BATCHES only")
+        if (key := self.checkpoint_key).startswith(self.prefix):
+            raise ValueError(f"key prefix {self.prefix!r} would make the index treat {key!r} as a product")
+
+    @property
+    def checkpoint_key(self) -> str:
+        """Where `recommender load` keeps its place in a file: beside the products, never under their prefix."""
+        return f"load-checkpoint:{self.name}"
 
     def knn(self, clause: str, k: int, ef_runtime: int | None = None) -> str:
         """`ef_runtime` (one search's own) wins over the configured one; a FLAT index, exact, takes neither."""

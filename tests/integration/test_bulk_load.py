@@ -118,7 +118,7 @@ async def test_checkpoint_never_passes_an_unacknowledged_batch(
     catalog = JsonLinesCatalog(path, MODEL, DIM)
     client = connect(redis_server.url)
     index = RedisProductIndex(client, IndexConfig(name=f"{namespace}idx", prefix=f"{namespace}p:"))
-    checkpoints = LoadCheckpoints(client, index.name, index.config.prefix)
+    checkpoints = LoadCheckpoints(client, index.config)
     source = fingerprint(path)
     loaded = 0
 
@@ -182,6 +182,7 @@ def test_generate_writes_a_loadable_catalog(tmp_path: Path) -> None:
         (["serve", "--ef-runtime", "0"], "--ef-runtime: Input should be greater than or equal to 1"),
         (["serve", "--algorithm", "IVF"], "invalid choice"),
         (["generate", "--count", "5", "--out", "x.json"], "must end in .jsonl"),
+        (["load", "x.jsonl", "--key-prefix", "load-"], "key prefix 'load-' would make the index treat"),
     ],
 )
 def test_bad_scale_options_are_refused(args: list[str], message: str) -> None:

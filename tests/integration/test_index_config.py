@@ -62,6 +62,7 @@ def test_knn_query_writes_only_the_knobs_that_are_set(knobs: dict[str, Any], cla
         ({"batch_size": 0}, "BATCH_SIZE must be at least 1"),
         ({"algorithm": "FLAT", "query_ef_runtime": 20}, "EF_RUNTIME applies to HNSW only"),
         ({"hybrid_policy": "ADHOC_BF", "batch_size": 10}, "BATCH_SIZE applies to HYBRID_POLICY BATCHES only"),
+        ({"name": "idx", "prefix": "load-check"}, "would make the index treat 'load-checkpoint:idx' as a product"),
     ],
 )
 def test_impossible_configs_are_refused(fields: dict[str, Any], message: str) -> None:
