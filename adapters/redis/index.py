@@ -36,17 +36,9 @@ log = logging.getLogger("recommender")
 
 INGEST_BATCH = 500
 
-# Replace the vector only if the product exists: a refresh racing a delete must not leave a hash
-# holding nothing but an embedding (which the index would count as a broken document).
-_SET_VECTOR_IF_EXISTS = """
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  redis.call('HSET', KEYS[1], 'embedding', ARGV[1])
-  return 1
-end
-return 0
-"""
-# A patch of an existing product writes its whole hash, but never creates one for a product deleted meanwhile.
-_REPLACE_IF_EXISTS = """
+# A patch or a new embedding of an existing product is written, but never creates a hash for a product deleted
+# meanwhile (one holding nothing but an embedding would count as a broken document).
+_SET_IF_EXISTS = """
 if redis.call('EXISTS', KEYS[1]) == 1 then
   redis.call('HSET', KEYS[1], unpack(ARGV))
   return 1
@@ -62,8 +54,7 @@ class RedisProductIndex:
         # FT.SEARCH, the listing and the facets: replicas when configured (adapters/redis/replicas.py).
         self._search_reads = search_reads or redis.reads
         self.config = config
-        self._set_vector = redis.client.register_script(_SET_VECTOR_IF_EXISTS)
-        self._replace = redis.client.register_script(_REPLACE_IF_EXISTS)
+        self._set_if_exists = redis.client.register_script(_SET_IF_EXISTS)
         # Whether the price ladder's and the id's TAG fields can be used, decided by ensure() and recreate();
         # None until then, or while Redis still indexes older hashes: the exact fallbacks serve meanwhile.
         self._fields = IndexFields(redis.reads, config.name)
@@ -135,7 +126,7 @@ class RedisProductIndex:
             async with self._client.pipeline(transaction=False) as pipe:
                 for product, vector in batch:
                     args = [x for pair in product_mapping(product, vector).items() for x in pair]
-                    await self._replace(keys=[self.key(product.id)], args=args, client=pipe)
+                    await self._set_if_exists(keys=[self.key(product.id)], args=args, client=pipe)
                 done = await pipe.execute()
             written += [product.id for (product, _), ok in zip(batch, done, strict=True) if ok]
         return written
@@ -150,7 +141,7 @@ class RedisProductIndex:
 
     @translated
     async def set_vector(self, product_id: str, vector: Vector) -> bool:
-        return bool(await self._set_vector(keys=[self.key(product_id)], args=[to_bytes(vector)]))
+        return bool(await self._set_if_exists(keys=[self.key(product_id)], args=["embedding", to_bytes(vector)]))
 
     @translated
     async def upsert(self, items: Sequence[tuple[Product, Vector]]) -> int:
