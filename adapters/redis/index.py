@@ -183,9 +183,11 @@ class RedisProductIndex:
         self._fields.stop()
         with contextlib.suppress(ResponseError):  # no index yet
             await self._client.execute_command("FT.DROPINDEX", self.config.name, "DD")
-        # DD removes indexed documents only; sweep the prefix for any that failed to index.
+        # DD removes indexed documents only; sweep the prefix for any that failed to index. A load's checkpoint
+        # goes too: it places products that are gone now, and `--resume` would skip them.
         async for key in self._client.scan_iter(match=self._glob(), count=1000):
             await self._client.delete(key)
+        await self._client.delete(self.config.checkpoint_key)
         await self._create()
         self._fields.all_present()
 

@@ -188,3 +188,25 @@ def test_generate_writes_a_loadable_catalog(tmp_path: Path) -> None:
 def test_bad_scale_options_are_refused(args: list[str], message: str) -> None:
     done = recommender(*args)
     assert done.returncode == 2 and message in done.stderr
+
+
+def test_recreating_the_index_forgets_its_load_checkpoint(
+    tmp_path: Path, redis_server: EmbeddedRedis, namespace: str
+) -> None:
+    """Recreating an index (resetIndex, `serve --reset`) deletes its products: a checkpoint kept over that would
+    make `--resume` skip the products it deleted, or call the file already loaded."""
+    path = synthetic_file(tmp_path, 50)
+    assert recommender("load", str(path), *store_args(redis_server, namespace)).returncode == 0
+
+    async def recreate() -> None:
+        client = connect(redis_server.url)
+        try:
+            await RedisProductIndex(client, IndexConfig(name=f"{namespace}idx", prefix=f"{namespace}p:")).recreate()
+        finally:
+            await client.aclose()
+
+    asyncio.run(recreate())
+    assert stored(redis_server, namespace) == (0, set()) and not checkpoint(redis_server, namespace)
+    again = recommender("load", str(path), *store_args(redis_server, namespace), "--resume")
+    assert again.returncode == 0 and "loaded 50 products" in again.stdout
+    assert stored(redis_server, namespace)[0] == 50
