@@ -1,12 +1,12 @@
 """Error policy: domain errors become typed GraphQL errors, everything unexpected is masked.
 
 Every error a client sees carries `extensions.code`:
-- BAD_USER_INPUT: an argument is invalid; `extensions.argument` names it as the client wrote it.
+- BAD_USER_INPUT: an argument or variable is invalid; `extensions.argument` names it as the client wrote it.
 - SERVICE_UNAVAILABLE: Redis cannot be reached right now; retry later.
 - GRAPHQL_VALIDATION_FAILED: the document does not parse or does not fit the schema.
 - FORBIDDEN: an admin field whose type cannot answer NotAuthorized, asked without admin rights (gql.admin).
-- INTERNAL_SERVER_ERROR: anything else, masked; details are logged under `extensions.errorId` and
-  the request id (`extensions.requestId`, also the X-Request-ID response header).
+- INTERNAL_SERVER_ERROR: anything else, masked, a value the response cannot carry included; details are logged
+  under `extensions.errorId` and the request id (`extensions.requestId`, also the X-Request-ID response header).
 """
 
 import logging
@@ -27,6 +27,10 @@ INTERNAL = "INTERNAL_SERVER_ERROR"
 log = logging.getLogger("recommender.errors")
 # graphql-core's message for a variable value its type refuses (a NaN Float, a string for an Int, ...).
 _VARIABLE_PATH = re.compile(r"Variable '\$([A-Za-z_][A-Za-z0-9_]*)' has invalid value(?: at ([^:\s]+))?:")
+# How graphql-core's messages start when it refuses a value the client sent: a variable, coerced before anything
+# runs, or an argument, coerced as its field starts; that error has a path, as one building the response has.
+_VARIABLE_VALUE = ("Variable '$", 'Variable "$')
+_ARGUMENT_VALUE = (*_VARIABLE_VALUE, "Argument '", 'Argument "')
 
 
 def graphql_name(argument: str) -> str:
@@ -52,6 +56,21 @@ def _with(error: GraphQLError, message: str, extensions: dict[str, object]) -> G
     )
 
 
+def _client_value(error: GraphQLError) -> bool:
+    # Before execution an "Argument '...'" message is a validation error: the document lacks a required one.
+    return error.message.startswith(_VARIABLE_VALUE if error.path is None else _ARGUMENT_VALUE)
+
+
+def _about_the_request(error: GraphQLError) -> bool:
+    """Raised by GraphQL itself about the request (syntax, validation, a variable or argument value), or on
+    purpose by a resolver with its code; not while building the response, where a value its type cannot carry
+    (an infinite Float, a value an enum lacks) is the server's fault whatever the client sent."""
+    original = error.original_error
+    if original is not None and not isinstance(original, GraphQLError):
+        return False
+    return error.path is None or "code" in (error.extensions or {}) or _client_value(error)
+
+
 def translate(error: GraphQLError, request_id: str = "-") -> GraphQLError:
     original = error.original_error
     if isinstance(original, InvalidInput):
@@ -61,15 +80,11 @@ def translate(error: GraphQLError, request_id: str = "-") -> GraphQLError:
     if isinstance(original, StoreUnavailable):
         log.warning("redis unavailable at %s: %s", error.path, original)
         return _with(error, "The recommendation store is unavailable; retry shortly.", {"code": SERVICE_UNAVAILABLE})
-    if original is None or isinstance(original, GraphQLError):
-        # Raised by GraphQL itself (syntax, validation, variable coercion) or on purpose by a resolver.
+    if _about_the_request(error):
         extensions = dict(error.extensions or {})
-        # A variable of the wrong type or value (NaN, a string for an Int, ...) is a bad input, not a
-        # malformed document.
-        bad_value = (
-            error.path is not None or error.message.startswith("Variable '$") or error.message.startswith('Variable "$')
-        )
-        extensions.setdefault("code", BAD_USER_INPUT if bad_value else VALIDATION_FAILED)
+        # A variable or argument of the wrong type or value (NaN, a string for an Int, ...) is a bad input,
+        # not a malformed document.
+        extensions.setdefault("code", BAD_USER_INPUT if _client_value(error) else VALIDATION_FAILED)
         variable = _VARIABLE_PATH.match(error.message)
         if variable:  # name the value as the client sent it: `$products` at `[3].price` → `products[3].price`
             extensions.setdefault("argument", variable.group(1) + (variable.group(2) or ""))
