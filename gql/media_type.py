@@ -3,10 +3,11 @@
 from graphql import GraphQLError
 
 from gql.errors import BAD_USER_INPUT, VALIDATION_FAILED
+from gql.persisted_queries import BAD_REQUEST
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
-REQUEST_ERROR_CODES = frozenset({VALIDATION_FAILED, BAD_USER_INPUT, "QUERY_TOO_COSTLY"})
+REQUEST_ERROR_CODES = frozenset({VALIDATION_FAILED, BAD_USER_INPUT, "QUERY_TOO_COSTLY", BAD_REQUEST})
 
 
 def _quality(media_range: str) -> tuple[str, float]:
@@ -30,7 +31,8 @@ def prefers_graphql_response(accept: str) -> bool:
 
 
 def is_request_error(errors: list[GraphQLError] | None) -> bool:
-    """Errors raised before execution: the document did not parse or validate, or variables did not coerce."""
+    """Errors raised before execution: the document did not parse or validate, variables did not coerce, or
+    the request did not say which of its operations to run."""
     return bool(errors) and all(
         e.path is None and (e.extensions or {}).get("code") in REQUEST_ERROR_CODES for e in errors or []
     )

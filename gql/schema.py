@@ -18,6 +18,7 @@ from gql.fast_execution import FastExecutionContext
 from gql.identity import required_user
 from gql.limits import MAX_SEARCH_FIELDS, limit_extensions
 from gql.observed import Observed
+from gql.operation_choice import OperationChoice
 from gql.product_types import product_result
 from gql.rate_limited import RateLimited
 from gql.recommendation_fields import RecommendationQueries
@@ -168,6 +169,7 @@ def build_schema(
             Observed,  # first: it sees the outcome ErrorPolicy decided
             ErrorPolicy,
             RateLimited,
+            OperationChoice,  # after RateLimited: a refused request still spends its budget
             *limit_extensions(introspection=introspection, max_search_fields=max_search_fields),
             *([lambda: DocumentCache(documents)] if document_cache else []),
         ],

@@ -62,3 +62,33 @@ def test_malformed_requests_get_graphql_errors_a_client_can_read(http: TestClien
             assert response.headers["content-type"].startswith(media), response.headers
             error = response.json()["errors"][0]
             assert error["message"] and error["extensions"]["code"] == "BAD_REQUEST", error
+
+
+TWO = 'mutation Click { recordClick(userId: "ops", productId: "p001") { __typename } } query Read { categories }'
+FEATURES = '{ userFeatures(userId: "ops") { clicks } }'
+
+
+def test_a_document_of_several_operations_must_name_one(http: TestClient) -> None:
+    """GraphQL's GetOperation: which operation to run is never a guess; nothing runs. A request error, so
+    400 without `data` for the spec's media type and 200 for application/json, as validation errors."""
+    for accept, status, entries in ((SPEC, 400, {"errors"}), ("application/json", 200, {"data", "errors"})):
+        got, media, payload = ask(http, {"query": TWO}, accept)
+        assert got == status and media.startswith(accept) and set(payload) == entries, payload
+        assert payload.get("data") is None
+        assert payload["errors"] == [
+            {
+                "message": "Must provide operation name if query contains multiple operations.",
+                "extensions": {"code": "BAD_REQUEST"},
+            }
+        ]
+    assert ask(http, {"query": FEATURES}, SPEC)[2]["data"] == {"userFeatures": {"clicks": 0}}
+    assert ask(http, {"query": TWO, "operationName": "Read"}, SPEC)[2]["data"]["categories"]
+
+
+def test_an_operation_name_the_document_lacks_is_refused(http: TestClient) -> None:
+    for accept in (SPEC, "application/json"):
+        status, media, payload = ask(http, {"query": TWO, "operationName": "Other"}, accept)
+        assert status == 400 and media.startswith(accept), payload
+        [error] = payload["errors"]
+        assert error == {"message": 'Unknown operation named "Other".', "extensions": {"code": "BAD_REQUEST"}}
+    assert ask(http, {"query": FEATURES}, SPEC)[2]["data"] == {"userFeatures": {"clicks": 0}}
