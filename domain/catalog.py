@@ -8,7 +8,13 @@ from collections.abc import Callable, Mapping
 from domain.errors import InvalidInput
 from domain.filters import MAX_TAG_CHARS
 from domain.models import Product
-from domain.validation import check_id, check_no_control_chars, check_range, is_unicode_text
+from domain.validation import (
+    check_id,
+    check_no_control_chars,
+    check_no_control_chars_but_layout,
+    check_range,
+    is_unicode_text,
+)
 
 MAX_RATING = 5.0
 # Far above any price in any currency, and low enough that attributed revenue (the sum of the prices
@@ -24,6 +30,14 @@ def check_nonempty(argument: str, value: object) -> str:
     if not is_unicode_text(text):  # else a load failed mid-way, in the model or in Redis
         raise InvalidInput(argument, "holds an unpaired UTF-16 surrogate: not Unicode text")
     return text
+
+
+def check_display_name(argument: str, value: object) -> str:
+    return check_no_control_chars(argument, check_nonempty(argument, value))
+
+
+def check_description(argument: str, value: object) -> str:
+    return check_no_control_chars_but_layout(argument, check_nonempty(argument, value))
 
 
 def check_slug(argument: str, value: object) -> str:
@@ -56,8 +70,8 @@ def check_flag(argument: str, value: object) -> bool:
 
 
 FIELD_CHECKS: dict[str, Callable[[str, object], object]] = {
-    "name": check_nonempty,
-    "description": check_nonempty,
+    "name": check_display_name,
+    "description": check_description,
     "category": check_slug,
     "brand": check_slug,
     "price": lambda name, value: check_number(name, value, 0.0, MAX_PRICE),

@@ -13,7 +13,7 @@ from domain.filters import DEFAULT_K, MAX_EXCLUDED_IDS, MAX_K, MIN_K
 from domain.rules import Rule, RuleAction
 from domain.scenarios import CONTROL, Scenario, Settings, Variant
 from domain.source_kinds import SourceKind
-from domain.validation import check_id, check_range, check_text
+from domain.validation import check_id, check_no_control_chars_but_layout, check_range, check_text
 
 MAX_RULES = 50
 MAX_VARIANTS = 20
@@ -36,6 +36,8 @@ def check_scenario(scenario: Scenario, servable: Collection[SourceKind]) -> Scen
     check_name("scenario.name", scenario.name)
     if scenario.description is not None:
         check_text("scenario.description", scenario.description, MAX_DESCRIPTION_CHARS)
+        # The description is saved as given, untrimmed: checked whole.
+        check_no_control_chars_but_layout("scenario.description", scenario.description)
     k = _check_settings("scenario", scenario.settings, servable, DEFAULT_K)
     _check_variants(scenario.variants, servable, k)
     return scenario

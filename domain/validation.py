@@ -2,7 +2,6 @@
 
 import math
 import re
-import unicodedata
 
 from domain.errors import InvalidInput
 
@@ -10,6 +9,12 @@ from domain.errors import InvalidInput
 # (no `:` separators, no glob characters, no whitespace).
 _ID_PATTERN = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
 ID_RULE = "1-64 characters from A-Z a-z 0-9 _ . @ -"
+# Unicode's control characters (category Cc): C0, DEL and C1. A regex, as a catalog load checks every character
+# of every description.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# The same but tab, line feed and carriage return: the layout of a text that runs over lines.
+_CONTROL_BUT_LAYOUT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_LAYOUT_RULE = "control characters other than tab, line feed and carriage return"
 
 
 def is_id(value: str) -> bool:
@@ -60,7 +65,15 @@ def check_text(argument: str, value: str, max_chars: int) -> str:
 
 
 def check_no_control_chars(argument: str, value: str) -> str:
-    # Stored tags hold none, and the search syntax cannot express one.
-    if any(unicodedata.category(ch) == "Cc" for ch in value):
+    # Stored tags hold none, and the search syntax cannot express one; a name is one line of display text.
+    if _CONTROL.search(value):
         raise InvalidInput(argument, "must not contain control characters")
+    return value
+
+
+def check_no_control_chars_but_layout(argument: str, value: str) -> str:
+    """Text that may run over lines (a description): a control character other than its layout would reach
+    whatever shows it, a terminal escape or a NUL included."""
+    if _CONTROL_BUT_LAYOUT.search(value):
+        raise InvalidInput(argument, f"must not contain {_LAYOUT_RULE}")
     return value

@@ -14,8 +14,11 @@ from gql.product_types import NotAuthorized
 @strawberry.input(description="A whole product, as `Product` shows it; the server computes its vector.")
 class ProductInput:
     id: strawberry.ID = strawberry.field(description="Product id, 1-64 characters from A-Z a-z 0-9 _ . @ -.")
-    name: str = strawberry.field(description="Display name; embedded with the description.")
-    description: str = strawberry.field(description="Marketing text; embedded as '{name}. {description}'.")
+    name: str = strawberry.field(description="Display name, no control characters; embedded with the description.")
+    description: str = strawberry.field(
+        description="Marketing text; tab, line feed and carriage return are the only control characters it may "
+        "hold. Embedded as '{name}. {description}'."
+    )
     category: str = strawberry.field(description="Category slug, 1 to 64 characters, no comma (stored lower-case).")
     brand: str = strawberry.field(description="Brand slug, 1 to 64 characters, no comma (stored lower-case).")
     price: float = strawberry.field(description="Price, 0 to 10^12.")
@@ -32,8 +35,12 @@ class ProductPatch:
     price: float | None = strawberry.field(default=None, description="New price, 0 to 10^12.")
     rating: float | None = strawberry.field(default=None, description="New rating, 0 to 5.")
     in_stock: bool | None = strawberry.field(default=None, description="New stock state.")
-    name: str | None = strawberry.field(default=None, description="New name (the product is re-embedded).")
-    description: str | None = strawberry.field(default=None, description="New description (re-embedded).")
+    name: str | None = strawberry.field(
+        default=None, description="New name, as `ProductInput.name` (the product is re-embedded)."
+    )
+    description: str | None = strawberry.field(
+        default=None, description="New description, as `ProductInput.description` (re-embedded)."
+    )
 
     def fields(self) -> dict[str, object]:
         return {**vars(self), "id": str(self.id)}

@@ -142,7 +142,10 @@ class VariantInput:
 @strawberry.input(description="A named pipeline configuration: the defaults of every request naming it.")
 class ScenarioInput:
     name: str = strawberry.field(description="1-64 characters from A-Z a-z 0-9 _ . -; saving a name again replaces it.")
-    description: str | None = _optional("What the scenario is for, up to 1024 characters.")
+    description: str | None = _optional(
+        "What the scenario is for, up to 1024 characters; tab, line feed and carriage return are the only control "
+        "characters it may hold."
+    )
     sources: list[SourceKind] | None = _optional(SOURCES_DOC)
     filters: ProductFilter | None = _optional(FILTERS_DOC)
     exclude: ExcludeInput | None = _optional(EXCLUDE_DOC)

@@ -6,6 +6,7 @@ PIN = {"action": "PIN", "productIds": ["p001"], "position": 1}
 BAD: list[tuple[dict[str, Any], str]] = [
     ({"name": ""}, "scenario.name"),
     ({"name": "has space"}, "scenario.name"),
+    ({"name": "s", "description": "Home page\u001b[2J"}, "scenario.description"),  # tab and line breaks only
     ({"name": "x" * 65}, "scenario.name"),
     ({"name": "s", "k": 0}, "scenario.k"),
     ({"name": "s", "sources": ["POPULAR", "POPULAR"]}, "scenario.sources[1]"),

@@ -124,6 +124,9 @@ def test_catalog_mutations(gql: GraphQLClient) -> None:
         (UPSERT, {"products": [_product("a", price=1e308)]}, "products[0].price"),  # revenue would sum to inf
         (UPDATE, {"patches": [{"id": "p001", "price": 1}, {"id": "p001"}]}, "patches[1].id"),
         (UPDATE, {"patches": [{"id": "p001", "price": 1e13}]}, "patches[0].price"),
+        (UPSERT, {"products": [_product("a", name="Reading\u0000lamp")]}, "products[0].name"),
+        (UPSERT, {"products": [_product("a", description="A lamp.\u009b2J")]}, "products[0].description"),
+        (UPDATE, {"patches": [{"id": "p001", "description": "A\u000blamp"}]}, "patches[0].description"),
         (DELETE, {"ids": ["bad id"]}, "ids[0]"),
         (RECENT, {"u": "eve", "n": 51}, "limit"),
         (RECOMMEND, {"q": "x", "x": {"productIds": ["ok", "a:b"]}}, "exclude.productIds[1]"),

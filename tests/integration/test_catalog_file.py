@@ -56,6 +56,8 @@ def broken(field: str, value: Any, position: int = 3) -> dict[str, Any]:
         (broken("name", ""), "field 'name' must be a non-empty string"),
         (broken("description", "warm \ud800 coat"), "field 'description' holds an unpaired UTF-16 surrogate"),
         (broken("category", "a,b"), "field 'category' must not contain ','"),
+        (broken("name", "Trail\nshoe"), "product 'p004' (#4): field 'name' must not contain control characters"),
+        (broken("description", "x\u0085y"), "product 'p004' (#4): field 'description' must not contain control"),
         (broken("brand", "b" * 65), "field 'brand' must be at most 64 characters, got 65"),  # no filter could name it
         (broken("id", "p 4"), "field 'id' must be 1-64 characters"),
         (broken("description", KeyError), "product 'p004' (#4): missing field(s) description"),

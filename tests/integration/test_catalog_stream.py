@@ -54,6 +54,8 @@ def lines_with(tmp_path: Path, items: list[tuple[Product, Vector]], line: int, c
         (9, {"rating": 9}, "line 9: product 'p008' (#8): field 'rating' must be between 0 and 5"),
         (3, {"embedding_b64": "AAAA"}, "line 3: product 'p002' (#2): field 'embedding_b64' holds 0 float32"),
         (7, {"id": "p001"}, "line 7: product 'p001': duplicate id"),
+        (6, {"name": "Trail\u0007shoe"}, "line 6: product 'p005' (#5): field 'name' must not contain control"),
+        (8, {"description": "Grippy\u0000"}, "line 8: product 'p007' (#7): field 'description' must not contain"),
         (4, "{not json", "line 4: not valid JSON"),
         (1, '{"model": "other", "dim": 384}', "line 1: made with model 'other'"),
         (1, '{"dim": 384}', "line 1: expected the header"),

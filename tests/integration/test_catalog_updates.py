@@ -54,8 +54,17 @@ async def test_upsert_embeds_new_products_and_changed_text_only(service: Recomme
         ([_product("a", rating=6)], "products[0].rating"),
         ([_product("a", category=" ")], "products[0].category"),
         ([_product("a:b")], "products[0].id"),
+        ([_product("a", name="Moonlit\x00hammock")], "products[0].name"),  # C0
+        ([_product("a", name="Moonlit\thammock")], "products[0].name"),  # a name is one line
+        ([_product("a", name="Moonlit\x9bhammock")], "products[0].name"),  # C1
+        ([_product("a", description="A silk\x1b[31m hammock.")], "products[0].description"),  # a terminal escape
+        ([_product("a", description="A silk\x85hammock.")], "products[0].description"),  # C1, though Python's space
+        ([_product("a", description="A silk\x7f hammock.")], "products[0].description"),  # DEL
     ],
-    ids=["empty", "501", "duplicate", "nan", "rating", "category", "id"],
+    ids=[
+        *("empty", "501", "duplicate", "nan", "rating", "category", "id"),
+        *("name-c0", "name-tab", "name-c1", "description-escape", "description-c1", "description-del"),
+    ],
 )
 async def test_a_bad_batch_changes_nothing(
     service: RecommenderService, items: list[dict[str, object]], argument: str
@@ -65,6 +74,26 @@ async def test_a_bad_batch_changes_nothing(
     assert caught.value.argument == argument
     assert (await service.index.info()).num_docs == 60
     assert await service.index.get("a") is None
+
+
+async def test_a_description_keeps_its_lines_and_tabs(service: RecommenderService) -> None:
+    text = "A silk hammock.\r\n\tFor stargazing nights."
+    await service.upsert_products([_product("lines", description=text)])
+    stored = await service.index.get("lines")
+    assert stored is not None and stored.description == text
+
+
+@pytest.mark.parametrize(
+    ("patch", "argument"), [({"name": "Lamp\nshade"}, "name"), ({"description": "A\x00"}, "description")]
+)
+async def test_a_patch_with_control_characters_changes_nothing(
+    service: RecommenderService, patch: dict[str, object], argument: str
+) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        await service.update_products([{"id": "p003", "price": 5.0}, {"id": "p004", **patch}])
+    assert caught.value.argument == f"patches[1].{argument}"
+    p003 = await service.index.get("p003")
+    assert p003 is not None and p003.price != 5.0
 
 
 async def test_out_of_stock_is_gone_from_the_very_next_in_stock_query(service: RecommenderService) -> None:

@@ -13,19 +13,27 @@ from tests.cli_runs import recommender
 from tests.load_runs import MODEL, contents, store_args, synthetic_file
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("in_stock", "yes", "must be true or false"),
+        ("name", "Parka\u0000", "must not contain control characters"),
+        ("description", "Warm.\n\u001b[2J", "must not contain control characters other than tab, line feed and"),
+    ],
+)
 def test_a_bad_line_stops_the_load_before_anything_is_written(
-    tmp_path: Path, redis_server: EmbeddedRedis, namespace: str
+    tmp_path: Path, redis_server: EmbeddedRedis, namespace: str, field: str, value: str, message: str
 ) -> None:
     path = synthetic_file(tmp_path, 1200)
     lines = path.read_text().splitlines()
     record = json.loads(lines[1000])
-    record["in_stock"] = "yes"
+    record[field] = value
     lines[1000] = json.dumps(record)
     path.write_text("\n".join(lines) + "\n")
     before = contents(redis_server)
     done = recommender("load", str(path), *store_args(redis_server, namespace), "--ingest-batch", "100")
     assert done.returncode == 1
-    assert "line 1001: product 'g0001000' (#1000): field 'in_stock' must be true or false" in done.stderr
+    assert f"line 1001: product 'g0001000' (#1000): field '{field}' {message}" in done.stderr
     assert contents(redis_server) == before
 
 

@@ -1,12 +1,16 @@
 """The filter model validates itself: each bad value names its argument."""
 
 import math
+import sys
+import unicodedata
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from domain.errors import InvalidInput
 from domain.filters import BlendSettings, ProductFilter, RecommendRequest, RerankSettings
+from domain.validation import check_no_control_chars, check_no_control_chars_but_layout
 
 
 @pytest.mark.parametrize(
@@ -81,3 +85,21 @@ def test_settings_activity() -> None:
     assert RerankSettings().active and not RerankSettings(enabled=False).active
     with pytest.raises(InvalidInput):
         RerankSettings(weight=-1.0)
+
+
+def _refused(check: Callable[[str, str], str], chars: list[str]) -> set[str]:
+    refused = set()
+    for ch in chars:
+        try:
+            check("text", ch)
+        except InvalidInput:
+            refused.add(ch)
+    return refused
+
+
+def test_control_characters_are_unicodes() -> None:
+    """The checks' character classes are Unicode's control characters (category Cc), the layout ones aside."""
+    every = [chr(code) for code in range(sys.maxunicode + 1)]
+    control = {ch for ch in every if unicodedata.category(ch) == "Cc"}
+    assert _refused(check_no_control_chars, every) == control
+    assert _refused(check_no_control_chars_but_layout, every) == control - {"\t", "\n", "\r"}

@@ -117,3 +117,13 @@ def test_a_source_the_server_cannot_serve_is_refused_by_name() -> None:
         check_scenario(scenario, without)
     assert refused.value.argument == "scenario.sources[1]"
     assert check_scenario(scenario, with_store) is scenario
+
+
+@pytest.mark.parametrize("refused", ["\x00", "\x0b", "\x1b[2J", "\x7f", "\x85", "\x9b"])
+def test_a_description_may_run_over_lines_but_holds_no_other_control_character(refused: str) -> None:
+    kinds = recommend_sources(InMemoryProductIndex(), None).kinds
+    laid_out = Scenario("s", description="Home page:\r\n\tpersonal first")
+    assert check_scenario(laid_out, kinds) is laid_out
+    with pytest.raises(InvalidInput) as caught:
+        check_scenario(replace(laid_out, description=f"Home page {refused}"), kinds)  # at the end too: not trimmed
+    assert caught.value.argument == "scenario.description"
