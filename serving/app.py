@@ -30,6 +30,7 @@ from serving.auth import Authenticator, TokenVerifier
 from serving.http_guard import HttpGuard
 from serving.metrics import CONTENT_TYPE, Metrics
 from serving.rate_limits import RateLimits
+from serving.security_headers import on_every_response, on_the_demo_page
 
 STATIC_DIR = Path(__file__).parent / "static"
 # Apollo Client sends its client name and version when given them, and browser tracing the W3C trace context:
@@ -130,9 +131,9 @@ def _middleware(settings: Settings) -> list[Middleware]:
         middleware.insert(0, cors)  # preflights are answered before anything else runs
     hosts = allowed_hosts(settings)
     if hosts is not None:
-        # Outermost: nothing runs for a request sent to a name this server does not answer to.
+        # Nothing runs for a request sent to a name this server does not answer to.
         middleware.insert(0, Middleware(TrustedHostMiddleware, allowed_hosts=hosts, www_redirect=False))
-    return middleware
+    return [on_every_response(), *middleware]  # outermost: refusals and preflights get the headers too
 
 
 def create_app(settings: Settings | None = None, **ports: Any) -> Starlette:
@@ -175,8 +176,8 @@ def create_app(settings: Settings | None = None, **ports: Any) -> Starlette:
     # guess otherwise comes from the host's tables (the Windows registry may say text/plain).
     mimetypes.add_type("text/javascript", ".js")
     routes = [
-        Route("/", index_page),
-        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        Route("/", index_page, middleware=on_the_demo_page()),
+        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static", middleware=on_the_demo_page()),
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
         Route("/healthz", healthz),
         Route("/readyz", readyz),

@@ -70,7 +70,7 @@ def test_demo_page_more_ways_to_recommend(browser: Browser, live_server: str, ar
 
         # 4. The diversity slider spreads the page over more categories; the best match still leads.
         page.get_by_test_id("mode").select_option("SEMANTIC")
-        page.wait_for_function("document.getElementById('results').dataset.state === 'ready'")
+        expect(page.get_by_test_id("results")).to_have_attribute("data-state", "ready")
         before = search_count(page)
         page.evaluate(
             "() => { const d = document.getElementById('diversity'); d.value = '1';"
