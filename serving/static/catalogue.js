@@ -45,7 +45,9 @@ export function renderCatalogue() {
 
 function card(p, hidden) {
   const error = rowError("card-error");
-  const category = el("span", { className: `chip cat-${p.category}`, text: p.category });
+  // The category is any text the catalogue holds: as a class it would split on spaces into other classes, so a
+  // style per category selects on the attribute instead (.chip[data-category="outerwear"]).
+  const category = el("span", { className: "chip", text: p.category, dataset: { category: p.category } });
   const outOfStock = el("span", { className: "badge oos", text: "out of stock", dataset: { testid: "out-of-stock" } });
   return el(
     "article",
