@@ -16,8 +16,26 @@ function authHeaders() {
   return token ? { authorization: `Bearer ${token}` } : {};
 }
 
+const answerListeners = [];
+
+/** Run `listener(errors)` after every request: the errors it failed with, none when it succeeded. */
+export function onAnswer(listener) {
+  answerListeners.push(listener);
+}
+
 /** The data of a GraphQL request; throws GraphQLFailure when there is none. */
 export async function gql(query, variables = {}) {
+  try {
+    const data = await request(query, variables);
+    for (const listener of answerListeners) listener([]);
+    return data;
+  } catch (failure) {
+    for (const listener of answerListeners) listener(errorsOf(failure));
+    throw failure;
+  }
+}
+
+async function request(query, variables) {
   let response;
   try {
     response = await fetch(ENDPOINT, {

@@ -7,8 +7,9 @@ import { $ } from "./dom.js";
 import { clearErrorsOnInput } from "./errors.js";
 import { initRelated } from "./related.js";
 import { initScenarioForm } from "./scenario-form.js";
-import { initPicker, onScenarioChange } from "./scenario-picker.js";
+import { initPicker, loadScenarios, onScenarioChange } from "./scenario-picker.js";
 import { initStats } from "./scenario-stats.js";
+import { reloadAfterOutage } from "./recovery.js";
 import { onSimilar } from "./results.js";
 import { initSearch, rerunSearch, showSimilar } from "./search.js";
 import { loadSession, onSessionChange, renderRecent, renderSession, resetSession } from "./session.js";
@@ -32,11 +33,18 @@ function init() {
   $("catalogue-filter").addEventListener("change", renderCatalogue);
   clearErrorsOnInput();
   renderRecent([]);
-  Promise.all([loadAll(), loadSession(), initPicker()]).then(() => {
-    // Again once both are in: the "last clicked" line names the product once the catalogue is known.
-    if (state.features && state.features.userId === currentUser()) renderSession(state.features);
+  initPicker();
+  reloadAfterOutage(loadEverything);
+  loadEverything().then(() => {
     document.body.dataset.ready = "true";
   });
+}
+
+/** What the page shows from the server before any search: at start, and again after an outage. */
+async function loadEverything() {
+  await Promise.all([loadAll(), loadSession(), loadScenarios()]);
+  // Again once both are in: the "last clicked" line names the product once the catalogue is known.
+  if (state.features && state.features.userId === currentUser()) renderSession(state.features);
 }
 
 init();

@@ -15,7 +15,6 @@ export function initPicker() {
   });
   // Listing scenarios is an admin read: a token typed in (or changed) may be what it was missing.
   $("admin-token").addEventListener("change", () => loadScenarios());
-  return loadScenarios();
 }
 
 /** Run `listener(name)` whenever the picked scenario changes (null: none). */

@@ -1,8 +1,10 @@
 """The demo page when the API refuses a request that is not about any field, in a real Chromium against a live
-server: a rate limit (429) or the store being down (SERVICE_UNAVAILABLE), answered for one operation by the
-browser with the server's own bodies, while the rest of the page talks to the server as usual."""
+server: a rate limit (429) or the store being down (SERVICE_UNAVAILABLE), answered for the named operations by
+the browser with the server's own bodies, while the rest of the page talks to the server as usual; and the page
+once the store is back."""
 
 import json
+import re
 from collections.abc import Callable
 
 import pytest
@@ -34,14 +36,15 @@ Answer = tuple[int, dict[str, str], dict[str, object]]
 
 
 def refuse(page: Page, operation: str, answer: Answer) -> Callable[[], None]:
-    """Answer every request of the named operation with `answer`; returns what lets them through again."""
+    """Answer every request of the named operation with `answer`; returns what lets them through again. Refusals
+    of several operations add up: each passes the others' requests on."""
     status, headers, body = answer
 
     def handle(route: Route) -> None:
-        if f"query {operation}(" in (route.request.post_data or ""):
+        if re.search(rf"(query|mutation) {operation}\b", route.request.post_data or ""):
             route.fulfill(status=status, headers=headers, content_type="application/json", body=json.dumps(body))
         else:
-            route.continue_()
+            route.fallback()
 
     page.route("**/graphql", handle)
     return lambda: page.unroute("**/graphql", handle)
@@ -107,3 +110,58 @@ def test_the_status_pill_says_unavailable_only_when_the_service_is(
         expect(page.get_by_test_id("index-pill")).to_have_text(pill)
     finally:
         context.close()
+
+
+# What the page loads at start: the catalogue with the search form's lists, the session, the scenario picker.
+AT_START = ("Boot", "UserFeatures", "Scenarios")
+
+
+def expect_loaded(page: Page) -> None:
+    expect(page.get_by_test_id("index-pill")).to_have_class("topbar-status ok")
+    expect(page.get_by_test_id("product-card").first).to_be_visible()
+    expect(page.locator("#category option").nth(1)).to_be_attached()  # a category beside "any"
+    expect(page.get_by_test_id("error-scenario")).to_have_text("")
+    expect(page.get_by_test_id("error-session")).to_have_text("")
+    expect(page.get_by_test_id("session-user")).not_to_be_empty()
+    expect(page.get_by_test_id("global-error")).to_be_hidden()
+
+
+def test_the_page_loads_what_it_missed_once_the_store_is_back(browser: Browser, live_server: str) -> None:
+    """Opened while the store is down, the page fills its catalogue, lists, scenario picker and session panel when
+    the store comes back, without being reloaded."""
+    expect.set_options(timeout=TIMEOUT_MS)
+    context = browser.new_context(viewport=DESKTOP)
+    try:
+        page = context.new_page()
+        store_back = [refuse(page, operation, STORE_DOWN) for operation in AT_START]
+        page.goto(f"{live_server}/")
+        expect(page.locator("body")).to_have_attribute("data-ready", "true")
+        expect(page.get_by_test_id("index-pill")).to_have_text("service unavailable")
+        expect(page.get_by_test_id("product-card")).to_have_count(0)
+        expect(page.locator("#category option")).to_have_count(1)
+        expect(page.get_by_test_id("error-scenario")).to_have_text("Scenarios unavailable.")
+        expect(page.get_by_test_id("error-session")).not_to_be_empty()
+
+        for let_through in store_back:
+            let_through()
+        expect_loaded(page)
+    finally:
+        context.close()
+
+
+def test_an_outage_seen_by_a_search_shows_in_the_pill_until_the_store_is_back(
+    browser: Browser, live_server: str
+) -> None:
+    """The store goes down after the page loaded: a search sees it, the pill says so (the page checks again), and
+    says the service is up again once the store is back."""
+    with new_shopper(browser, live_server) as page:
+        expect_loaded(page)
+        store_back = [refuse(page, operation, STORE_DOWN) for operation in ("Recommend", *AT_START)]
+        page.get_by_test_id("query").fill(QUERY)
+        search(page)
+        expect(page.get_by_test_id("global-error")).to_be_visible()
+        expect(page.get_by_test_id("index-pill")).to_have_text("service unavailable")
+
+        for let_through in store_back:
+            let_through()
+        expect_loaded(page)
