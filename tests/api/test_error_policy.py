@@ -9,30 +9,14 @@ from dataclasses import replace
 import pytest
 from starlette.testclient import TestClient
 
-from adapters.catalog_file import JsonCatalog
-from adapters.embedder import DIM, MODEL_NAME
-from adapters.memory import HashingEmbedder, InMemoryProductIndex, StaticCatalog
-from adapters.memory_users import InMemoryUserFeatureStore
-from bootstrap.settings import Settings
-from serving.app import create_app
-from tests.conftest import CATALOG
-
-ITEMS = JsonCatalog(CATALOG, MODEL_NAME, DIM).load()
+from tests.memory_stack import ITEMS, memory_app
 
 
 @pytest.fixture(params=[True, False], ids=["fast-execution", "graphql-core-execution"])
 def http(request: pytest.FixtureRequest) -> Iterator[TestClient]:
     """The catalog's first product has a price no GraphQL Float can carry (the stores never refuse one)."""
     (first, vector), *rest = ITEMS
-    catalog = StaticCatalog([(replace(first, price=math.inf), vector), *rest])
-    app = create_app(
-        Settings(fast_execution=request.param),
-        embedder=HashingEmbedder(DIM),
-        index=InMemoryProductIndex(),
-        users=InMemoryUserFeatureStore(),
-        catalog=catalog,
-    )
-    with TestClient(app) as client:
+    with memory_app([(replace(first, price=math.inf), vector), *rest], fast_execution=request.param) as client:
         yield client
 
 

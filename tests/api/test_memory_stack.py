@@ -7,31 +7,9 @@ are not about Redis or the model can run here. The same operations run on the re
 from collections.abc import Iterator
 
 import pytest
-from starlette.testclient import TestClient
 
-from adapters.catalog_file import JsonCatalog
-from adapters.embedder import DIM, MODEL_NAME
-from adapters.memory import HashingEmbedder, InMemoryProductIndex, StaticCatalog
-from adapters.memory_users import InMemoryUserFeatureStore
-from bootstrap.settings import Settings
-from serving.app import create_app
-from tests.conftest import CATALOG
 from tests.graphql_client import GraphQLClient
-
-ITEMS = JsonCatalog(CATALOG, MODEL_NAME, DIM).load()
-
-
-def memory_app(**settings: object) -> TestClient:
-    return TestClient(
-        create_app(
-            Settings(**settings),  # type: ignore[arg-type]
-            embedder=HashingEmbedder(DIM),
-            index=InMemoryProductIndex(),
-            users=InMemoryUserFeatureStore(),
-            catalog=StaticCatalog(ITEMS),
-        ),
-        base_url="http://localhost",  # no admin token: the server answers loopback names only
-    )
+from tests.memory_stack import memory_app
 
 
 @pytest.fixture
