@@ -1,5 +1,6 @@
 """The settings of browser access (docs/operations.md, "Serving a shop frontend"): CORS, the Host names
-answered, end-user tokens, rate limits, persisted queries. All off by default: the demo page needs none of them."""
+answered, end-user tokens, rate limits, persisted queries. The demo page needs none of them; all are off by
+default but the Host names, which without an admin token are the loopback ones (serving.app.allowed_hosts)."""
 
 import re
 from pathlib import Path

@@ -110,9 +110,9 @@ def allowed_hosts(settings: Settings) -> list[str] | None:
     reach it through DNS rebinding: its own name, re-resolved to 127.0.0.1, makes its requests same-origin,
     but they carry that name in Host. So that mode answers loopback names only (and those listed).
     """
-    if settings.admin_token is not None and not settings.allowed_hosts:
-        return None
-    bound = f"[{settings.host}]" if ":" in settings.host else settings.host
+    if settings.admin_token is not None:
+        return [*LOOPBACK_HOSTS, *settings.allowed_hosts] if settings.allowed_hosts else None
+    bound = f"[{settings.host}]" if ":" in settings.host else settings.host  # a loopback address: `serve` checks
     return [*LOOPBACK_HOSTS, bound, *settings.allowed_hosts]
 
 
