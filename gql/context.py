@@ -22,7 +22,6 @@ class Context:
     rate_check: RateCheck | None = None  # None: no rate limits
     observer: Observer = field(default_factory=NoObserver)  # metrics
     cursors: CursorCodec | None = None  # None: no page cursors (`after` is refused, endCursor is null)
-    operation_name: str | None = None  # the operationName the request gave (gql.operation_choice reads it)
 
 
 Info = strawberry.Info[Context, None]

@@ -152,7 +152,6 @@ class RecommenderGraphQL(GraphQL[Any, None]):
 
     async def execute_single(self, request: Request, *args: Any, **kwargs: Any) -> Any:
         data: GraphQLRequestData = kwargs["request_data"]
-        kwargs["context"].operation_name = data.operation_name  # as given: None is not the first operation's
         persisted = self.persisted(request) if self.persisted is not None else None
         if persisted is not None and data.extensions and not hasattr(request.state, "graphql_refusal"):
             await self._resolve_persisted(request, persisted, data)

@@ -21,12 +21,12 @@ def _operations(document: object) -> int:
 
 
 class OperationChoice(SchemaExtension):
-    """Reads the name the request gave from the Context: Strawberry's execution context reports the first
-    operation's name when the request gave none."""
+    """Reads the name the caller gave (to the HTTP view or to `Schema.execute`) from Strawberry's execution
+    context, whose public `operation_name` reports the first operation's name when none was given."""
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
-        named = getattr(context.context, "operation_name", None) is not None
+        named = context._provided_operation_name is not None  # strawberry-graphql is pinned (pyproject.toml)
         if context.result is None and not named and _operations(context.graphql_document) > 1:
             error = GraphQLError(UNNAMED, extensions={"code": BAD_REQUEST})
             context.result = ExecutionResult(data=None, errors=[error])

@@ -1,6 +1,11 @@
 """`Accept: application/graphql-response+json`: the spec's media type and status codes; application/json unchanged."""
 
+import pytest
 from starlette.testclient import TestClient
+
+from domain.service import RecommenderService
+from gql.context import Context
+from gql.schema import schema
 
 SPEC = "application/graphql-response+json"
 VALID = "{ categories }"
@@ -92,3 +97,13 @@ def test_an_operation_name_the_document_lacks_is_refused(http: TestClient) -> No
         [error] = payload["errors"]
         assert error == {"message": 'Unknown operation named "Other".', "extensions": {"code": "BAD_REQUEST"}}
     assert ask(http, {"query": FEATURES}, SPEC)[2]["data"] == {"userFeatures": {"clicks": 0}}
+
+
+@pytest.mark.anyio
+async def test_a_named_operation_runs_when_the_schema_is_called_directly(service: RecommenderService) -> None:
+    """The evaluation harness and tests call the schema without the HTTP view: the name they give counts."""
+    context = Context(service=service)
+    named = await schema.execute(TWO, operation_name="Read", context_value=context)
+    assert named.errors is None and named.data and named.data["categories"]
+    unnamed = await schema.execute(TWO, context_value=context)
+    assert unnamed.data is None and unnamed.errors and "Must provide operation name" in unnamed.errors[0].message
