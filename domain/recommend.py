@@ -144,15 +144,12 @@ class Recommend:
         k, boost = page_size(request.k, len(served)), rule_boost(request.rules, now)
         weight = 0.0 if self.behaviour is None else self.behaviour.weight(request.blend)
         pending = self._start_reads(request, behaviour=weight > 0)
-        try:
+        with pending.abandoned_on_error():
             target = await self._search_vector(request, pending, trace)
             filters = hiding(await pending.excluding(request.filters, request.exclude, served), request.rules, now)
             ask = _ask(request, filters=filters, k=k, target=target, now=now, wide=boost is not None)
             pool, pins, bonus = await self._retrieve(request, await self._with_seeds(ask, pending, weight), trace, k=k)
             user = await pending.user()  # read while searching (re-rank only), or an empty user
-        except BaseException:
-            pending.abandon()
-            raise
         ranking = _ranking(request, pool, user=user, target=target, k=k, bonus=bonus, boost=boost, pins=pins)
         items, more = ranking.page(pool, trace)
         ids = [c.product.id for c in items]

@@ -90,7 +90,7 @@ class RelatedProducts:
         served = self.pager.served(request, now)
         k, boost = page_size(request.k, len(served)), rule_boost(request.rules, now)
         pending = self.reads.start(request.user_id, features=False, exclude=request.exclude)
-        try:
+        with pending.abandoned_on_error():
             _, vector = await product_with_vector(self.index, request.product_id)
             # The product itself is never related to itself.
             filters = await pending.excluding(request.filters, request.exclude, (*served, request.product_id))
@@ -98,9 +98,6 @@ class RelatedProducts:
             ask = _ask(request, filters=filters, k=k, vector=vector, now=now, wide=boost is not None)
             source = self.sources[request.relation]
             pool, pins = await self.pins.retrieve(source, ask, trace, rules=request.rules, k=k)
-        except BaseException:
-            pending.abandon()
-            raise
         items, more = _ranking(request, k=k, boost=boost, pins=pins).page(pool, trace)
         ids = [c.product.id for c in items]
         page = self.pager.next_page(request, served=served, page_ids=ids, more=more, now=now)

@@ -63,14 +63,11 @@ class SimilarProducts:
         k, boost = page_size(request.k, len(served)), rule_boost(request.rules, now)
         needs_user = request.blend is not None and request.blend.active
         pending = self.reads.start(request.user_id, features=needs_user, exclude=request.exclude)
-        try:
+        with pending.abandoned_on_error():
             target, filters = await self._target(request, pending, served)
             filters = hiding(filters, request.rules, now)
             ask = _ask(request, filters=filters, k=k, target=target, now=now, wide=boost is not None)
             pool, pins = await self.pins.retrieve(self.source, ask, trace, rules=request.rules, k=k)
-        except BaseException:
-            pending.abandon()
-            raise
         items, more = _ranking(request, pool, target=target, k=k, boost=boost, pins=pins).page(pool, trace)
         ids = [c.product.id for c in items]
         page = self.pager.next_page(request, served=served, page_ids=ids, more=more, now=now)

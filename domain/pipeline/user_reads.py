@@ -6,7 +6,8 @@ seen), so no read outlives its request or hides its own error.
 """
 
 import asyncio
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -64,6 +65,15 @@ class PendingReads:
         """The request failed: stop the read, or mark its own failure seen (the request's error is raised)."""
         if self.reading is not None and not self.reading.cancel() and not self.reading.cancelled():
             self.reading.exception()
+
+    @contextmanager
+    def abandoned_on_error(self) -> Iterator[None]:
+        """What a request does while the reads may still be running: if it fails, they are abandoned."""
+        try:
+            yield
+        except BaseException:
+            self.abandon()
+            raise
 
 
 @dataclass(frozen=True)
