@@ -160,7 +160,9 @@ class Recommend:
             used_rerank=ranking.adjusts(Adjustment.AFFINITY),
             timings=trace.timings(),
             strategy=pool.strategy,
-            page=self.pager.next_page(request, served=served, page_ids=ids, more=more, now=now),
+            page=self.pager.next_page(
+                request, served=served, page_ids=ids, more=more, now=now, passed=ranking.passed_over(pool)
+            ),
             scenario=request.scenario,
             variant=request.variant,
         )

@@ -68,9 +68,12 @@ class SimilarProducts:
             filters = hiding(filters, request.rules, now)
             ask = _ask(request, filters=filters, k=k, target=target, now=now, wide=boost is not None)
             pool, pins = await self.pins.retrieve(self.source, ask, trace, rules=request.rules, k=k)
-        items, more = _ranking(request, pool, target=target, k=k, boost=boost, pins=pins).page(pool, trace)
+        ranking = _ranking(request, pool, target=target, k=k, boost=boost, pins=pins)
+        items, more = ranking.page(pool, trace)
         ids = [c.product.id for c in items]
-        page = self.pager.next_page(request, served=served, page_ids=ids, more=more, now=now)
+        page = self.pager.next_page(
+            request, served=served, page_ids=ids, more=more, now=now, passed=ranking.passed_over(pool)
+        )
         return Recommendations(
             items=items,
             filter_clause=pool.clause,

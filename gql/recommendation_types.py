@@ -135,7 +135,7 @@ class PageInfo:
 
     @strawberry.field(
         description="Pass as `after` with the same arguments for the next page: opaque, signed, valid for at least "
-        "30 minutes; null on an empty page."
+        "30 minutes; null on an empty page that ends the list."
     )
     def end_cursor(self, info: Info) -> str | None:
         return end_cursor(info.context.cursors, self.page)  # signed only when selected

@@ -73,8 +73,18 @@ class Pager:
         return () if state is None else resume(state, fingerprint(request), now, ttl_s=self.ttl_s)
 
     def next_page(
-        self, request: Any, *, served: tuple[str, ...], page_ids: list[str], more: bool, now: float
+        self,
+        request: Any,
+        *,
+        served: tuple[str, ...],
+        page_ids: list[str],
+        more: bool,
+        now: float,
+        passed: tuple[str, ...] = (),
     ) -> PageInfo:
-        served = (*served, *page_ids)
+        """`passed`: ids this page passed over without serving them (Ranking.passed_over); later pages skip them
+        too, so a page may pass over everything it fetched and still be continued."""
+        shown = set(page_ids)
+        served = (*served, *page_ids, *(pid for pid in passed if pid not in shown))
         more = more and len(served) < MAX_DEPTH
-        return PageInfo(more, served, now, request if page_ids else None)
+        return PageInfo(more, served, now, request if page_ids or passed else None)

@@ -63,20 +63,26 @@ class Ranking:
         """The page's candidates and whether more remain after them."""
         start = time.perf_counter()
         entries, pins = within_distance(pool.entries, self.max_distance), self.pins
-        # A list not ordered by distance (keyword, hybrid, behaviour) can hold items the floor keeps past the
-        # ones fetched, though some fetched ones failed it: then more may follow (the next page may be empty).
-        open_ended = len(entries) < len(pool.entries) and pool.scale is not Scale.DISTANCE
+        open_ended = bool(self.passed_over(pool))
         if pins is not None:  # the pinned products are placed apart, never chosen a second time
             pinned, ids = pins.entries(pool), pins.ids
             entries = [e for e in entries if e.product.id not in ids]
         parts = {adjuster.kind: adjuster.bonuses(entries) for adjuster in self.adjusters}
         chosen = self.selector.choose(entries, _total(parts))
         items = self._candidates(entries, chosen, parts)
-        more = chosen.more or (open_ended and bool(items))
+        more = chosen.more or open_ended
         if pins is not None:
             items, more = pins.place(items, [self._candidate(e, {}, 0) for e in pinned], more)
         trace.rank_ms = ms_since(start)
         return items, more
+
+    def passed_over(self, pool: Pool) -> tuple[str, ...]:
+        """The ids the floor cut from a list not in distance order (keyword, hybrid, behaviour), which later pages
+        skip. Items past the fetched ones may still pass the floor there, so more may follow (the next page may be
+        empty); and without skipping them, the cut ones would fill every later fetch and hide those items."""
+        if self.max_distance is None or pool.scale is Scale.DISTANCE:
+            return ()
+        return tuple(e.product.id for e in pool.entries if e.distance is not None and e.distance > self.max_distance)
 
     def _candidates(self, entries: Sequence[Entry], chosen: Selection, parts: Parts) -> list[Candidate]:
         penalties = chosen.penalties or [0.0] * len(chosen.order)

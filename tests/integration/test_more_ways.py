@@ -1,6 +1,8 @@
 """The newer recommendation use cases on both stores (the fake must not drift): item-to-item, strategies,
 keyword search, popularity decay, and cursor expiry by the injected clock."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -88,3 +90,24 @@ async def test_top_rated_is_exact_whatever_the_rating_floor(
     found = await service.index.top_rated(ProductFilter(), k)
     expected = sorted((p.rating for p, _ in catalog_items), reverse=True)[:k]
     assert [p.rating for p, _ in found.hits] == expected and len(found.vectors) == k
+
+
+@pytest.mark.parametrize("words", ["warm", "for", "running shoes"])
+async def test_paging_with_a_floor_reaches_every_keyword_item_that_passes_it(
+    service: RecommenderService, words: str
+) -> None:
+    """A keyword list is not in distance order: the items the floor cuts come back at the top of every later
+    fetch unless later pages skip them, and the items past them must still be reached."""
+    whole = await service.recommend(RecommendRequest(query=words, mode=SearchMode.KEYWORD, k=100, exclude=None))
+    distances = sorted(c.vector_distance for c in whole.items)
+    floor = distances[len(distances) // 2]
+    passing = {c.product.id for c in whole.items if c.vector_distance <= floor}
+    reached: list[str] = []
+    request = RecommendRequest(query=words, mode=SearchMode.KEYWORD, k=2, max_distance=floor, exclude=None)
+    for _ in range(len(whole.items) + 1):  # every page serves or passes over at least one item
+        page = await service.recommend(request)
+        reached += [c.product.id for c in page.items]
+        if not page.page.has_next_page:
+            break
+        request = replace(request, after=page.page.next_state)
+    assert sorted(reached) == sorted(passing) and len(passing) >= 3

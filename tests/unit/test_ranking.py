@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 
 from domain.diversity import DiversitySettings
+from domain.filters import RecommendRequest
 from domain.models import Product, Reason, Strategy
 from domain.pipeline.adjusters import AffinityBoost, affinity_bonus
+from domain.pipeline.pager import Pager
 from domain.pipeline.ranking import Ranking
 from domain.pipeline.selectors import Diverse, TopK, within_distance
 from domain.pipeline.sources import nearest_entries
@@ -86,17 +88,21 @@ def test_the_relevance_floor_keeps_unmeasured_entries() -> None:
 )
 def test_a_floor_that_cuts_a_list_not_ordered_by_distance_leaves_the_page_open(scale: Scale, open_ended: bool) -> None:
     """Three fetched for a page of two, the floor cuts one: in distance order nothing later can pass it, in any
-    other order an item past the three fetched may."""
+    other order an item past the three fetched may, and later pages pass over the cut one."""
     distances = [0.1, 0.2, 0.9] if scale is Scale.DISTANCE else [0.9, 0.1, 0.2]
     entries = [
         Entry(product(pid, "x"), -1.0 / (60 + r), Reason.MATCHES_KEYWORDS, d)
         for r, (pid, d) in enumerate(zip("abc", distances, strict=True))
     ]
     fetched = Pool(entries, "*", Strategy.QUERY, scale)
-    page, more = Ranking(TopK(2), max_distance=0.5).page(fetched, Trace())
+    ranking = Ranking(TopK(2), max_distance=0.5)
+    page, more = ranking.page(fetched, Trace())
     assert len(page) == 2 and more is open_ended
-    _, more = Ranking(TopK(2), max_distance=0.05).page(fetched, Trace())
-    assert not more  # an empty page ends the list: it has no cursor to continue from
+    assert ranking.passed_over(fetched) == (("a",) if open_ended else ())
+    everything_cut = Ranking(TopK(2), max_distance=0.05)
+    page, more = everything_cut.page(fetched, Trace())
+    assert not page and more is open_ended  # an empty page that passed over items still continues
+    assert len(everything_cut.passed_over(fetched)) == (3 if open_ended else 0)
 
 
 def test_diverse_spreads_and_explains_its_penalties() -> None:
@@ -110,3 +116,13 @@ def test_diverse_spreads_and_explains_its_penalties() -> None:
     assert [c.product.id for c in ranked] == ["a", "c"] and more
     assert [c.explanation.diversity_penalty for c in ranked if c.explanation] == [0.0, 0.0]
     assert TopK(2).choose(entries, None).order == [0, 1]
+
+
+def test_the_next_page_skips_what_this_one_passed_over() -> None:
+    pager = Pager(ttl_s=60.0)
+    request = RecommendRequest(query="warm", k=2)
+    page = pager.next_page(request, served=("x",), page_ids=["a"], more=True, now=0.0, passed=("a", "b", "c"))
+    assert page.served == ("x", "a", "b", "c") and page.next_state is not None
+    empty = pager.next_page(request, served=(), page_ids=[], more=True, now=0.0, passed=("b",))
+    assert empty.has_next_page and empty.next_state is not None and empty.next_state.served == ("b",)
+    assert pager.next_page(request, served=(), page_ids=[], more=False, now=0.0).next_state is None
