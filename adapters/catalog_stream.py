@@ -133,12 +133,13 @@ def write_jsonl(path: Path, header: Header, items: Iterable[tuple[Product, Vecto
     return count
 
 
-def fingerprint(path: Path, sample: int = 1 << 16) -> str:
-    """Identifies a catalog file cheaply (size, first and last 64 KiB) so a resume cannot mix files."""
-    size = path.stat().st_size
-    digest = hashlib.sha256(str(size).encode())
+def fingerprint(path: Path, chunk: int = 1 << 20) -> str:
+    """Identifies a file by its whole content, so a resume cannot mix two versions of it: an edit anywhere
+    changes it. Reading the file once more costs a small share of loading or importing it (benchmarks-history)."""
+    digest = hashlib.sha256()
+    size = 0
     with path.open("rb") as raw:
-        digest.update(raw.read(sample))
-        raw.seek(max(0, size - sample))
-        digest.update(raw.read(sample))
+        while block := raw.read(chunk):
+            digest.update(block)
+            size += len(block)
     return f"{size}:{digest.hexdigest()[:32]}"

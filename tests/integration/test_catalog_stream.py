@@ -82,6 +82,12 @@ def test_fingerprint_tells_files_apart(tmp_path: Path, catalog_items: list[tuple
     first, same = write(tmp_path, catalog_items, "a.jsonl"), write(tmp_path, catalog_items, "b.jsonl")
     other = write(tmp_path, catalog_items[:-1], "c.jsonl")
     assert fingerprint(first) == fingerprint(same) != fingerprint(other)
+    # One character changed in the middle, the size kept: a resume must not take it for the file it loaded.
+    text = first.read_text()
+    middle = text.index('"name": "', len(text) // 2) + len('"name": "')
+    edited = tmp_path / "d.jsonl"
+    edited.write_text(text[:middle] + ("X" if text[middle] != "X" else "Y") + text[middle + 1 :])
+    assert edited.stat().st_size == first.stat().st_size and fingerprint(edited) != fingerprint(first)
 
 
 def test_generator_is_deterministic_for_a_seed() -> None:
