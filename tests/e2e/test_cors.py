@@ -14,7 +14,7 @@ from adapters.memory_users import InMemoryUserFeatureStore
 from adapters.redis.embedded import free_port
 from bootstrap.settings import Settings
 from serving.app import create_app
-from tests.api.test_memory_stack import ITEMS
+from tests.memory_stack import ITEMS
 from tests.polling import wait_until
 
 PAGE = b"<!doctype html><title>shop</title><p>a shop on another origin</p>"
