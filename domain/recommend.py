@@ -208,6 +208,14 @@ class Recommend:
         return self.sources.for_you if text is None else self.sources.by_mode[request.mode]
 
 
+def _floor_on_a_ranked_list(request: RecommendRequest) -> bool:
+    """`max_distance` on a list not in distance order (keyword, hybrid, recommended for you): the wide pool is
+    fetched, so that a fetch the floor cuts whole, which ends the list (Ranking.page), says nothing later passes."""
+    return request.max_distance is not None and (
+        searched_text(request) is None or request.mode is not SearchMode.SEMANTIC
+    )
+
+
 def _ask(
     request: RecommendRequest, *, filters: ProductFilter, k: int, target: SearchVector, now: float, wide: bool
 ) -> Retrieval:
@@ -215,7 +223,7 @@ def _ask(
     words = () if text is None or request.mode is SearchMode.SEMANTIC else keyword_terms(text)
     return Retrieval(
         filters,
-        fetch_size(k, request.diversity, wide=wide),
+        fetch_size(k, request.diversity, wide=wide or _floor_on_a_ranked_list(request)),
         vector=target.vector,
         words=tuple(words),
         ef_runtime=request.ef_runtime,

@@ -1,10 +1,10 @@
 """Pages for infinite scroll: what a page's state carries, and the rules a continued request must pass.
 
 A page state names the request it continues (a fingerprint of every argument but `after`) and the ids served
-so far; the next page excludes those ids inside the search, so no later page repeats an item of an earlier
-one, whatever the user did in between. The domain takes and returns page states; the API signs them into
-opaque cursors and verifies those (adapters.cursor_signing), so a client can neither read a useful offset
-from one nor add or remove served ids.
+so far (with those a distance floor passed over); the next page excludes those ids inside the search, so no
+later page repeats an item of an earlier one, whatever the user did in between. The domain takes and returns
+page states; the API signs them into opaque cursors and verifies those (adapters.cursor_signing), so a client
+can neither read a useful offset from one nor add or remove served ids.
 """
 
 import hashlib
@@ -51,7 +51,7 @@ class PageInfo:
     the state is asked for (most clients never page)."""
 
     has_next_page: bool = False
-    served: tuple[str, ...] = ()  # every id served up to and including this page
+    served: tuple[str, ...] = ()  # every id served (or passed over by the floor) up to and including this page
     issued_at: float = 0.0
     request: Any = None  # the request this page answers; None for an empty page (nothing to continue)
 
@@ -83,8 +83,8 @@ class Pager:
         passed: tuple[str, ...] = (),
     ) -> PageInfo:
         """`passed`: ids this page passed over without serving them (Ranking.passed_over); later pages skip them
-        too, so a page may pass over everything it fetched and still be continued."""
+        too, and they count toward the depth."""
         shown = set(page_ids)
         served = (*served, *page_ids, *(pid for pid in passed if pid not in shown))
         more = more and len(served) < MAX_DEPTH
-        return PageInfo(more, served, now, request if page_ids or passed else None)
+        return PageInfo(more, served, now, request if page_ids else None)

@@ -70,7 +70,7 @@ class Ranking:
         parts = {adjuster.kind: adjuster.bonuses(entries) for adjuster in self.adjusters}
         chosen = self.selector.choose(entries, _total(parts))
         items = self._candidates(entries, chosen, parts)
-        more = chosen.more or open_ended
+        more = chosen.more or (open_ended and bool(items))  # a fetch the floor cut whole ends the list
         if pins is not None:
             items, more = pins.place(items, [self._candidate(e, {}, 0) for e in pinned], more)
         trace.rank_ms = ms_since(start)
@@ -78,8 +78,8 @@ class Ranking:
 
     def passed_over(self, pool: Pool) -> tuple[str, ...]:
         """The ids the floor cut from a list not in distance order (keyword, hybrid, behaviour), which later pages
-        skip. Items past the fetched ones may still pass the floor there, so more may follow (the next page may be
-        empty); and without skipping them, the cut ones would fill every later fetch and hide those items."""
+        skip. Items past the fetched ones may still pass the floor there, so a page that kept some stays open (the
+        next may be empty); and without skipping them, the cut ones would fill every later fetch and hide those."""
         if self.max_distance is None or pool.scale is Scale.DISTANCE:
             return ()
         return tuple(e.product.id for e in pool.entries if e.distance is not None and e.distance > self.max_distance)
