@@ -28,6 +28,9 @@ def resume_command(command_line: Sequence[str]) -> str:
 def file_source(path: Path) -> str:
     """The fingerprint a resumable run checks its file by; a path that is no readable file is refused by name."""
     try:
+        if path.exists() and not (path.is_file() or path.is_dir()):  # a folder gets the system's own words
+            # A pipe or a device: the fingerprint would read the stream the run then finds empty.
+            raise CatalogError(f"{path}: not a regular file")
         return fingerprint(path)
     except FileNotFoundError:
         raise CatalogError(f"{path}: no such file") from None

@@ -3,6 +3,7 @@ not UTF-8, another model's header, a folder. Each names where, and Redis is left
 created, and a loaded one keeps every key."""
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -82,6 +83,15 @@ def test_a_folder_is_refused_by_name(tmp_path: Path, redis_server: EmbeddedRedis
     done = recommender("load", str(folder), *store_args(redis_server, namespace))
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert f"catalog error: {folder}: Is a directory" in done.stderr
+
+
+def test_a_pipe_is_refused_by_name(tmp_path: Path, redis_server: EmbeddedRedis, namespace: str) -> None:
+    """A resumable run reads its file twice (the fingerprint, then the load): a stream cannot be read twice."""
+    pipe = tmp_path / "catalog.jsonl"
+    os.mkfifo(pipe)
+    done = recommender("load", str(pipe), *store_args(redis_server, namespace), timeout=30)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert f"catalog error: {pipe}: not a regular file" in done.stderr
 
 
 def _spoiled(folder: Path, line: int, text: str) -> Path:
