@@ -25,12 +25,12 @@ VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 INTERNAL = "INTERNAL_SERVER_ERROR"
 
 log = logging.getLogger("recommender.errors")
-# graphql-core's message for a variable value its type refuses (a NaN Float, a string for an Int, ...).
-_VARIABLE_PATH = re.compile(r"Variable '\$([A-Za-z_][A-Za-z0-9_]*)' has invalid value(?: at ([^:\s]+))?:")
-# How graphql-core's messages start when it refuses a value the client sent: a variable, coerced before anything
-# runs, or an argument, coerced as its field starts; that error has a path, as one building the response has.
-_VARIABLE_VALUE = ("Variable '$", 'Variable "$')
-_ARGUMENT_VALUE = (*_VARIABLE_VALUE, "Argument '", 'Argument "')
+# graphql-core's words for a value the client sent that its type refuses (a NaN Float, a string for an Int, a
+# missing non-null one): a variable's, coerced before anything runs, or an argument's, coerced as its field starts
+# (that error has a path, as one building the response has). Validation's words about a variable ("is never
+# used", "is not defined") say the document is wrong, not a value.
+_VARIABLE_VALUE = re.compile(r"Variable ['\"]\$([A-Za-z_]\w*)['\"] has invalid value(?: at ([^:\s]+))?:")
+_ARGUMENT_VALUE = re.compile(r"Argument ['\"]([A-Za-z_]\w*)['\"] has invalid value")
 
 
 def graphql_name(argument: str) -> str:
@@ -56,9 +56,13 @@ def _with(error: GraphQLError, message: str, extensions: dict[str, object]) -> G
     )
 
 
-def _client_value(error: GraphQLError) -> bool:
-    # Before execution an "Argument '...'" message is a validation error: the document lacks a required one.
-    return error.message.startswith(_VARIABLE_VALUE if error.path is None else _ARGUMENT_VALUE)
+def _client_value(error: GraphQLError) -> str | None:
+    """The variable or argument whose value the client sent wrong, as the client wrote it; None: not such an error.
+    `$products` at `[3].price` → `products[3].price`."""
+    value = _VARIABLE_VALUE.match(error.message)
+    if value is None and error.path is not None:
+        value = _ARGUMENT_VALUE.match(error.message)
+    return None if value is None else "".join(part for part in value.groups() if part)
 
 
 def _about_the_request(error: GraphQLError) -> bool:
@@ -68,7 +72,7 @@ def _about_the_request(error: GraphQLError) -> bool:
     original = error.original_error
     if original is not None and not isinstance(original, GraphQLError):
         return False
-    return error.path is None or "code" in (error.extensions or {}) or _client_value(error)
+    return error.path is None or "code" in (error.extensions or {}) or _client_value(error) is not None
 
 
 def translate(error: GraphQLError, request_id: str = "-") -> GraphQLError:
@@ -82,12 +86,10 @@ def translate(error: GraphQLError, request_id: str = "-") -> GraphQLError:
         return _with(error, "The recommendation store is unavailable; retry shortly.", {"code": SERVICE_UNAVAILABLE})
     if _about_the_request(error):
         extensions = dict(error.extensions or {})
-        # A variable or argument of the wrong type or value (NaN, a string for an Int, ...) is a bad input,
-        # not a malformed document.
-        extensions.setdefault("code", BAD_USER_INPUT if _client_value(error) else VALIDATION_FAILED)
-        variable = _VARIABLE_PATH.match(error.message)
-        if variable:  # name the value as the client sent it: `$products` at `[3].price` → `products[3].price`
-            extensions.setdefault("argument", variable.group(1) + (variable.group(2) or ""))
+        value = _client_value(error)
+        extensions.setdefault("code", VALIDATION_FAILED if value is None else BAD_USER_INPUT)
+        if value is not None:
+            extensions.setdefault("argument", value)
         return _with(error, error.message, extensions)
     error_id = uuid.uuid4().hex[:12]
     log.error("unexpected error %s (request %s) at %s", error_id, request_id, error.path, exc_info=original)

@@ -47,11 +47,16 @@ def test_a_value_the_response_cannot_carry_is_an_internal_error(
         (
             {"query": 'query($u: ID = "x") { userFeatures(userId: $u) { clicks } }', "variables": {"u": None}},
             "BAD_USER_INPUT",
-            None,
+            "userId",
         ),
         ({"query": "{ userFeatures { clicks } }"}, "GRAPHQL_VALIDATION_FAILED", None),  # "Argument ... is required"
+        ({"query": "query($n: Int!) { products(limit: $n) { id } }"}, "BAD_USER_INPUT", "n"),  # not provided
+        # Validation's own words about variables: the document is wrong, whatever values come with it.
+        ({"query": "query($x: Int) { categories }"}, "GRAPHQL_VALIDATION_FAILED", None),  # never used
+        ({"query": "{ products(limit: $n) { id } }"}, "GRAPHQL_VALIDATION_FAILED", None),  # not defined
+        ({"query": "query($n: String) { products(limit: $n) { id } }"}, "GRAPHQL_VALIDATION_FAILED", None),
     ],
-    ids=["variable", "argument", "missing-argument"],
+    ids=["variable", "argument", "missing-argument", "missing-variable", "unused", "undefined", "mistyped"],
 )
 def test_what_the_client_sent_stays_its_error(
     http: TestClient, body: dict[str, object], code: str, argument: str | None
