@@ -58,6 +58,8 @@ def _paths(service: RecommenderService, names: list[str], ids: list[str]) -> dic
         "diversity 0.5 (pool 40)": ask(diversity=DiversitySettings(0.5)),
         "HYBRID": ask(mode=SearchMode.HYBRID),
         "KEYWORD": ask(mode=SearchMode.KEYWORD),
+        # A floor on a list not in distance order fetches the wide pool (40 for k 10) rather than k + 1.
+        "HYBRID, maxDistance 1.0 (pool 40)": ask(mode=SearchMode.HYBRID, max_distance=1.0),
         # Two names in one text: fewer than k products hold every word, so the keyword leg searches the union.
         "HYBRID, two names (BM25 union)": lambda i: service.recommend(
             _request(f"{names[i]} {names[(i + 1) % len(names)]}", mode=SearchMode.HYBRID)
