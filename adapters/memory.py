@@ -13,8 +13,9 @@ from adapters.memory_text import bm25, holds_all
 from domain.filter_match import admits
 from domain.filters import ProductFilter
 from domain.models import IndexInfo, Product, Vector
-from domain.popularity_windows import DAY_S, DEFAULT_WINDOWS, HOUR_S, PopularityWindows, best
+from domain.popularity_windows import DEFAULT_WINDOWS, PopularityWindows, best
 from domain.ports import SearchResult
+from domain.times import DAY_S, HOUR_S
 from domain.trending import Engagement
 from domain.vectors import normalise
 

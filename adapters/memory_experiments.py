@@ -2,9 +2,10 @@
 
 from collections.abc import Sequence
 
-from adapters.redis.experiments import HOUR_S, add_fields, variant_counts
+from adapters.redis.experiments import add_fields, variant_counts
 from domain.attribution import Conversion
 from domain.experiments import VariantCounts
+from domain.times import HOUR_S
 
 
 class InMemoryExperimentCounters:

@@ -14,7 +14,8 @@ from pathlib import Path
 from adapters.redis.connection import connect
 from adapters.redis.embedded import EmbeddedRedis
 from adapters.redis.experiments import RedisExperimentCounters
-from domain.scenario_stats import DAY_S, HOUR_S, ScenarioStatsQuery
+from domain.scenario_stats import ScenarioStatsQuery
+from domain.times import DAY_S, HOUR_S
 
 NOW = 1_765_000_000.0
 FIELDS = ("requests", "impressions", "clicks", "add_to_carts", "purchases", "revenue", "clicks@1", "clicks@2")

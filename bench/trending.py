@@ -37,8 +37,8 @@ from domain.pipeline.rules import PinLookup
 from domain.pipeline.stages import Source
 from domain.pipeline.trending import Trending
 from domain.pipeline.user_reads import UserReads
-from domain.popularity_windows import DAY_S, HOUR_S
 from domain.recommend import Recommend, RecommendSources
+from domain.times import DAY_S, HOUR_S
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = 1_765_000_000.0  # a fixed instant: the traffic is laid out before it

@@ -4,10 +4,9 @@ a day's count fades with age. The Redis store and the in-memory one both follow 
 from dataclasses import dataclass
 
 from domain.events import decayed
+from domain.times import DAY_S
 from domain.trending import DEFAULT_BASELINE_DAYS
 
-DAY_S = 24 * 3600
-HOUR_S = 3600
 DEFAULT_DAYS = 7
 DEFAULT_HALF_LIFE_S = 2.0 * DAY_S
 DEFAULT_HOURS = 48

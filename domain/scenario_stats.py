@@ -8,9 +8,8 @@ from domain.errors import InvalidInput
 from domain.experiments import ScenarioStats, scenario_stats
 from domain.ports import ExperimentCounters
 from domain.scenario_validation import check_name
+from domain.times import DAY_S, HOUR_S
 
-HOUR_S = 3600
-DAY_S = 24 * HOUR_S
 DEFAULT_KEEP_DAYS = 30
 DEFAULT_SPAN_S = 7 * DAY_S  # the window when `from` is omitted
 

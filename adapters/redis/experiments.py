@@ -20,8 +20,8 @@ from collections.abc import Sequence
 from adapters.redis.connection import RedisConnection, translated
 from domain.attribution import Conversion
 from domain.experiments import VariantCounts
+from domain.times import DAY_S, HOUR_S
 
-HOUR_S = 3600
 COUNTS = ("requests", "impressions", "clicks", "add_to_carts", "purchases")
 
 # KEYS: mark, bucket. ARGV: mark TTL, bucket TTL, counter field, position field, revenue field, revenue.
@@ -71,7 +71,7 @@ class RedisExperimentCounters:
             raise ValueError("experiment counters are kept at least one day")
         self._client = redis.client
         self._prefix = prefix
-        self._keep_s = keep_days * 24 * HOUR_S
+        self._keep_s = keep_days * DAY_S
         self._count_once = self._client.register_script(_COUNT_ONCE)
         self._sum_buckets = self._client.register_script(_SUM_BUCKETS)
 

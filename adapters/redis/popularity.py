@@ -25,7 +25,8 @@ from typing import Any
 
 from adapters.redis.connection import RedisConnection, translated
 from adapters.redis.keyed_scripts import KeyedScripts, packed
-from domain.popularity_windows import DAY_S, DEFAULT_WINDOWS, HOUR_S, PopularityWindows, best
+from domain.popularity_windows import DEFAULT_WINDOWS, PopularityWindows, best
+from domain.times import DAY_S, HOUR_S
 from domain.trending import Engagement
 
 # One day's or hour's counts: KEYS[1]; ARGV: TTL s, then product, weight pairs in one argument

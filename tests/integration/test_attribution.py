@@ -17,8 +17,8 @@ from domain.events import EventKind
 from domain.experiments import VariantCounts
 from domain.filters import RecommendRequest
 from domain.models import Recommendations
-from domain.scenario_stats import HOUR_S
 from domain.service import RecommenderService
+from domain.times import HOUR_S
 from tests.clock import FakeClock
 
 pytestmark = pytest.mark.anyio

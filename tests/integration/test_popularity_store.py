@@ -10,7 +10,8 @@ import pytest
 from adapters.memory import InMemoryPopularity
 from adapters.redis.connection import RedisConnection
 from adapters.redis.popularity import RedisPopularity
-from domain.popularity_windows import DAY_S, HOUR_S, PopularityWindows
+from domain.popularity_windows import PopularityWindows
+from domain.times import DAY_S, HOUR_S
 from domain.trending import Engagement
 from tests.clock import START
 

@@ -18,10 +18,11 @@ from domain.pipeline.rules import PinLookup
 from domain.pipeline.stages import Retrieval, Scale
 from domain.pipeline.trending import Trending
 from domain.pipeline.user_reads import UserReads
-from domain.popularity_windows import DAY_S, HOUR_S, PopularityWindows
+from domain.popularity_windows import PopularityWindows
 from domain.ports import PopularityStore
 from domain.recommend import Recommend, RecommendSources
 from domain.service import RecommenderService
+from domain.times import DAY_S, HOUR_S
 from domain.trending import FacetField, FacetTrend
 from tests.clock import START, FakeClock
 

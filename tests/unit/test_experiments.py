@@ -6,7 +6,8 @@ import pytest
 
 from domain.errors import InvalidInput
 from domain.experiments import Metric, VariantCounts, compare, scenario_stats
-from domain.scenario_stats import HOUR_S, stats_hours
+from domain.scenario_stats import stats_hours
+from domain.times import HOUR_S
 
 DAY_S = 24 * HOUR_S
 
