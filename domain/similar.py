@@ -68,12 +68,10 @@ class SimilarProducts:
             filters = hiding(filters, request.rules, now)
             ask = _ask(request, filters=filters, k=k, target=target, now=now, wide=boost is not None)
             pool, pins = await self.pins.retrieve(self.source, ask, trace, rules=request.rules, k=k)
-        ranking = _ranking(request, pool, target=target, k=k, boost=boost, pins=pins)
-        items, more = ranking.page(pool, trace)
+        # Nothing to pass over: a product's neighbours come in distance order, and the floor cuts only their tail.
+        items, more = _ranking(request, pool, target=target, k=k, boost=boost, pins=pins).page(pool, trace)
         ids = [c.product.id for c in items]
-        page = self.pager.next_page(
-            request, served=served, page_ids=ids, more=more, now=now, passed=ranking.passed_over(pool)
-        )
+        page = self.pager.next_page(request, served=served, page_ids=ids, more=more, now=now)
         return Recommendations(
             items=items,
             filter_clause=pool.clause,

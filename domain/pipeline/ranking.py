@@ -63,7 +63,7 @@ class Ranking:
         """The page's candidates and whether more remain after them."""
         start = time.perf_counter()
         entries, pins = within_distance(pool.entries, self.max_distance), self.pins
-        open_ended = bool(self.passed_over(pool))
+        open_ended = len(entries) < len(pool.entries) and pool.scale is not Scale.DISTANCE  # see passed_over
         if pins is not None:  # the pinned products are placed apart, never chosen a second time
             pinned, ids = pins.entries(pool), pins.ids
             entries = [e for e in entries if e.product.id not in ids]
