@@ -18,6 +18,7 @@ from bootstrap.settings import Settings
 from tests.cli_runs import recommender
 from tests.clock import START
 from tests.event_lines import UNKNOWN, event_lines, write_events
+from tests.load_runs import contents
 
 pytestmark = pytest.mark.anyio
 
@@ -60,15 +61,15 @@ def test_a_bad_line_is_named_by_number_and_field(
 
 
 async def test_the_command_refuses_a_bad_file_before_writing_anything(
-    tmp_path: Path, redis_server: EmbeddedRedis, redis_index: RedisProductIndex, redis_client: aioredis.Redis
+    tmp_path: Path, redis_server: EmbeddedRedis, redis_index: RedisProductIndex
 ) -> None:
     path = _bad_file(tmp_path, lambda line: {**line, "kind": "LIKE"})
     root = f"{redis_index.name}-cli:"
-    before = {key async for key in redis_client.scan_iter()}  # every key: a write outside `root` counts too
+    before = contents(redis_server)  # every key and its value: a write outside `root` counts too
     done = recommender(*_cli_args(path, redis_server, redis_index, root), env=_namespaced(root))
     assert done.returncode == 1
     assert "line 3: field 'kind' must be one of" in done.stderr and "nothing was imported" in done.stderr
-    assert {key async for key in redis_client.scan_iter()} == before
+    assert contents(redis_server) == before
 
 
 def test_the_command_refuses_a_folder_by_name(tmp_path: Path) -> None:
