@@ -45,7 +45,9 @@ async def test_a_day_counts_as_of_its_middle_and_only_within_the_window(make_sto
     assert [score for _, score in top] == pytest.approx(
         [_decayed(3.0, START, now), _decayed(2.0, START - 5 * DAY_S, now)]
     )
-    assert math.isclose(top[0][1], 3.0 * 2.0 ** (-(now - MIDDLE) / H))
+    # By hand: START is 05:46:40, so `now` is the next day at 17:46:40, 29 h 46 min 40 s after the middle of
+    # START's day; with a 48 h half-life, 3 * 2^(-29.7778 / 48) = 1.9515.
+    assert math.isclose(top[0][1], 1.951511724, rel_tol=1e-9)
 
 
 async def test_each_day_gives_only_its_top_n(make_store: Callable[..., Store]) -> None:
