@@ -1,15 +1,20 @@
 """Helpers of the `recommender load` tests: a synthetic catalog file, a test's own index and prefix, and what
 they hold."""
 
+import subprocess
+import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import redis
 
 from adapters.catalog_stream import Header, write_jsonl
+from adapters.embedder import DIM
+from adapters.embedder import MODEL_NAME as MODEL
 from adapters.redis.embedded import EmbeddedRedis
 from adapters.synthetic_catalog import synthetic_catalog
-
-MODEL, DIM = "sentence-transformers/all-MiniLM-L6-v2", 384
+from tests.conftest import ROOT
 
 
 def synthetic_file(tmp_path: Path, count: int, seed: int = 0) -> Path:
@@ -59,3 +64,22 @@ def checkpoint(server: EmbeddedRedis, namespace: str) -> dict[str, str]:
         return client.hgetall(f"load-checkpoint:{namespace}idx")  # type: ignore[return-value]
     finally:
         client.close()
+
+
+def started_load(
+    server: EmbeddedRedis, namespace: str, path: Path, args: list[str], **popen: Any
+) -> "subprocess.Popen[str]":
+    """`recommender load PATH ARGS` in a child process, returned once it has committed 300 products."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "load", str(path), *args], cwd=ROOT, text=True, **popen
+    )
+    deadline = time.monotonic() + 90
+    try:
+        while int(checkpoint(server, namespace).get("loaded", 0)) < 300:
+            assert process.poll() is None and time.monotonic() < deadline, "the load ended before it could be stopped"
+            time.sleep(0.02)
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
+    return process

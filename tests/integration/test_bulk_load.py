@@ -6,8 +6,6 @@ import re
 import shlex
 import signal
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,8 +19,7 @@ from adapters.redis.index import RedisProductIndex
 from adapters.redis.schema import IndexConfig
 from adapters.synthetic_catalog import synthetic_catalog
 from tests.cli_runs import recommender
-from tests.conftest import ROOT
-from tests.load_runs import DIM, MODEL, checkpoint, store_args, stored, synthetic_file
+from tests.load_runs import DIM, MODEL, checkpoint, started_load, store_args, stored, synthetic_file
 
 
 def test_jsonl_load_round_trip(tmp_path: Path, redis_server: EmbeddedRedis, namespace: str) -> None:
@@ -58,15 +55,9 @@ def test_a_killed_load_resumes_without_duplicates_or_gaps(
     count = 3000
     path = synthetic_file(tmp_path, count)
     args = [*store_args(redis_server, namespace), "--ingest-batch", "20", "--pipelines", "1", "--quiet"]
-    process = subprocess.Popen([sys.executable, "-m", "cli.main", "load", str(path), *args], cwd=ROOT)
-    deadline = time.monotonic() + 90
-    try:
-        while int(checkpoint(redis_server, namespace).get("loaded", 0)) < 300:
-            assert process.poll() is None and time.monotonic() < deadline, "the load ended before it could be killed"
-            time.sleep(0.02)
-    finally:
-        process.kill()
-        process.wait()
+    process = started_load(redis_server, namespace, path, args)
+    process.kill()
+    process.wait()
     at_kill = checkpoint(redis_server, namespace)
     assert at_kill["complete"] == "0" and 300 <= int(at_kill["loaded"]) < count
 
@@ -87,13 +78,8 @@ def test_an_interrupted_load_prints_the_command_that_resumes_it(
     count = 3000
     path = synthetic_file(tmp_path, count)
     args = [*store_args(redis_server, namespace), "--ingest-batch", "20", "--pipelines", "1", "--quiet"]
-    command = [sys.executable, "-m", "cli.main", "load", str(path), *args]
-    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 90
+    process = started_load(redis_server, namespace, path, args, stderr=subprocess.PIPE)
     try:
-        while int(checkpoint(redis_server, namespace).get("loaded", 0)) < 300:
-            assert process.poll() is None and time.monotonic() < deadline, "the load ended before it was interrupted"
-            time.sleep(0.02)
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=60)
     finally:

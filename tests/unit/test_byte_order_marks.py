@@ -5,7 +5,7 @@ import codecs
 from pathlib import Path
 
 from adapters.catalog_file import JsonCatalog, read_products
-from adapters.catalog_stream import Header, JsonLinesCatalog, write_jsonl
+from adapters.catalog_stream import Header, JsonLinesCatalog
 from adapters.event_file import read_events
 from adapters.sequence_dataset import read_dataset
 from adapters.synthetic_catalog import synthetic_catalog
@@ -13,8 +13,7 @@ from eval.offline_scenarios import read_scenarios
 from tests.clock import START
 from tests.conftest import CATALOG
 from tests.event_lines import event_lines, write_events
-
-MODEL, DIM = "sentence-transformers/all-MiniLM-L6-v2", 384
+from tests.load_runs import DIM, MODEL, synthetic_file
 
 
 def marked(path: Path) -> Path:
@@ -33,9 +32,8 @@ def test_a_catalog_json_reads_as_without_the_mark(tmp_path: Path) -> None:
 
 
 def test_a_json_lines_catalog_keeps_its_header(tmp_path: Path) -> None:
-    path = tmp_path / "catalog.jsonl"
+    path = synthetic_file(tmp_path, 3, seed=1)
     items = list(synthetic_catalog(3, seed=1))
-    write_jsonl(path, Header(MODEL, DIM, random_vectors=True), items)
     catalog = JsonLinesCatalog(marked(path), MODEL, DIM)
     assert catalog.header() == Header(MODEL, DIM, random_vectors=True)
     assert [(r.position, r.product) for r in catalog.validate()] == [(n + 2, p) for n, (p, _) in enumerate(items)]
