@@ -16,7 +16,7 @@ from typing import Any
 
 from adapters.catalog_file import parse_product, product_record
 from adapters.json_text import InvalidJson, loads
-from adapters.text_files import line_text
+from adapters.text_files import numbered_lines
 from domain.errors import CatalogError
 from domain.models import Product, Vector
 
@@ -65,11 +65,10 @@ class JsonLinesCatalog:
         except FileNotFoundError:
             raise CatalogError(f"{self.path}: no such file") from None
         with raw:
-            for number, line in enumerate(raw, start=1):
-                try:
-                    yield number, line_text(line, number)
-                except UnicodeDecodeError as exc:
-                    raise CatalogError(f"{self.path} line {number}: not UTF-8 text ({exc.reason})") from None
+            yield from numbered_lines(raw, self._not_text)
+
+    def _not_text(self, number: int, exc: UnicodeDecodeError) -> None:
+        raise CatalogError(f"{self.path} line {number}: not UTF-8 text ({exc.reason})") from None
 
     def _header(self, first: str) -> Header:
         document = _loads(self.path, 1, first)

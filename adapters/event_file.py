@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from adapters.json_text import InvalidJson, loads
-from adapters.text_files import line_text
+from adapters.text_files import numbered_lines
 from domain.errors import InvalidInput, RecommenderError
 from domain.events import EventKind
 from domain.times import epoch_seconds
@@ -82,13 +82,13 @@ def parse_event(text: str, line: int, now: float) -> PastEvent:
     return PastEvent(line, user, product, _kind(record, line), _time(record, line, now))
 
 
+def _not_text(line: int, exc: UnicodeDecodeError) -> None:
+    raise EventFileError(line, "", f"not UTF-8 text ({exc.reason})") from None
+
+
 def _lines(path: Path) -> Iterator[tuple[int, str]]:
     with path.open("rb") as lines:
-        for line, raw in enumerate(lines, start=1):
-            try:
-                yield line, line_text(raw, line)
-            except UnicodeDecodeError as exc:
-                raise EventFileError(line, "", f"not UTF-8 text ({exc.reason})") from None
+        yield from numbered_lines(lines, _not_text)
 
 
 def read_events(path: Path, now: float) -> list[PastEvent]:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters.json_text import InvalidJson, loads
-from adapters.text_files import line_text
+from adapters.text_files import numbered_lines
 from domain.catalog import validate_product
 from domain.errors import InvalidInput
 from domain.filters import MAX_TAG_CHARS
@@ -121,15 +121,12 @@ def product_from(record: dict[str, Any], repairs: Counter[str]) -> Product | Non
 def _lines(path: Path, row: str, repairs: Counter[str]) -> Iterator[str]:
     """The file's lines that hold something; a line that is not UTF-8 is counted as a skipped `row`, as its
     bytes replaced would bring a garbled title or user id in."""
+
+    def not_text(number: int, exc: UnicodeDecodeError) -> None:
+        repairs[f"{row} skipped: not UTF-8 text"] += 1
+
     with path.open("rb") as lines:
-        for number, raw in enumerate(lines, start=1):
-            try:
-                line = line_text(raw, number)
-            except UnicodeDecodeError:
-                repairs[f"{row} skipped: not UTF-8 text"] += 1
-                continue
-            if line.strip():
-                yield line
+        yield from (line for _, line in numbered_lines(lines, not_text) if line.strip())
 
 
 def read_products(path: Path, repairs: Counter[str]) -> dict[int, Product]:
