@@ -8,7 +8,7 @@ from domain.diversity import DiversitySettings
 from domain.errors import InvalidInput
 from domain.pipeline.pager import PageState
 from domain.text import check_phrase
-from domain.validation import check_finite, check_id, check_no_control_chars, check_range, check_text
+from domain.validation import check_finite, check_id, check_ids, check_no_control_chars, check_range, check_text
 
 if TYPE_CHECKING:
     from domain.rules import Rule
@@ -141,10 +141,7 @@ class ExcludeSettings:
     product_ids: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        if len(self.product_ids) > MAX_EXCLUDED_IDS:
-            raise InvalidInput("exclude.product_ids", f"at most {MAX_EXCLUDED_IDS} ids, got {len(self.product_ids)}")
-        for i, product_id in enumerate(self.product_ids):
-            check_id(f"exclude.product_ids[{i}]", product_id)
+        check_ids("exclude.product_ids", self.product_ids, MAX_EXCLUDED_IDS)
 
     @property
     def uses_history(self) -> bool:

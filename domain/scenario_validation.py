@@ -13,7 +13,7 @@ from domain.filters import DEFAULT_K, MAX_EXCLUDED_IDS, MAX_K, MIN_K
 from domain.rules import Rule, RuleAction
 from domain.scenarios import CONTROL, Scenario, Settings, Variant
 from domain.source_kinds import SourceKind
-from domain.validation import check_id, check_no_control_chars_but_layout, check_range, check_text
+from domain.validation import check_ids, check_no_control_chars_but_layout, check_range, check_text
 
 MAX_RULES = 50
 MAX_VARIANTS = 20
@@ -66,10 +66,8 @@ def _check_settings(path: str, settings: Settings, servable: Collection[SourceKi
 
 
 def check_rule(path: str, rule: Rule, k: int) -> Rule:
-    if len(rule.product_ids) > MAX_EXCLUDED_IDS:  # any rule's list, as long as a request's exclusion may be
-        raise InvalidInput(f"{path}.product_ids", f"at most {MAX_EXCLUDED_IDS} ids, got {len(rule.product_ids)}")
-    for i, product_id in enumerate(rule.product_ids):
-        check_id(f"{path}.product_ids[{i}]", product_id)
+    # Any rule's list, as long as a request's exclusion may be.
+    check_ids(f"{path}.product_ids", rule.product_ids, MAX_EXCLUDED_IDS)
     if rule.match is None and not rule.product_ids:
         raise InvalidInput(path, "needs a match, productIds, or both")
     if rule.action is RuleAction.HIDE and rule.match is not None and rule.match.is_empty:

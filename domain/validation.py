@@ -40,6 +40,15 @@ def check_id(argument: str, value: str) -> str:
     return value
 
 
+def check_ids(argument: str, values: tuple[str, ...], limit: int) -> tuple[str, ...]:
+    """At most `limit` ids, each named by its place (`argument[3]`) when it is no id."""
+    if len(values) > limit:
+        raise InvalidInput(argument, f"at most {limit} ids, got {len(values)}")
+    for i, value in enumerate(values):
+        check_id(f"{argument}[{i}]", value)
+    return values
+
+
 def check_finite(argument: str, value: float) -> float:
     if not math.isfinite(value):
         raise InvalidInput(argument, "must be a finite number")
