@@ -51,10 +51,7 @@ def test_a_bad_line_stops_the_load_before_anything_is_written(
 def test_a_line_json_cannot_read_stops_the_load_with_its_number(
     tmp_path: Path, redis_server: EmbeddedRedis, namespace: str, line: str, message: str
 ) -> None:
-    path = synthetic_file(tmp_path, 5)
-    lines = path.read_text().splitlines()
-    lines[3] = line
-    path.write_text("\n".join(lines) + "\n")
+    path = _spoiled(tmp_path, 4, line)
     before = contents(redis_server)
     done = recommender("load", str(path), *store_args(redis_server, namespace))
     assert done.returncode == 1 and "Traceback" not in done.stderr
